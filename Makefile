@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint services bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.run-installed: requirements.txt | $(PY)
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+## make run: install, migrate the embedded SQLite default (or DATABASE_URL), serve on 127.0.0.1
+run: $(VENV)/.run-installed
+	$(PY) manage.py db upgrade
+	$(PY) manage.py runserver --host $(HOST) --port $(PORT)
+
+## make test: install, start the servers the tests need, ruff, mypy, every test
+test: $(VENV)/.dev-installed services lint
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+services:
+	scripts/services.sh
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,80 @@
+#!/usr/bin/env python
+"""python manage.py ...: manage the application and its Oracle-safe schema.
+
+Commands are imported only when run, so --help needs no database, network or secret.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+from flask.cli import FlaskGroup
+
+# name -> ("module:attribute", short help) of each command, imported on first use.
+COMMANDS = {
+    "db": ("oramigrate.cli:db", "Migrate the database schema (Alembic, Oracle-safe)."),
+    "dbCreateRegUser": ("webapp.commands:create_reg_user", "Seed Flask-Security users and roles."),
+    "runserver": ("webapp.commands:runserver", "Serve the application."),
+}
+_apps: list[Any] = []
+
+
+def create_app() -> Any:
+    """The application for this command line (kept so failures can name its database)."""
+    from webapp import create_app as factory
+
+    app = factory()
+    _apps.append(app)
+    return app
+
+
+class ManageGroup(FlaskGroup):
+    """FlaskGroup with lazily imported commands and one-line errors for expected failures."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, without loading the application."""
+        return sorted(set(click.Group.list_commands(self, ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """Import a lazy command on first use; otherwise as FlaskGroup does."""
+        if name in COMMANDS:
+            module, attribute = COMMANDS[name][0].split(":")
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands from their static help, so that --help imports none of them."""
+        rows = [(name, help_text) for name, (_, help_text) in COMMANDS.items()]
+        for name in click.Group.list_commands(self, ctx):
+            command = click.Group.get_command(self, ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=formatter.width)))
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(rows))
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; expected failures become one line and an exit code."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            from oramigrate.failures import describe
+
+            url = _apps[-1].config["SQLALCHEMY_DATABASE_URI"] if _apps else None
+            described = describe(exc, url if not isinstance(url, str) else None)
+            if described is None:
+                raise
+            message, code = described
+            click.echo(f"Error: {message}", err=True)
+            sys.exit(code)
+
+
+cli = ManageGroup(create_app=create_app, help=__doc__)
+
+if __name__ == "__main__":
+    cli(prog_name="manage.py")

@@ -1,0 +1,15 @@
+"""The ``db`` command group: Flask-Migrate's commands, with ours added as the issues land."""
+
+from __future__ import annotations
+
+import click
+from flask_migrate.cli import db as flask_migrate_db
+
+db = click.Group(
+    name="db",
+    help="Perform database migrations (Alembic via Flask-Migrate, Oracle-safe).",
+    params=list(flask_migrate_db.params),
+    callback=flask_migrate_db.callback,
+)
+for _name, _command in flask_migrate_db.commands.items():
+    db.add_command(_command, _name)

@@ -1,0 +1,65 @@
+"""What ``migrations/env.py`` runs: offline SQL for a target Oracle version, online with checks."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from alembic import context as alembic_context
+from alembic.environment import EnvironmentContext
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Engine
+
+from . import oracle_target
+from . import sequences as _sequences  # noqa: F401 - registers op.create_sequence / drop_sequence
+from .autogen import process_revision_directives
+
+log = logging.getLogger("oramigrate")
+
+
+def run(engine: Engine, metadata: MetaData, configure_args: dict[str, Any]) -> None:
+    """Run the migrations Alembic was asked for, offline or online."""
+    context: EnvironmentContext = alembic_context  # type: ignore[assignment]
+    options = {
+        "target_metadata": metadata,
+        "compare_type": True,
+        "process_revision_directives": process_revision_directives,
+        **configure_args,
+    }
+    if context.is_offline_mode():
+        _run_offline(context, engine, options)
+    else:
+        _run_online(context, engine, options)
+
+
+def _run_offline(context: EnvironmentContext, engine: Engine, options: dict[str, Any]) -> None:
+    url = engine.url
+    dialect_opts: dict[str, Any] = {}
+    version = None
+    if url.get_backend_name() == "oracle":
+        version = oracle_target.target_version(os.environ) or oracle_target.PORTABLE_VERSION
+        dialect_opts = oracle_target.dialect_options(version)
+    context.configure(url=url, literal_binds=True, dialect_opts=dialect_opts, **options)
+    migration_context = context.get_context()
+    # A script has nowhere to put RETURNING ... INTO :ret_0 (SQL*Plus would ask for a bind variable).
+    migration_context.dialect.insert_returning = False
+    if version is not None:
+        oracle_target.apply_to_dialect(migration_context.dialect, version)
+        migration_context.impl.static_output(
+            f"-- Oracle target version: {oracle_target.describe(version)}"
+            " (set ORACLE_TARGET_VERSION to change it)\n"
+        )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_online(context: EnvironmentContext, engine: Engine, options: dict[str, Any]) -> None:
+    with engine.connect() as connection:
+        if connection.dialect.name == "oracle":
+            from .oracle_preflight import check_connection
+
+            check_connection(connection, oracle_target.target_version(os.environ))
+        context.configure(connection=connection, **options)
+        with context.begin_transaction():
+            context.run_migrations()

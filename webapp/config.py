@@ -1,0 +1,66 @@
+"""Application configuration: defaults, then the environment (and ``*_FILE`` secrets), then tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from oramigrate.errors import ConfigurationError
+from oramigrate.settings import database_url, env_secret
+
+# Secrets the application refuses to run in production without; development keeps its own.
+SECRET_SETTINGS = ("SECRET_KEY", "SECURITY_PASSWORD_SALT")
+MIN_SECRET_LENGTH = 32
+
+
+def _instance_secret(instance_path: str, name: str) -> str:
+    """A development secret made once and kept (mode 0600) under the instance folder."""
+    path = Path(instance_path) / name.lower()
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value)
+    return value
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
+
+
+def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The settings for one application instance, read from ``environ``."""
+    environ = os.environ if environ is None else environ
+    default_url = f"sqlite:///{Path(instance_path) / 'app.db'}"
+    config: dict[str, Any] = {
+        "SQLALCHEMY_DATABASE_URI": database_url(environ, default_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECURITY_PASSWORD_HASH": "argon2",
+        "SECURITY_REGISTERABLE": _flag(environ, "REGISTRATION_ENABLED", False),
+        "SECURITY_CHANGEABLE": True,
+        "SECURITY_SEND_REGISTER_EMAIL": False,
+        "SECURITY_SEND_PASSWORD_CHANGE_EMAIL": False,
+        "SECURITY_CLI_USERS_NAME": False,
+        "SECURITY_CLI_ROLES_NAME": False,
+        "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
+        "INSTANCE_SECRETS": [],
+    }
+    for name in SECRET_SETTINGS:
+        value = env_secret(name, environ)
+        if value is None:
+            value = _instance_secret(instance_path, name)
+            config["INSTANCE_SECRETS"].append(name)
+        config[name] = value
+    return config
