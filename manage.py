@@ -17,7 +17,7 @@ from flask.cli import FlaskGroup
 COMMANDS = {
     "db": ("oramigrate.cli:db", "Migrate the database schema (Alembic, Oracle-safe)."),
     "dbCreateRegUser": ("webapp.commands:create_reg_user", "Seed Flask-Security users and roles."),
-    "runserver": ("webapp.commands:runserver", "Serve the application."),
+    "runserver": ("webapp.server:runserver", "Serve the application."),
 }
 _apps: list[Any] = []
 

@@ -1,4 +1,4 @@
-"""Application commands of ``manage.py``: seeding users, serving the application."""
+"""``python manage.py dbCreateRegUser``: seed Flask-Security users and roles."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import os
 import sys
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from oramigrate.settings import env_secret
@@ -65,14 +64,3 @@ def create_reg_user(
         click.echo(f"created user {email}")
     else:
         click.echo(f"user {email} already exists: unchanged")
-
-
-@click.command("runserver")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@with_appcontext
-def runserver(host: str, port: int) -> None:
-    """Serve the application (development server with reloader and debugger)."""
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        raise click.UsageError("the development server (debugger on) listens on loopback only")
-    current_app.run(host=host, port=port, debug=True, use_reloader=True)
