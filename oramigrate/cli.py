@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask_migrate.cli import db as flask_migrate_db
 
+from .migrate_command import migrate_command
+
 db = click.Group(
     name="db",
     help="Perform database migrations (Alembic via Flask-Migrate, Oracle-safe).",
@@ -13,3 +15,4 @@ db = click.Group(
 )
 for _name, _command in flask_migrate_db.commands.items():
     db.add_command(_command, _name)
+db.add_command(migrate_command, "migrate")
