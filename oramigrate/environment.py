@@ -11,7 +11,7 @@ from alembic.environment import EnvironmentContext
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
-from . import oracle_target
+from . import oracle_compare, oracle_target
 from . import sequences as _sequences  # noqa: F401 - registers op.create_sequence / drop_sequence
 from .autogen import process_revision_directives
 
@@ -21,12 +21,13 @@ log = logging.getLogger("oramigrate")
 def run(engine: Engine, metadata: MetaData, configure_args: dict[str, Any]) -> None:
     """Run the migrations Alembic was asked for, offline or online."""
     context: EnvironmentContext = alembic_context  # type: ignore[assignment]
-    options = {
-        "target_metadata": metadata,
-        "compare_type": True,
-        "process_revision_directives": process_revision_directives,
-        **configure_args,
-    }
+    options = {"target_metadata": metadata, "process_revision_directives": process_revision_directives}
+    options.update(configure_args)
+    # Flask-Migrate passes compare_type=True: compare, but through the Oracle-aware comparators
+    if options.get("compare_type", True) is True:
+        options["compare_type"] = oracle_compare.compare_type
+    if options.get("compare_server_default", True) is True:
+        options["compare_server_default"] = oracle_compare.compare_server_default
     if context.is_offline_mode():
         _run_offline(context, engine, options)
     else:
