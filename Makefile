@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint services bench clean
+.PHONY: run test lint services bench bench-quick clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,7 @@ run: $(VENV)/.run-installed
 ## make test: install, start the servers the tests need, ruff, mypy, every test
 test: $(VENV)/.dev-installed services lint
 	$(PY) -m pytest
+	$(PY) bench/run.py --quick
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
@@ -34,6 +35,13 @@ lint: $(VENV)/.dev-installed
 
 services:
 	scripts/services.sh
+
+## make bench: every benchmark, side by side with its reference; results in bench/results/
+bench: $(VENV)/.dev-installed services
+	$(PY) bench/run.py
+
+bench-quick: $(VENV)/.dev-installed services
+	$(PY) bench/run.py --quick
 
 clean:
 	rm -rf $(VENV) instance

@@ -1,0 +1,1 @@
+"""Benchmarks: every safety feature paid for in ratios against a named reference."""

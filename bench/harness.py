@@ -1,0 +1,104 @@
+"""Side-by-side timing of two commands: alternated runs, medians, min/max, peak memory (RSS)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One run of a command: wall seconds and peak resident set of the child, in MiB."""
+
+    seconds: float
+    peak_mib: float
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Ours against the reference, over the same runs."""
+
+    name: str
+    reference: str
+    ours: list[Sample]
+    theirs: list[Sample]
+    goal: float | None = None
+
+    @staticmethod
+    def _median(samples: list[Sample], field: str) -> float:
+        return float(statistics.median(float(getattr(sample, field)) for sample in samples))
+
+    @property
+    def ratio(self) -> float:
+        """Median time of ours over median time of the reference."""
+        return self._median(self.ours, "seconds") / self._median(self.theirs, "seconds")
+
+    @property
+    def memory_ratio(self) -> float:
+        """Median peak RSS of ours over the reference's."""
+        return self._median(self.ours, "peak_mib") / self._median(self.theirs, "peak_mib")
+
+    def row(self) -> dict[str, Any]:
+        """The numbers a results table shows."""
+        ours = [s.seconds for s in self.ours]
+        theirs = [s.seconds for s in self.theirs]
+        return {
+            "name": self.name,
+            "reference": self.reference,
+            "ours_median_s": round(statistics.median(ours), 4),
+            "ours_min_s": round(min(ours), 4),
+            "ours_max_s": round(max(ours), 4),
+            "ref_median_s": round(statistics.median(theirs), 4),
+            "ref_min_s": round(min(theirs), 4),
+            "ref_max_s": round(max(theirs), 4),
+            "ratio": round(self.ratio, 3),
+            "memory_ratio": round(self.memory_ratio, 3),
+            "goal": self.goal,
+            "met": None if self.goal is None else self.ratio <= self.goal,
+            "runs": len(ours),
+            "samples": {
+                "ours": [asdict(s) for s in self.ours],
+                "reference": [asdict(s) for s in self.theirs],
+            },
+        }
+
+
+def run_once(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path = ROOT) -> Sample:
+    """Run a command to completion; its wall time and its own peak RSS (not this process's)."""
+    environment = {**os.environ, **(env or {})}
+    started = time.perf_counter()
+    process = subprocess.Popen(list(argv), cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}: {stderr[-2000:]}")
+    return Sample(seconds=elapsed, peak_mib=usage.ru_maxrss / 1024)
+
+
+def compare(
+    name: str,
+    reference: str,
+    ours: Callable[[], Sample],
+    theirs: Callable[[], Sample],
+    runs: int,
+    goal: float | None = None,
+) -> Comparison:
+    """Alternate ours and the reference ``runs`` times each (machines are noisy: medians decide)."""
+    mine: list[Sample] = []
+    other: list[Sample] = []
+    for index in range(runs):
+        # alternate which goes first, so that neither always gets the warmer cache
+        pair = (ours, theirs) if index % 2 == 0 else (theirs, ours)
+        for function in pair:
+            (mine if function is ours else other).append(function())
+    return Comparison(name, reference, mine, other, goal)

@@ -1,0 +1,73 @@
+"""``make bench``: run every benchmark and print one table of ratios (``--quick`` for a smoke run)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import cold_start
+from bench.harness import ROOT, Comparison
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    return {
+        "host": platform.node(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
+    }
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The results as a Markdown table."""
+    header = ["measurement", "reference", "ours median (min-max) s", "reference median (min-max) s"]
+    header += ["ratio", "memory ratio", "goal"]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for row in rows:
+        goal = "" if row["goal"] is None else f"<= {row['goal']} {'met' if row['met'] else 'NOT met'}"
+        lines.append(
+            f"| {row['name']} | {row['reference']} "
+            f"| {row['ours_median_s']} ({row['ours_min_s']}-{row['ours_max_s']}) "
+            f"| {row['ref_median_s']} ({row['ref_min_s']}-{row['ref_max_s']}) | {row['ratio']} "
+            f"| {row['memory_ratio']} | {goal} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """Run, print, record."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="one run each, small inputs; nothing recorded")
+    args = parser.parse_args()
+    runs = 1 if args.quick else 7
+    comparisons: list[Comparison] = []
+    comparisons += cold_start.measure(runs)
+    rows = [comparison.row() for comparison in comparisons]
+    text = table(rows)
+    print(text)
+    if not args.quick:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        record = {"machine": machine(), "runs": runs, "rows": rows}
+        (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=2))
+        (RESULTS / "latest.md").write_text(f"# Latest benchmark ({stamp})\n\n{json.dumps(machine())}\n\n{text}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
