@@ -20,8 +20,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.update(test_config)
 
-    from . import database, security
+    from . import database, security, views
 
     database.init_app(app)
     security.init_app(app)
+    views.init_app(app)
     return app

@@ -15,6 +15,15 @@ from oramigrate.settings import database_url, env_secret
 SECRET_SETTINGS = ("SECRET_KEY", "SECURITY_PASSWORD_SALT")
 MIN_SECRET_LENGTH = 32
 
+# Applied by `runserver --production` only: browsers drop Secure cookies over plain http, which
+# the development server speaks.
+PRODUCTION_SETTINGS: dict[str, Any] = {
+    "DEBUG": False,
+    "SESSION_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_SECURE": True,
+    "PREFERRED_URL_SCHEME": "https",
+}
+
 
 def _instance_secret(instance_path: str, name: str) -> str:
     """A development secret made once and kept (mode 0600) under the instance folder."""
@@ -55,6 +64,19 @@ def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[s
         "SECURITY_CLI_USERS_NAME": False,
         "SECURITY_CLI_ROLES_NAME": False,
         "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
+        # a failed sign-in says the same whether or not the email exists (no account discovery)
+        "SECURITY_RETURN_GENERIC_RESPONSES": True,
+        "SECURITY_LOGOUT_METHODS": ["POST"],
+        "SECURITY_POST_LOGOUT_VIEW": "/",
+        # CSRFProtect checks every POST of the application, Flask-Security's forms included;
+        # unauthenticated endpoints (login, register) are not exempt, against login CSRF
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_CHECK_DEFAULT": True,
+        "SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "INSTANCE_SECRETS": [],
     }
     for name in SECRET_SETTINGS:

@@ -1,4 +1,4 @@
-"""``python manage.py runserver``: serve the application."""
+"""``python manage.py runserver``: the development server, or waitress with ``--production``."""
 
 from __future__ import annotations
 
@@ -6,13 +6,26 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
 
 @click.command("runserver")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--production", is_flag=True, help="Serve with waitress: no debugger, secure cookies.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Waitress worker threads.")
+@click.option("--allow-not-at-head", is_flag=True, help="With --production: serve even if migrations are pending.")
 @with_appcontext
-def runserver(host: str, port: int) -> None:
-    """Serve the application (development server with reloader and debugger)."""
-    if host not in ("127.0.0.1", "localhost", "::1"):
+def runserver(host: str, port: int, production: bool, threads: int, allow_not_at_head: bool) -> None:
+    """Serve the application (development: reloader and debugger, loopback only)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if production:
+        from .production import prepare, serve
+
+        prepare(app, allow_not_at_head=allow_not_at_head)
+        click.echo(f"serving on http://{host}:{port} (waitress, {threads} threads)")
+        serve(app, host=host, port=port, threads=threads)
+        return
+    if host not in LOOPBACK:
         raise click.UsageError("the development server (debugger on) listens on loopback only")
-    current_app.run(host=host, port=port, debug=True, use_reloader=True)
+    app.run(host=host, port=port, debug=True, use_reloader=True)

@@ -1,0 +1,127 @@
+"""What the Schema page, ``/api/schema``, ``/healthz`` and ``runserver --production`` know about the schema.
+
+``schema_state(app)`` returns plain JSON-ready data, built by one collector per section. Sections
+that other parts of the project own (the applied-migration history table, lint findings of pending
+revisions) join through ``register_section`` without changing this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from flask import Flask
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from models import db
+from oramigrate.errors import MigrationError
+from oramigrate.settings import mask_url
+
+log = logging.getLogger("webapp")
+
+# collector(connection, scripts, state so far) -> the section's JSON-ready value
+Collector = Callable[[Connection, ScriptDirectory, dict[str, Any]], Any]
+_SECTIONS: dict[str, Collector] = {}
+
+
+class SchemaNotAtHead(MigrationError):
+    """The database is behind (or beside) the migration heads; serving it would break pages."""
+
+
+def register_section(name: str, collector: Collector) -> None:
+    """Add a section (for example ``history`` or ``lint``) to every ``schema_state`` result."""
+    _SECTIONS[name] = collector
+
+
+def migration_scripts(app: Flask) -> ScriptDirectory:
+    """The application's migration scripts; parsed once per process outside debug mode."""
+    cached: ScriptDirectory | None = app.extensions.get("schema_scripts")
+    if cached is not None:
+        return cached
+    scripts = ScriptDirectory(app.extensions["migrate"].directory)
+    # a debug server picks up a new `db migrate` revision without a restart; production reads once
+    if not app.debug:
+        app.extensions["schema_scripts"] = scripts
+    return scripts
+
+
+def _describe(script: Script) -> dict[str, Any]:
+    return {
+        "revision": script.revision,
+        "down_revision": script.down_revision,
+        "message": script.doc,
+    }
+
+
+def _server_version(connection: Connection) -> str | None:
+    if connection.dialect.name == "sqlite":
+        return sqlite3.sqlite_version
+    info = connection.dialect.server_version_info
+    return ".".join(str(part) for part in info) if info else None
+
+
+def _revisions(connection: Connection, scripts: ScriptDirectory) -> dict[str, Any]:
+    current = sorted(MigrationContext.configure(connection).get_current_heads())
+    heads = sorted(scripts.get_heads())
+    applied_ids = {script.revision for rev in current for script in scripts.iterate_revisions(rev, "base")}
+    # walk_revisions goes head -> base; people read history oldest first, in the order it applies
+    in_order = list(reversed(list(scripts.walk_revisions())))
+    return {
+        "current": current,
+        "heads": heads,
+        "at_head": current == heads,
+        "pending": [_describe(s) for s in in_order if s.revision not in applied_ids],
+        "applied": [_describe(s) for s in in_order if s.revision in applied_ids],
+    }
+
+
+def schema_state(app: Flask) -> dict[str, Any]:
+    """The database (masked URL, dialect, version) and its revisions against the scripts' heads."""
+    scripts = migration_scripts(app)
+    url = db.engine.url
+    state: dict[str, Any] = {
+        "database": {"url": mask_url(url), "dialect": url.get_dialect().name, "server_version": None},
+    }
+    with db.engine.connect() as connection:
+        state["database"]["server_version"] = _server_version(connection)
+        state.update(_revisions(connection, scripts))
+        for name, collector in _SECTIONS.items():
+            state[name] = collector(connection, scripts, state)
+    return state
+
+
+def health(app: Flask) -> tuple[dict[str, Any], bool]:
+    """A short public report (no URL, no error text) and whether the service is healthy."""
+    try:
+        state = schema_state(app)
+    except SQLAlchemyError as exc:
+        # the detail may name hosts or users: it goes to the log, never to an anonymous caller
+        log.warning("health check: database unavailable: %s", str(exc).splitlines()[0])
+        return {"status": "unavailable", "database": "unreachable", "schema": "unknown"}, False
+    at_head = bool(state["at_head"])
+    report = {
+        "status": "ok" if at_head else "unavailable",
+        "database": "ok",
+        "schema": "at head" if at_head else "not at head",
+        "current": state["current"],
+        "heads": state["heads"],
+    }
+    return report, at_head
+
+
+def require_head(app: Flask) -> None:
+    """Raise SchemaNotAtHead unless the database is at the scripts' heads."""
+    with app.app_context():
+        state = schema_state(app)
+    if not state["at_head"]:
+        current = ", ".join(state["current"]) or "base (empty)"
+        raise SchemaNotAtHead(
+            f"the database ({state['database']['url']}) is at {current}, not at head "
+            f"{', '.join(state['heads'])}: run `python manage.py db upgrade` first "
+            "(or pass --allow-not-at-head)"
+        )
