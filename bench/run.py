@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import cold_start
+from bench import autogenerate, cold_start
 from bench.harness import ROOT, Comparison
 
 RESULTS = ROOT / "bench" / "results"
@@ -57,6 +57,7 @@ def main() -> int:
     runs = 1 if args.quick else 7
     comparisons: list[Comparison] = []
     comparisons += cold_start.measure(runs)
+    comparisons += autogenerate.measure(runs, tables=30 if args.quick else 300)
     rows = [comparison.row() for comparison in comparisons]
     text = table(rows)
     print(text)
