@@ -75,7 +75,9 @@ def run_once(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: Pat
     """Run a command to completion; its wall time and its own peak RSS (not this process's)."""
     environment = {**os.environ, **(env or {})}
     started = time.perf_counter()
-    process = subprocess.Popen(list(argv), cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        list(argv), cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)

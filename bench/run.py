@@ -66,7 +66,9 @@ def main() -> int:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         record = {"machine": machine(), "runs": runs, "rows": rows}
         (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=2))
-        (RESULTS / "latest.md").write_text(f"# Latest benchmark ({stamp})\n\n{json.dumps(machine())}\n\n{text}\n")
+        (RESULTS / "latest.md").write_text(
+            f"# Latest benchmark ({stamp})\n\n{json.dumps(machine())}\n\n{text}\n"
+        )
     return 0
 
 

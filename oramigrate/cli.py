@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask_migrate.cli import db as flask_migrate_db
 
+from .init_command import init_command
 from .migrate_command import migrate_command
 
 db = click.Group(
@@ -16,3 +17,4 @@ db = click.Group(
 for _name, _command in flask_migrate_db.commands.items():
     db.add_command(_command, _name)
 db.add_command(migrate_command, "migrate")
+db.add_command(init_command, "init")

@@ -19,7 +19,11 @@ def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | No
     """A one-line message and an exit code for an expected failure, or None for a bug."""
     if isinstance(exc, MigrationError):
         return str(exc), exc.exit_code
+    from alembic.util import CommandError
     from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, CommandError):
+        return _first_line(str(exc)), 1
 
     if isinstance(exc, sa_exc.ArgumentError):
         return f"invalid database setting: {_first_line(str(exc))}", 2

@@ -1,0 +1,65 @@
+# Alembic settings (Flask-Migrate supplies the database URL); made by `db init` from oramigrate.
+
+[alembic]
+# Revision files are named <rev>_<slug>.py; our hand-audited ones use short ordered ids.
+file_template = %%(rev)s_%%(slug)s
+
+[loggers]
+keys = root,sqlalchemy,alembic,alembic_plugins,flask_migrate,oramigrate
+
+[handlers]
+keys = console,bare
+
+[formatters]
+keys = generic,bare
+
+[logger_root]
+level = WARN
+handlers = console
+qualname =
+
+[logger_sqlalchemy]
+level = WARN
+handlers =
+qualname = sqlalchemy.engine
+
+[logger_alembic]
+level = INFO
+handlers =
+qualname = alembic
+
+[logger_alembic_plugins]
+level = WARN
+handlers =
+qualname = alembic.runtime.plugins
+
+[logger_flask_migrate]
+# its "Error: ..." lines are the CLI's own one-line errors: printed bare, like ours
+level = INFO
+handlers = bare
+propagate = 0
+qualname = flask_migrate
+
+[logger_oramigrate]
+level = INFO
+handlers =
+qualname = oramigrate
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+
+[handler_bare]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = bare
+
+[formatter_bare]
+format = %(message)s
+
+[formatter_generic]
+format = %(levelname)-5.5s [%(name)s] %(message)s
+datefmt = %H:%M:%S
