@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint services bench bench-quick clean
+.PHONY: run test lint services browser bench bench-quick clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ run: $(VENV)/.run-installed
 	$(PY) manage.py runserver --host $(HOST) --port $(PORT)
 
 ## make test: install, start the servers the tests need, ruff, mypy, every test
-test: $(VENV)/.dev-installed services lint
+test: $(VENV)/.dev-installed services browser lint
 	$(PY) -m pytest
 	$(PY) bench/run.py --quick
 
@@ -35,6 +35,10 @@ lint: $(VENV)/.dev-installed
 
 services:
 	scripts/services.sh
+
+## the headless Chromium of the end-to-end web test (Debian's, installed when missing)
+browser:
+	scripts/browser.sh
 
 ## make bench: every benchmark, side by side with its reference; results in bench/results/
 bench: $(VENV)/.dev-installed services

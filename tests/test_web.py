@@ -178,7 +178,11 @@ def test_forms_without_csrf_token_are_refused(client: FlaskClient) -> None:
     assert client.get("/api/schema").status_code == 200  # still signed in
     change = client.post(
         "/change",
-        data={"password": ADMIN[1], "new_password": "Other-password-2", "new_password_confirm": "Other-password-2"},
+        data={
+            "password": ADMIN[1],
+            "new_password": "Other-password-2",
+            "new_password_confirm": "Other-password-2",
+        },
     )
     assert change.status_code == 400
 
@@ -224,7 +228,13 @@ def test_healthz_not_at_head(tmp_path: Path) -> None:
     health = make_app(f"sqlite:///{tmp_path / 'old.db'}", revision="0001").test_client().get("/healthz")
     assert (health.status_code, health.json) == (
         503,
-        {"status": "unavailable", "database": "ok", "schema": "not at head", "current": ["0001"], "heads": ["0002"]},
+        {
+            "status": "unavailable",
+            "database": "ok",
+            "schema": "not at head",
+            "current": ["0001"],
+            "heads": ["0002"],
+        },
     )
 
 
@@ -247,7 +257,9 @@ def test_production_session_cookie_is_secure_httponly_samesite(app: Flask) -> No
 
 def test_production_refuses_a_schema_not_at_head(tmp_path: Path) -> None:
     app = make_app(f"sqlite:///{tmp_path / 'old.db'}", revision="0001")
-    with pytest.raises(SchemaNotAtHead, match=r"^the database \(sqlite:///.*old.db\) is at 0001, not at head 0002"):
+    with pytest.raises(
+        SchemaNotAtHead, match=r"^the database \(sqlite:///.*old.db\) is at 0001, not at head 0002"
+    ):
         prepare(app, allow_not_at_head=False)
     prepare(app, allow_not_at_head=True)
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -267,7 +279,8 @@ GOOD = "k" * 32
         (
             {"SECRET_KEY": GOOD, "SECURITY_PASSWORD_SALT": ""},
             "SECURITY_PASSWORD_SALT is not set: production takes it from the environment "
-            "(SECURITY_PASSWORD_SALT or SECURITY_PASSWORD_SALT_FILE), not from the development copy in instance/",
+            "(SECURITY_PASSWORD_SALT or SECURITY_PASSWORD_SALT_FILE), "
+            "not from the development copy in instance/",
         ),
         (
             {"SECRET_KEY": "super-secret", "SECURITY_PASSWORD_SALT": GOOD},

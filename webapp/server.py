@@ -13,8 +13,12 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--production", is_flag=True, help="Serve with waitress: no debugger, secure cookies.")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Waitress worker threads.")
-@click.option("--allow-not-at-head", is_flag=True, help="With --production: serve even if migrations are pending.")
+@click.option(
+    "--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Waitress worker threads."
+)
+@click.option(
+    "--allow-not-at-head", is_flag=True, help="With --production: serve even if migrations are pending."
+)
 @with_appcontext
 def runserver(host: str, port: int, production: bool, threads: int, allow_not_at_head: bool) -> None:
     """Serve the application (development: reloader and debugger, loopback only)."""
