@@ -26,7 +26,9 @@ def create_app() -> Any:
     """The application for this command line (kept so failures can name its database)."""
     from webapp import create_app as factory
 
-    app = factory()
+    context = click.get_current_context(silent=True)
+    schema_only = context is not None and context.find_root().invoked_subcommand == "db"
+    app = factory(web=not schema_only)
     _apps.append(app)
     return app
 

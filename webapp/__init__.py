@@ -9,8 +9,12 @@ from typing import Any
 from flask import Flask
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Application factory: configuration, database, migrations, security, pages."""
+def create_app(test_config: Mapping[str, Any] | None = None, *, web: bool = True) -> Flask:
+    """Application factory: configuration, database, migrations, and (``web``) security and pages.
+
+    ``web=False`` is for ``manage.py db ...``: schema work needs neither logins nor pages, and
+    skipping them keeps those commands as quick to start as Alembic's own.
+    """
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
 
@@ -20,9 +24,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.update(test_config)
 
-    from . import database, security, views
+    from . import database
 
     database.init_app(app)
-    security.init_app(app)
-    views.init_app(app)
+    if web:
+        from . import security, views
+
+        security.init_app(app)
+        views.init_app(app)
     return app
