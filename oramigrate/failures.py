@@ -25,6 +25,8 @@ def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | No
     if isinstance(exc, CommandError):
         return _first_line(str(exc)), 1
 
+    if isinstance(exc, sa_exc.IdentifierError):
+        return f"{_first_line(str(exc))}: shorten it, or set ORACLE_TARGET_VERSION to the version you run", 1
     if isinstance(exc, sa_exc.ArgumentError):
         return f"invalid database setting: {_first_line(str(exc))}", 2
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated is False:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, run_manage
@@ -84,4 +85,45 @@ def test_bad_target_version_is_one_line() -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "Error: ORACLE_TARGET_VERSION must look like 11.2, 12.1, 19, 21 or 23, not 'xe'"
+    ]
+
+
+def test_too_long_name_for_the_target_stops_the_script(tmp_path: Path) -> None:
+    import shutil
+
+    directory = tmp_path / "migrations"
+    shutil.copytree(ROOT / "migrations", directory, ignore=shutil.ignore_patterns("__pycache__"))
+    (directory / "versions" / "0003_long.py").write_text(
+        '"""long name"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+        'revision = "0003"\ndown_revision = "0002"\n\n\n'
+        "def upgrade():\n"
+        '    op.add_column("auth_user", sa.Column("customer_loyalty_programme_tier", sa.Integer))\n\n\n'
+        "def downgrade():\n"
+        '    op.drop_column("auth_user", "customer_loyalty_programme_tier")\n'
+    )
+    for version, code in (("11.2", 1), ("19", 0)):
+        result = run_manage(
+            "db",
+            "-d",
+            str(directory),
+            "upgrade",
+            "--sql",
+            database_url=ORACLE_URL,
+            env={"ORACLE_TARGET_VERSION": version},
+        )
+        assert result.returncode == code, result.stderr
+    assert result.stdout.count("customer_loyalty_programme_tier") == 1
+    assert [line for line in result.stderr.splitlines() if line.startswith("Error")] == []
+    failed = run_manage(
+        "db",
+        "-d",
+        str(directory),
+        "upgrade",
+        "--sql",
+        database_url=ORACLE_URL,
+        env={"ORACLE_TARGET_VERSION": "11.2"},
+    )
+    assert [line for line in failed.stderr.splitlines() if not line.startswith("INFO ")] == [
+        "Error: name 'customer_loyalty_programme_tier' is 31 bytes; Oracle 11.2 allows 30 (30 bytes before "
+        "12.2): shorten it, or set ORACLE_TARGET_VERSION to the version you run"
     ]

@@ -138,3 +138,55 @@ def test_comparators_leave_other_dialects_to_alembic() -> None:
     context = MigrationContext.configure(dialect_name="postgresql", opts={"as_sql": True})
     assert compare_type(context, None, None, sa.SMALLINT(), sa.Boolean()) is None
     assert compare_server_default(context, None, None, "now()", None, "NOW()") is None
+
+
+def _offline_for(version: tuple[int, ...]) -> tuple[Operations, io.StringIO]:
+    from oramigrate.oracle_target import dialect_options
+
+    buffer = io.StringIO()
+    context = MigrationContext.configure(
+        dialect_name="oracle",
+        opts={"as_sql": True, "output_buffer": buffer},
+        dialect_opts=dialect_options(version),
+    )
+    apply_to_dialect(context.dialect, version)
+    return Operations(context), buffer
+
+
+LONG = "customer_loyalty_programme_tier"  # 31 bytes
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda op: op.create_table(LONG, sa.Column("id", sa.Integer)),
+        lambda op: op.create_table("t", sa.Column(LONG, sa.Integer)),
+        lambda op: op.add_column("t", sa.Column(LONG, sa.Integer)),
+        lambda op: op.create_index(LONG, "t", ["c"]),
+        lambda op: op.create_sequence(LONG),
+        lambda op: op.rename_table("t", LONG),
+        lambda op: op.alter_column("t", "c", new_column_name=LONG),
+    ],
+)
+def test_names_over_30_bytes_refused_for_11_2_only(make: object) -> None:
+    from oramigrate.guards import NameTooLong
+
+    op, buffer = _offline_for((11, 2))
+    with pytest.raises(NameTooLong) as refused:
+        make(op)  # type: ignore[operator]
+    assert str(refused.value) == (
+        f"name {LONG!r} is 31 bytes; Oracle 11.2 allows 30 (30 bytes before 12.2): shorten it, "
+        "or set ORACLE_TARGET_VERSION to the version you run"
+    )
+    assert buffer.getvalue() == ""
+    op19, buffer19 = _offline_for((19,))
+    make(op19)  # type: ignore[operator]
+    assert LONG in buffer19.getvalue()
+
+
+def test_multibyte_names_count_bytes() -> None:
+    from oramigrate.guards import NameTooLong
+
+    op, _ = _offline_for((12, 1))
+    with pytest.raises(NameTooLong, match="is 32 bytes"):
+        op.create_table("é" * 16, sa.Column("id", sa.Integer))
