@@ -44,6 +44,13 @@ def check_connection(connection: Connection, target: tuple[int, ...] | None) -> 
             f"tables in the SYSTEM/SYSAUX tablespace are skipped by reflection: {names}; "
             "move them (ALTER TABLE ... MOVE TABLESPACE users) before autogenerate"
         )
+    synonyms = connection.exec_driver_sql("SELECT synonym_name FROM user_synonyms ORDER BY 1").scalars().all()
+    if synonyms:
+        names = ", ".join(str(name).lower() for name in synonyms)
+        warnings.append(
+            f"synonyms in this schema: {names}; reflection does not follow synonyms, so tables reached "
+            "through them look missing to autogenerate: run migrations as the tables' owner"
+        )
     if target is not None and server[: len(target)] != target:
         warnings.append(
             f"ORACLE_TARGET_VERSION={describe(target)} but the server is {describe(server)}: "
