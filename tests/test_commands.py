@@ -61,3 +61,52 @@ def test_shell_has_the_application(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/app.db"
     out = _ok("shell", url=url, input="from flask import current_app; print('APP', current_app.name)\n")
     assert "APP webapp" in out
+
+
+def test_runserver_development_serves_on_loopback(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from conftest import ROOT, manage_env
+
+    url = f"sqlite:///{tmp_path}/app.db"
+    _ok("db", "upgrade", url=url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "runserver", "--port", str(port)],
+        cwd=ROOT,
+        env={**manage_env(), "DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+                assert time.monotonic() < deadline, "runserver did not answer within 30 s"
+                time.sleep(0.3)
+    finally:
+        import os
+        import signal
+
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+        if server.stderr:
+            server.stderr.close()
+
+
+def test_runserver_development_refuses_a_public_interface(tmp_path: Path) -> None:
+    result = run_manage("runserver", "--host", "0.0.0.0", database_url=f"sqlite:///{tmp_path}/app.db")
+    assert result.returncode == 2
+    assert "the development server (debugger on) listens on loopback only" in result.stderr

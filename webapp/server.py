@@ -32,4 +32,8 @@ def runserver(host: str, port: int, production: bool, threads: int, allow_not_at
         return
     if host not in LOOPBACK:
         raise click.UsageError("the development server (debugger on) listens on loopback only")
-    app.run(host=host, port=port, debug=True, use_reloader=True)
+    # not app.run(): Flask ignores it inside a `flask`-style CLI command (FLASK_RUN_FROM_CLI)
+    from werkzeug.serving import run_simple
+
+    app.debug = True
+    run_simple(host, port, app, use_reloader=True, use_debugger=True, threaded=True)
