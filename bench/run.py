@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import autogenerate, cold_start
+from bench import autogenerate, cold_start, web
 from bench.harness import ROOT, Comparison
 
 RESULTS = ROOT / "bench" / "results"
@@ -60,11 +60,18 @@ def main() -> int:
     comparisons += autogenerate.measure(runs, tables=30 if args.quick else 300)
     rows = [comparison.row() for comparison in comparisons]
     text = table(rows)
+    web_rows = web.measure(
+        requests=100 if args.quick else 1500, clients=4, threads=4, rounds=1 if args.quick else 3
+    )
+    text += "\n\nThroughput under waitress (4 threads, 4 keep-alive clients), "
+    text += "vs a bare Flask app serving the same bytes:\n\n"
+    text += "| path | ours req/s | bare Flask req/s | ratio |\n| --- | --- | --- | --- |\n"
+    text += "\n".join(f"| {r['path']} | {r['ours_rps']} | {r['bare_rps']} | {r['ratio']} |" for r in web_rows)
     print(text)
     if not args.quick:
         RESULTS.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        record = {"machine": machine(), "runs": runs, "rows": rows}
+        record = {"machine": machine(), "runs": runs, "rows": rows, "web": web_rows}
         (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=2))
         (RESULTS / "latest.md").write_text(
             f"# Latest benchmark ({stamp})\n\n{json.dumps(machine())}\n\n{text}\n"
