@@ -1,66 +1,135 @@
-"""``python manage.py dbCreateRegUser``: seed Flask-Security users and roles."""
+"""``python manage.py dbCreateRegUser``: seed Flask-Security users and roles, one or from a file."""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
 from oramigrate.settings import env_secret
+from webapp.users import InvalidUser
+
+NO_PASSWORD_STDIN_ON_TERMINAL = (
+    "--password-stdin reads a pipe, and standard input is a terminal (the password would echo): "
+    "drop --password-stdin to be prompted"
+)
 
 
-def _read_password(password_stdin: bool) -> str:
+def _given_password(password_stdin: bool) -> str | None:
+    """The password from standard input or REGUSER_PASSWORD_FILE, if either is the source."""
     if password_stdin:
+        if sys.stdin.isatty():
+            raise InvalidUser(NO_PASSWORD_STDIN_ON_TERMINAL)
         return sys.stdin.readline().rstrip("\r\n")
-    from_file = env_secret(
-        "REGUSER_PASSWORD", {k: v for k, v in os.environ.items() if k == "REGUSER_PASSWORD_FILE"}
+    # only the _FILE form: a password in the environment leaks to child processes and /proc
+    return env_secret(
+        "REGUSER_PASSWORD", {"REGUSER_PASSWORD_FILE": os.environ.get("REGUSER_PASSWORD_FILE", "")}
     )
-    if from_file is not None:
-        return from_file
-    if sys.stdin.isatty():
-        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
-    raise click.UsageError("no password: use --password-stdin, REGUSER_PASSWORD_FILE or a terminal prompt")
+
+
+def _prompt() -> str:
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
 def _refuse_password_option(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     if value is not None:
-        raise click.UsageError(
+        raise InvalidUser(
             "a password on the command line is visible to every user of this machine (ps, shell "
             "history): use --password-stdin, REGUSER_PASSWORD_FILE or the prompt"
         )
 
 
+@contextmanager
+def _progressbar(total: int) -> Iterator[Callable[[int], None]]:
+    with click.progressbar(length=total, label="hashing passwords", file=sys.stdout) as bar:
+        yield bar.update
+
+
+def _seed_file(path: Path, update: bool, descriptions: dict[str, str]) -> None:
+    from webapp.password_pool import no_progress
+    from webapp.seeding import seed_file
+    from webapp.users import RowsRejected
+
+    # a bar only for a person watching: redirected output stays one summary line
+    progress = _progressbar if sys.stdout.isatty() else no_progress
+    try:
+        result = seed_file(path, update=update, descriptions=descriptions, progress=progress)
+    except RowsRejected as exc:
+        for problem in exc.problems:
+            click.echo(f"Error: {path.name} line {problem.line}: {problem.message}", err=True)
+        raise
+    click.echo(str(result))
+
+
+def _check_mode(from_file: Path | None, email: str | None, single_options: Mapping[str, object]) -> None:
+    if from_file is None and email is None:
+        raise InvalidUser("give --email for one user, or --from-file for many")
+    if from_file is not None:
+        given = [name for name, value in single_options.items() if value]
+        if given:
+            raise InvalidUser(f"--from-file takes users and passwords from the file: drop {', '.join(given)}")
+
+
 @click.command("dbCreateRegUser")
-@click.option("--email", required=True, help="Email address the user signs in with.")
-@click.option("--first-name", default="", help="Given name.")
-@click.option("--last-name", default=None, help="Family name.")
+@click.option("--password", expose_value=False, hidden=True, is_eager=True, callback=_refuse_password_option)
+@click.option("--email", help="Email address the user signs in with.")
+@click.option("--first-name", help="Given name (default: the part of the email before @).")
+@click.option("--last-name", help="Family name.")
 @click.option("--role", "roles", multiple=True, help="Role name (made if missing); repeatable.")
-@click.option("--inactive", is_flag=True, help="Create the user disabled.")
+@click.option(
+    "--role-description",
+    "described_roles",
+    multiple=True,
+    metavar="NAME=TEXT",
+    help="Description of a role made on demand (changed with --update); repeatable.",
+)
+@click.option("--active/--inactive", default=None, help="Whether the user may sign in (default: active).")
+@click.option(
+    "--update", is_flag=True, help="Change roles, names, active flag or password of an existing user."
+)
+@click.option(
+    "--from-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Seed every user of a .csv or .json file (all or nothing).",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--password", expose_value=False, hidden=True, callback=_refuse_password_option)
 @with_appcontext
 def create_reg_user(
-    email: str,
-    first_name: str,
+    email: str | None,
+    first_name: str | None,
     last_name: str | None,
     roles: tuple[str, ...],
-    inactive: bool,
+    described_roles: tuple[str, ...],
+    active: bool | None,
+    update: bool,
+    from_file: Path | None,
     password_stdin: bool,
 ) -> None:
-    """Create a registered user (Flask-Security) with roles."""
-    from webapp.users import NewUser, create_user
+    """Create registered users (Flask-Security) with roles: one, or all of a CSV/JSON file.
 
-    new = NewUser(
-        email=email,
-        password=_read_password(password_stdin),
-        first_name=first_name or email.split("@", 1)[0],
-        last_name=last_name,
-        roles=roles,
-        active=not inactive,
+    The password comes from a prompt (on a terminal), --password-stdin or REGUSER_PASSWORD_FILE,
+    never from the command line. An existing user is left unchanged unless --update is given.
+    Set the same email again: "already exists", exit status 0.
+    """
+    from webapp.seeding import seed_user
+    from webapp.users import UserSpec, role_descriptions
+
+    single = {"--email": email, "--first-name": first_name, "--last-name": last_name, "--role": roles}
+    _check_mode(
+        from_file,
+        email,
+        {**single, "--active/--inactive": active is not None, "--password-stdin": password_stdin},
     )
-    if create_user(new):
-        click.echo(f"created user {email}")
-    else:
-        click.echo(f"user {email} already exists: unchanged")
+    descriptions = role_descriptions(described_roles)
+    if from_file is not None:
+        _seed_file(from_file, update, descriptions)
+        return
+    password = _given_password(password_stdin)
+    spec = UserSpec(str(email), first_name, last_name, roles or None, active, password)
+    ask = _prompt if password is None and sys.stdin.isatty() else None
+    click.echo(str(seed_user(spec, update=update, descriptions=descriptions, ask_password=ask)))

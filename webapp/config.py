@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,31 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
 
 
+def _passlib_options(environ: Mapping[str, str]) -> dict[str, Any]:
+    """SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS from the environment (JSON), checked by passlib itself."""
+    name = "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS"
+    raw = environ.get(name)
+    if not raw:
+        return {}
+    example = '{"argon2__rounds": 1, "argon2__memory_cost": 8, "argon2__parallelism": 1}'
+    try:
+        options = json.loads(raw)
+    except ValueError:
+        options = None
+    if not isinstance(options, dict):
+        raise ConfigurationError(f"{name} must be a JSON object, for example {example}")
+    from passlib.context import CryptContext
+
+    # a typo would otherwise surface as a traceback from Flask-Security's init, or a silent default
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            CryptContext(schemes=["argon2", "bcrypt", "plaintext"], default="argon2", **options)
+    except (KeyError, ValueError, TypeError, Warning) as exc:
+        raise ConfigurationError(f"{name}: {str(exc).strip(chr(34))}") from None
+    return options
+
+
 def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The settings for one application instance, read from ``environ``."""
     environ = os.environ if environ is None else environ
@@ -57,6 +84,8 @@ def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[s
         "SQLALCHEMY_DATABASE_URI": database_url(environ, default_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SECURITY_PASSWORD_HASH": "argon2",
+        # cost parameters of the hash; tests set a cheap argon2 cost here, production keeps passlib's
+        "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": _passlib_options(environ),
         "SECURITY_REGISTERABLE": _flag(environ, "REGISTRATION_ENABLED", False),
         "SECURITY_CHANGEABLE": True,
         "SECURITY_SEND_REGISTER_EMAIL": False,

@@ -1,19 +1,23 @@
-"""Seeding users and roles through Flask-Security's own validation and datastore."""
+"""Users to seed, checked by Flask-Security's own rules, so the CLI accepts what the web form accepts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import inspect
 
-from models import User, db
+from models import Role, User, db
 from oramigrate.errors import MigrationError
+
+# column sizes of models.py: checked up front, so a long value is a listed problem, not a
+# database error halfway through the transaction
+EMAIL_MAX, NAME_MAX, ROLE_MAX, DESCRIPTION_MAX = 255, 100, 80, 255
 
 
 class InvalidUser(MigrationError):
-    """The email or password fails the same rules the web form applies."""
+    """The input fails the rules the web form applies, or the command was called wrongly."""
 
     exit_code = 2
 
@@ -23,8 +27,44 @@ class SchemaMissing(MigrationError):
 
 
 @dataclass(frozen=True)
+class RowProblem:
+    """Why one input row (``line`` of its file, None for command-line input) was rejected."""
+
+    line: int | None
+    message: str
+
+
+class RowsRejected(MigrationError):
+    """Some rows are invalid: nothing was written; ``problems`` lists every one."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[RowProblem], rows: int) -> None:
+        rejected = len({problem.line for problem in problems})
+        super().__init__(
+            f"created 0, updated 0, unchanged 0, rejected {rejected}: nothing written "
+            f"({rejected} of {rows} rows invalid)"
+        )
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    """One user as given; None means "not given" (kept on update), "" last_name clears it."""
+
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    roles: tuple[str, ...] | None = None
+    active: bool | None = None
+    password: str | None = None
+    password_hash: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class NewUser:
-    """One user to seed; the password is plain text and is hashed before it is stored."""
+    """One user to create with a plain-text password (the shape the web tests seed with)."""
 
     email: str
     password: str
@@ -35,47 +75,107 @@ class NewUser:
 
 
 def require_schema() -> None:
-    """Fail with "run db upgrade first" when the user table is missing."""
-    if not inspect(db.engine).has_table(User.__tablename__):
+    """Fail with "run db upgrade first" when the user tables are missing."""
+    inspector = inspect(db.engine)
+    if not all(inspector.has_table(model.__tablename__) for model in (User, Role)):
         raise SchemaMissing("the user tables do not exist: run `python manage.py db upgrade` first")
 
 
 def normalized_email(email: str) -> str:
-    """The email as Flask-Security stores it, or InvalidUser with its reason."""
+    """The email as Flask-Security stores it, or InvalidUser with the web form's reason."""
     security = current_app.extensions["security"]
     try:
-        return str(security._mail_util.normalize(security._mail_util.validate(email)))
+        normalized = str(security._mail_util.validate(email))
     except ValueError as exc:
-        raise InvalidUser(f"invalid email {email!r}: {exc}") from None
+        raise InvalidUser(f"email {email!r} rejected: {exc}") from None
+    if len(normalized) > EMAIL_MAX:
+        raise InvalidUser(f"email {email!r} rejected: longer than {EMAIL_MAX} characters")
+    return normalized
 
 
-def check_password(password: str, email: str) -> None:
-    """Apply Flask-Security's password length and complexity rules."""
+def normalized_password(password: str, email: str) -> str:
+    """The password as Flask-Security hashes it (normalised), after its length and complexity rules."""
     security = current_app.extensions["security"]
-    problems = security._password_util.validate(password, is_register=True, user=email)[0]
+    problems, normalized = security._password_util.validate(password, is_register=True, email=email)
     if problems:
-        raise InvalidUser(f"password rejected: {'; '.join(problems)}")
+        raise InvalidUser(f"password rejected: {'; '.join(str(p) for p in problems)}")
+    return str(normalized)
 
 
-def create_user(new: NewUser, role_descriptions: Iterable[tuple[str, str]] = ()) -> bool:
+def accepted_hash(password_hash: str) -> str:
+    """``password_hash`` when Flask-Security's password context recognises its scheme."""
+    context = current_app.extensions["security"].pwd_context
+    scheme = context.identify(password_hash, required=False)
+    # "plaintext" is the catch-all last scheme: it would "verify" the hash string itself
+    if scheme is None or scheme == "plaintext":
+        known = ", ".join(s for s in context.schemes() if s != "plaintext")
+        raise InvalidUser(f"password_hash is not a hash Flask-Security accepts (schemes: {known})")
+    return password_hash
+
+
+def _checked_length(field: str, value: str | None, limit: int) -> None:
+    if value is not None and len(value) > limit:
+        raise InvalidUser(f"{field} is longer than {limit} characters")
+
+
+def validated(spec: UserSpec) -> UserSpec:
+    """``spec`` with its email and password normalised, or InvalidUser with the first problem."""
+    email = normalized_email(spec.email)
+    if spec.password is not None and spec.password_hash is not None:
+        raise InvalidUser("give a password or a password_hash, not both")
+    password = None if spec.password is None else normalized_password(spec.password, email)
+    password_hash = None if spec.password_hash is None else accepted_hash(spec.password_hash)
+    _checked_length("first_name", spec.first_name, NAME_MAX)
+    _checked_length("last_name", spec.last_name, NAME_MAX)
+    for role in spec.roles or ():
+        if not role:
+            raise InvalidUser("a role name is empty")
+        _checked_length(f"role {role[:20]!r}", role, ROLE_MAX)
+    return replace(spec, email=email, password=password, password_hash=password_hash)
+
+
+def role_descriptions(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``NAME=TEXT`` pairs of --role-description as a mapping."""
+    descriptions: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip():
+            raise InvalidUser(f"--role-description takes NAME=TEXT, not {pair!r}")
+        _checked_length(f"the description of role {name.strip()!r}", text, DESCRIPTION_MAX)
+        descriptions[name.strip()] = text
+    return descriptions
+
+
+def user_changes(user: Any, spec: UserSpec) -> list[str]:
+    """The fields (not the password) that ``spec`` would change on ``user``, by name."""
+    changes = []
+    if spec.first_name is not None and spec.first_name != user.first_name:
+        changes.append("first_name")
+    if spec.last_name is not None and (spec.last_name or None) != user.last_name:
+        changes.append("last_name")
+    if spec.roles is not None and set(spec.roles) != {role.name for role in user.roles}:
+        changes.append("roles")
+    if spec.active is not None and spec.active != user.active:
+        changes.append("active")
+    if spec.password_hash is not None and spec.password_hash != user.password:
+        changes.append("password")
+    return changes
+
+
+def create_user(new: NewUser) -> bool:
     """Create ``new`` (roles made on demand); False when the email already exists."""
-    from flask_security.utils import hash_password
+    from webapp.seeding import seed_rows
 
-    require_schema()
-    datastore = current_app.extensions["security"].datastore
-    email = normalized_email(new.email)
-    if datastore.find_user(email=email) is not None:
-        return False
-    check_password(new.password, email)
-    descriptions = dict(role_descriptions)
-    roles = [datastore.find_or_create_role(name, description=descriptions.get(name)) for name in new.roles]
-    datastore.create_user(
-        email=email,
-        password=hash_password(new.password),
+    spec = UserSpec(
+        email=new.email,
         first_name=new.first_name,
         last_name=new.last_name,
+        roles=new.roles,
         active=new.active,
-        roles=roles,
+        password=new.password,
     )
-    db.session.commit()
-    return True
+    try:
+        (outcome,) = seed_rows([spec]).outcomes
+    except RowsRejected as exc:
+        raise InvalidUser(exc.problems[0].message) from None
+    return outcome.action == "created"
