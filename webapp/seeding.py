@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import Role, User, db
 from webapp.password_pool import PasswordJob, Progress, hash_passwords, no_progress
@@ -70,12 +70,15 @@ class _Planned:
     job: PasswordJob | None = None
 
 
-def _existing_users(emails: Sequence[str]) -> dict[str, Any]:
+def existing_users(emails: Sequence[str]) -> dict[str, Any]:
+    """The users whose email matches one of ``emails`` ignoring case, by lowercased email."""
+    # case-blind like MariaDB's unique index, so every backend finds "Ada@x" when given "ada@x"
+    lowered = sorted({email.lower() for email in emails})
     found: dict[str, Any] = {}
-    for start in range(0, len(emails), IN_LIST_SIZE):
-        chunk = emails[start : start + IN_LIST_SIZE]
-        for user in db.session.scalars(select(User).where(User.email.in_(chunk))):
-            found[user.email] = user
+    for start in range(0, len(lowered), IN_LIST_SIZE):
+        chunk = lowered[start : start + IN_LIST_SIZE]
+        for user in db.session.scalars(select(User).where(func.lower(User.email).in_(chunk))):
+            found[user.email.lower()] = user
     return found
 
 
@@ -88,7 +91,7 @@ def _validated_rows(specs: Iterable[UserSpec], problems: list[RowProblem]) -> li
         except InvalidUser as exc:
             problems.append(RowProblem(spec.line, str(exc)))
             continue
-        # case-blind: MariaDB's unique index is, and two such accounts are one person anyway
+        # case-blind, like the lookup of existing users
         key = row.email.casefold()
         if key in first_line:
             problems.append(
@@ -101,10 +104,10 @@ def _validated_rows(specs: Iterable[UserSpec], problems: list[RowProblem]) -> li
 
 
 def _plan(rows: list[UserSpec], update: bool, problems: list[RowProblem]) -> list[_Planned]:
-    existing = _existing_users([row.email for row in rows])
+    existing = existing_users([row.email for row in rows])
     planned = []
     for row in rows:
-        user = existing.get(row.email)
+        user = existing.get(row.email.lower())
         if user is None:
             if row.password is None and row.password_hash is None:
                 problems.append(RowProblem(row.line, f"no password for new user {row.email}"))
@@ -164,7 +167,7 @@ def _write(planned: list[_Planned], roles: Mapping[str, Any], update: bool) -> l
         if "password" in changes:
             user.password = spec.password_hash
         outcomes.append(
-            Outcome(spec.email, "updated" if changes else "unchanged", changes, existed=not update)
+            Outcome(user.email, "updated" if changes else "unchanged", changes, existed=not update)
         )
     return outcomes
 
@@ -212,7 +215,7 @@ def seed_user(
             email = validated(replace(spec, roles=None)).email
         except InvalidUser:
             email = spec.email
-        if db.session.scalar(select(User.id).where(User.email == email)) is None:
+        if not existing_users([email]):
             if ask_password is None:
                 raise InvalidUser(
                     "no password: pipe it with --password-stdin, name a file in REGUSER_PASSWORD_FILE, "

@@ -1,0 +1,230 @@
+"""dbCreateRegUser through the real CLI on each real database, then the web login with what it seeded.
+
+Hashing uses a cheap argon2 cost set through SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS (the setting an
+operator would use too); bench/seed_users.py measures the real cost.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from conftest import TEST_SECRETS, Database, run_manage
+
+CHEAP_HASH = {
+    "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": json.dumps(
+        {"argon2__rounds": 1, "argon2__memory_cost": 8, "argon2__parallelism": 1}
+    )
+}
+HEADER = ["email", "first_name", "last_name", "roles", "password"]
+
+
+def seed(*args: str, url: str, input: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """``manage.py dbCreateRegUser ARGS`` on ``url`` at the cheap test hash cost."""
+    return run_manage("dbCreateRegUser", *args, database_url=url, input=input, env={**CHEAP_HASH, **env})
+
+
+def upgraded(database_url: str) -> str:
+    """``database_url`` after ``db upgrade``."""
+    result = run_manage("db", "upgrade", database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    return database_url
+
+
+def users(url: str) -> list[tuple[Any, ...]]:
+    """(email, first_name, last_name, active, "role;role") of every user, by email."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT id, email, first_name, last_name, active FROM auth_user ORDER BY email")
+            ).all()
+            links = connection.execute(
+                sa.text(
+                    "SELECT l.user_id, r.name FROM auth_roles_users l JOIN auth_role r ON r.id = l.role_id"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    roles: dict[int, list[str]] = {}
+    for user_id, name in links:
+        roles.setdefault(user_id, []).append(name)
+    return [(e, f, last, bool(a), ";".join(sorted(roles.get(i, [])))) for i, e, f, last, a in rows]
+
+
+def scalar(url: str, sql: str) -> Any:
+    """The single value ``sql`` returns on ``url``."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text(sql)).scalar()
+    finally:
+        engine.dispose()
+
+
+def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
+    """A users CSV file with ``header``."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def web_login(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """login(url, email, password): the home page after posting the Flask-Security login form."""
+    for name in ("DATABASE_URL", "DATABASE_URL_FILE", "ORACLE_USER", "ORACLE_DSN", "REGISTRATION_ENABLED"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in TEST_SECRETS.items():
+        monkeypatch.setenv(name, value)
+    from models import db
+    from webapp import create_app
+
+    apps = []
+
+    def login(url: str, email: str, password: str) -> tuple[int, str]:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        apps.append(app)
+        client = app.test_client()
+        form = client.get("/login")
+        token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', form.text)
+        assert token is not None, form.text
+        posted = client.post("/login", data={"email": email, "password": password, "csrf_token": token[1]})
+        home = client.get("/")
+        signed_in = re.search(r'<strong id="user-email">([^<]*)</strong>', home.text)
+        return posted.status_code, signed_in[1] if signed_in else "not signed in"
+
+    yield login
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_one_user_rerun_update_then_web_login(database: Database, web_login: Any) -> None:
+    url = upgraded(database.url)
+    made = seed(
+        "--email",
+        "Ada@Example.COM",
+        "--first-name",
+        "Ada",
+        "--role",
+        "admin",
+        "--role",
+        "staff",
+        "--role-description",
+        "admin=Administrators",
+        "--password-stdin",
+        url=url,
+        input="First-password-1\n",
+    )
+    assert (made.returncode, made.stdout, made.stderr) == (0, "created user Ada@example.com\n", "")
+    assert users(url) == [("Ada@example.com", "Ada", None, True, "admin;staff")]
+    assert scalar(url, "SELECT description FROM auth_role WHERE name = 'admin'") == "Administrators"
+    first_hash = scalar(url, "SELECT password FROM auth_user")
+
+    again = seed("--email", "ada@example.com", "--password-stdin", url=url, input="Other-password-2\n")
+    assert (again.returncode, again.stdout) == (0, "user Ada@example.com already exists: unchanged\n")
+    assert users(url) == [("Ada@example.com", "Ada", None, True, "admin;staff")]
+    assert scalar(url, "SELECT password FROM auth_user") == first_hash
+
+    changed = seed(
+        "--email",
+        "Ada@example.com",
+        "--update",
+        "--last-name",
+        "Lovelace",
+        "--role",
+        "staff",
+        "--password-stdin",
+        url=url,
+        input="Second-password-2\n",
+    )
+    assert changed.stdout == "updated user Ada@example.com: last_name, roles, password\n", changed.stderr
+    assert users(url) == [("Ada@example.com", "Ada", "Lovelace", True, "staff")]
+    assert web_login(url, "Ada@example.com", "First-password-1") == (200, "not signed in")
+    assert web_login(url, "Ada@example.com", "Second-password-2") == (302, "Ada@example.com")
+
+    disabled = seed("--email", "Ada@example.com", "--update", "--inactive", url=url)
+    assert disabled.stdout == "updated user Ada@example.com: active\n", disabled.stderr
+    assert users(url) == [("Ada@example.com", "Ada", "Lovelace", False, "staff")]
+
+
+def test_file_of_1000_users_all_or_nothing_then_web_login(
+    database: Database, web_login: Any, tmp_path: Path
+) -> None:
+    url = upgraded(database.url)
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        [
+            ["grace@example.com", "Grace", "Hopper", "admin", "Grace-password-1"],
+            ["not-an-email", "Nobody", "", "", "Some-password-1"],
+            ["alan@example.com", "Alan", "Turing", "", "Alan-password-1"],
+            ["Alan@example.com", "Alan", "Again", "", "Alan-password-1"],
+            ["short@example.com", "Short", "", "", "short"],
+        ],
+    )
+    rejected = seed("--from-file", str(bad), url=url)
+    assert (rejected.returncode, rejected.stdout) == (2, "")
+    assert rejected.stderr.splitlines() == [
+        "Error: bad.csv line 3: email 'not-an-email' rejected: Invalid email address",
+        "Error: bad.csv line 5: duplicate email Alan@example.com (first on line 4)",
+        "Error: bad.csv line 6: password rejected: Password must be at least 8 characters",
+        "Error: created 0, updated 0, unchanged 0, rejected 3: nothing written (3 of 5 rows invalid)",
+    ]
+    assert (users(url), scalar(url, "SELECT COUNT(*) FROM auth_role")) == ([], 0)
+
+    rows = [
+        [
+            f"user{n:04d}@example.com",
+            f"First{n}",
+            f"Last{n}",
+            "reader;staff" if n % 2 else "reader",
+            f"Pw-{n:04d}-ok",
+        ]
+        for n in range(1000)
+    ]
+    big = write_csv(tmp_path / "users.csv", rows)
+    loaded = seed("--from-file", str(big), url=url)
+    assert (loaded.returncode, loaded.stdout, loaded.stderr) == (
+        0,
+        "created 1000, updated 0, unchanged 0, rejected 0\n",
+        "",
+    )
+    seeded = users(url)
+    assert len(seeded) == 1000
+    assert seeded[0] == ("user0000@example.com", "First0", "Last0", True, "reader")
+    assert seeded[999] == ("user0999@example.com", "First999", "Last999", True, "reader;staff")
+    assert scalar(url, "SELECT COUNT(*) FROM auth_roles_users") == 1500
+    assert scalar(url, "SELECT COUNT(DISTINCT password) FROM auth_user") == 1000
+    assert web_login(url, "user0777@example.com", "Pw-0777-ok") == (302, "user0777@example.com")
+
+    changes = tmp_path / "changes.json"
+    changes.write_text(
+        json.dumps(
+            [
+                {"email": "user0001@example.com", "roles": ["admin"], "active": False},
+                {"email": "user0002@example.com", "password": "Pw-0002-ok"},
+                {"email": "user0003@example.com", "password": "Changed-pw-3"},
+                {"email": "new@example.com", "first_name": "New", "password": "New-password-1"},
+            ],
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    updated = seed("--from-file", str(changes), "--update", url=url)
+    assert updated.stdout == "created 1, updated 2, unchanged 1, rejected 0\n", updated.stderr
+    assert users(url)[:4] == [
+        ("new@example.com", "New", None, True, ""),
+        ("user0000@example.com", "First0", "Last0", True, "reader"),
+        ("user0001@example.com", "First1", "Last1", False, "admin"),
+        ("user0002@example.com", "First2", "Last2", True, "reader"),
+    ]
+    assert web_login(url, "user0003@example.com", "Changed-pw-3") == (302, "user0003@example.com")
