@@ -6,6 +6,7 @@ import click
 from flask_migrate.cli import db as flask_migrate_db
 
 from .init_command import init_command
+from .lint.command import lint
 from .migrate_command import migrate_command
 
 db = click.Group(
@@ -18,3 +19,4 @@ for _name, _command in flask_migrate_db.commands.items():
     db.add_command(_command, _name)
 db.add_command(migrate_command, "migrate")
 db.add_command(init_command, "init")
+db.add_command(lint)

@@ -1,0 +1,42 @@
+"""Migration lint: what a revision does (recorded offline, no database), judged by rules with a why.
+
+The API the ``db`` commands use::
+
+    scripts = load_scripts(directory)
+    report = lint_revisions(scripts, ["0003"], LintTarget("oracle", (19,)))
+    report.errors_unacknowledged("0003")  # what ``db upgrade`` refuses without --allow-unsafe
+"""
+
+from __future__ import annotations
+
+from .model import RULES, Finding, LintFailed, LintInputError, LintReport, LintTarget, Rule
+from .report import SCHEMA_PATH, render, report_to_dict, report_to_json, report_to_text
+from .runner import (
+    all_revisions,
+    lint_directory,
+    lint_revisions,
+    load_scripts,
+    pending_revisions,
+    select_revisions,
+)
+
+__all__ = [
+    "RULES",
+    "SCHEMA_PATH",
+    "Finding",
+    "LintFailed",
+    "LintInputError",
+    "LintReport",
+    "LintTarget",
+    "Rule",
+    "all_revisions",
+    "lint_directory",
+    "lint_revisions",
+    "load_scripts",
+    "pending_revisions",
+    "render",
+    "report_to_dict",
+    "report_to_json",
+    "report_to_text",
+    "select_revisions",
+]

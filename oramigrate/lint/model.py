@@ -1,0 +1,153 @@
+"""What the linter reports: rules with a code, a severity, a why and a what-instead; findings; the report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
+
+from ..errors import MigrationError
+
+if TYPE_CHECKING:
+    from .recorder import RecordedRevision
+
+Severity = Literal["error", "warning"]
+Phase = Literal["upgrade", "downgrade", "module", "chain"]
+
+
+@dataclass(frozen=True)
+class LintTarget:
+    """The database the migrations are judged for: a dialect name and, for Oracle, its version."""
+
+    dialect: str = "oracle"
+    version: tuple[int, ...] | None = (11, 2)
+
+    def describe(self) -> str:
+        """``oracle 11.2``, ``postgresql``."""
+        if self.version is None:
+            return self.dialect
+        return f"{self.dialect} {'.'.join(str(part) for part in self.version)}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a revision does that a person should decide about."""
+
+    code: str
+    severity: Severity
+    revision: str
+    message: str
+    why: str
+    instead: str
+    phase: Phase = "upgrade"
+    table: str | None = None
+    column: str | None = None
+    path: str | None = None
+    acknowledged: bool = False
+    reason: str | None = None
+
+    def acknowledge(self, reason: str) -> Finding:
+        """This finding, accepted by the revision's ``lint_allow`` for ``reason``."""
+        return replace(self, acknowledged=True, reason=reason)
+
+
+# rule(revision, target) -> findings; ``None`` for rules over the whole chain
+RuleCheck = Callable[["RecordedRevision", LintTarget], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A lint rule: stable code, severity, why it exists (its docstring) and what to do instead."""
+
+    code: str
+    severity: Severity
+    why: str
+    instead: str
+    check: RuleCheck | None = None
+
+    def finding(self, revision: RecordedRevision | str, message: str, **where: str | None) -> Finding:
+        """A finding of this rule on ``revision``."""
+        name = revision if isinstance(revision, str) else revision.revision
+        path = None if isinstance(revision, str) else revision.path
+        return Finding(
+            self.code,
+            self.severity,
+            name,
+            message,
+            self.why,
+            self.instead,
+            path=path,
+            **where,  # type: ignore[arg-type]
+        )
+
+
+RULES: dict[str, Rule] = {}
+
+
+def _why(function: Callable[..., object]) -> str:
+    return " ".join((function.__doc__ or "").split())
+
+
+def rule(code: str, severity: Severity, instead: str) -> Callable[[RuleCheck], RuleCheck]:
+    """Register a per-revision rule; the function's docstring is the rule's why."""
+
+    def register(check: RuleCheck) -> RuleCheck:
+        RULES[code] = Rule(code, severity, _why(check), instead, check)
+        return check
+
+    return register
+
+
+def found(code: str, revision: RecordedRevision | str, message: str, **where: str | None) -> Finding:
+    """A finding of the rule ``code`` on ``revision``."""
+    return RULES[code].finding(revision, message, **where)
+
+
+def declare(code: str, severity: Severity, why: str, instead: str) -> Rule:
+    """Register a rule checked outside the per-revision loop (chain, acknowledgements)."""
+    RULES[code] = Rule(code, severity, why, instead)
+    return RULES[code]
+
+
+@dataclass
+class LintReport:
+    """Every finding over the revisions linted, for one target."""
+
+    target: LintTarget
+    revisions: list[str]
+    findings: list[Finding] = field(default_factory=list)
+
+    def unacknowledged(self, revision: str | None = None) -> list[Finding]:
+        """Findings not accepted by a ``lint_allow`` (of one revision, or all)."""
+        return [
+            f for f in self.findings if not f.acknowledged and (revision is None or f.revision == revision)
+        ]
+
+    def errors_unacknowledged(self, revision: str | None = None) -> list[Finding]:
+        """Unacknowledged errors: what ``db upgrade`` refuses to apply without ``--allow-unsafe``."""
+        return [f for f in self.unacknowledged(revision) if f.severity == "error"]
+
+    def failed(self, strict: bool = False) -> bool:
+        """True when an unacknowledged error (or, ``strict``, any unacknowledged finding) remains."""
+        return bool(self.unacknowledged() if strict else self.errors_unacknowledged())
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
+
+
+class LintFailed(MigrationError):
+    """Lint found unacknowledged findings; the report has them."""
+
+    def __init__(self, report: LintReport, strict: bool = False) -> None:
+        blocking = report.unacknowledged() if strict else report.errors_unacknowledged()
+        revisions = sorted({f.revision for f in blocking})
+        super().__init__(
+            f"lint: {len(blocking)} unacknowledged finding(s) in revision(s) {', '.join(revisions)}"
+        )
+        self.report = report
+
+
+class LintInputError(MigrationError):
+    """The migrations to lint cannot be found or read (bad directory, unknown revision)."""
+
+    exit_code = 2

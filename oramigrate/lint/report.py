@@ -1,0 +1,85 @@
+"""The lint report for people (text) and for tools (JSON, described by ``report.schema.json``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .model import Finding, LintReport
+
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+FORMAT_VERSION = 1
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    """One finding as JSON-ready data."""
+    return {
+        "code": finding.code,
+        "severity": finding.severity,
+        "revision": finding.revision,
+        "phase": finding.phase,
+        "table": finding.table,
+        "column": finding.column,
+        "message": finding.message,
+        "why": finding.why,
+        "instead": finding.instead,
+        "path": finding.path,
+        "acknowledged": finding.acknowledged,
+        "reason": finding.reason,
+    }
+
+
+def summary(report: LintReport) -> dict[str, int]:
+    """Counts of unacknowledged errors and warnings, and of acknowledged findings."""
+    open_findings = report.unacknowledged()
+    return {
+        "revisions": len(report.revisions),
+        "errors": sum(1 for f in open_findings if f.severity == "error"),
+        "warnings": sum(1 for f in open_findings if f.severity == "warning"),
+        "acknowledged": sum(1 for f in report.findings if f.acknowledged),
+    }
+
+
+def report_to_dict(report: LintReport) -> dict[str, Any]:
+    """The whole report as JSON-ready data."""
+    version = report.target.version
+    return {
+        "format_version": FORMAT_VERSION,
+        "target": {
+            "dialect": report.target.dialect,
+            "version": None if version is None else ".".join(str(part) for part in version),
+        },
+        "revisions": list(report.revisions),
+        "summary": summary(report),
+        "findings": [finding_to_dict(finding) for finding in report.findings],
+    }
+
+
+def report_to_json(report: LintReport) -> str:
+    """The report as indented JSON text."""
+    return json.dumps(report_to_dict(report), indent=2)
+
+
+def report_to_text(report: LintReport) -> str:
+    """One line per finding (with why and what instead when it is open), then a summary line."""
+    lines = []
+    for finding in report.findings:
+        if finding.acknowledged:
+            lines.append(f"{finding.revision} acknowledged {finding.code}: {finding.message}")
+            lines.append(f"    reason: {finding.reason}")
+            continue
+        lines.append(f"{finding.revision} {finding.severity} {finding.code}: {finding.message}")
+        lines.append(f"    why: {finding.why}")
+        lines.append(f"    instead: {finding.instead}")
+    counts = summary(report)
+    lines.append(
+        f"{counts['revisions']} revision(s) linted for {report.target.describe()}: "
+        f"{counts['errors']} error(s), {counts['warnings']} warning(s), {counts['acknowledged']} acknowledged"
+    )
+    return "\n".join(lines)
+
+
+def render(report: LintReport, output_format: str) -> str:
+    """The report in ``text`` or ``json``."""
+    return report_to_json(report) if output_format == "json" else report_to_text(report)

@@ -1,0 +1,115 @@
+"""Lint a migration directory: pick the revisions, record each, run every rule, apply acknowledgements."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import DatabaseUnavailable
+from ..settings import mask_url
+from . import rules_data, rules_oracle, rules_revision  # noqa: F401 - each module registers its rules
+from .acknowledge import acknowledge
+from .model import RULES, Finding, LintInputError, LintReport, LintTarget, found
+from .recorder import record_revision, recording_context
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def load_scripts(directory: str | os.PathLike[str]) -> ScriptDirectory:
+    """The migration scripts of ``directory`` (any Alembic directory with a ``versions`` folder)."""
+    path = Path(directory)
+    if not (path / "versions").is_dir():
+        raise LintInputError(f"{path} is not an Alembic migration directory (no versions/ folder)")
+    try:
+        scripts = ScriptDirectory(str(path))
+        scripts.revision_map.heads  # noqa: B018 - loads every revision module now, so errors surface here
+    except Exception as exc:  # noqa: BLE001 - a broken revision file is the user's input, not our bug
+        raise LintInputError(f"cannot read the migrations in {path}: {_first_line(exc)}") from None
+    return scripts
+
+
+def all_revisions(scripts: ScriptDirectory) -> list[Script]:
+    """Every revision, base first."""
+    return list(reversed(list(scripts.walk_revisions())))
+
+
+def select_revisions(scripts: ScriptDirectory, names: Sequence[str]) -> list[Script]:
+    """The revisions named (ids, unique prefixes, ``head``, ``heads``), in chain order."""
+    wanted: set[str] = set()
+    for name in names:
+        try:
+            found_scripts = scripts.get_revisions(name)
+        except CommandError as exc:
+            raise LintInputError(f"unknown revision {name!r}: {_first_line(exc)}") from None
+        wanted |= {script.revision for script in found_scripts if script is not None}
+    return [script for script in all_revisions(scripts) if script.revision in wanted]
+
+
+def pending_revisions(
+    scripts: ScriptDirectory, engine: Engine, version_table: str = "alembic_version"
+) -> list[Script]:
+    """Revisions not yet applied to the database (all of them when it has no version table)."""
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"version_table": version_table})
+            current = context.get_current_heads()
+    except SQLAlchemyError as exc:
+        original = getattr(exc, "orig", None)
+        detail = _first_line(original if original is not None else exc)
+        if engine.url.password:
+            detail = detail.replace(str(engine.url.password), "***")
+        raise DatabaseUnavailable(
+            f"cannot read the applied revisions from {mask_url(engine.url)} ({detail}): "
+            "pass --all or revision ids to lint without a database"
+        ) from None
+    applied = {script.revision for head in current for script in scripts.iterate_revisions(head, "base")}
+    return [script for script in all_revisions(scripts) if script.revision not in applied]
+
+
+def chain_findings(scripts: ScriptDirectory) -> list[Finding]:
+    """Findings about the chain as a whole: several heads (one finding on each head)."""
+    heads = sorted(scripts.get_heads())
+    if len(heads) < 2:
+        return []
+    return [
+        found("multiple-heads", head, f"the chain has {len(heads)} heads: {', '.join(heads)}", phase="chain")
+        for head in heads
+    ]
+
+
+def lint_revisions(
+    scripts: ScriptDirectory, revisions: Iterable[Script | str], target: LintTarget
+) -> LintReport:
+    """Lint ``revisions`` of ``scripts`` for ``target``: the report the CLI and the wiring act on."""
+    selected = [scripts.get_revision(r) if isinstance(r, str) else r for r in revisions]
+    context = recording_context(target)
+    report = LintReport(target, [script.revision for script in selected if script is not None])
+    for script in selected:
+        if script is None:
+            continue
+        recorded = record_revision(script, context)
+        findings = [
+            finding for rule in RULES.values() if rule.check for finding in rule.check(recorded, target)
+        ]
+        report.findings += acknowledge(recorded, findings)
+    report.findings += chain_findings(scripts)
+    return report
+
+
+def lint_directory(
+    directory: str | os.PathLike[str], revisions: Sequence[str] = (), target: LintTarget | None = None
+) -> LintReport:
+    """Lint the named revisions of ``directory`` (every revision when none is named)."""
+    scripts = load_scripts(directory)
+    selected = select_revisions(scripts, revisions) if revisions else all_revisions(scripts)
+    return lint_revisions(scripts, selected, target or LintTarget())
