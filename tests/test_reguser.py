@@ -228,3 +228,23 @@ def test_file_of_1000_users_all_or_nothing_then_web_login(
         ("user0002@example.com", "First2", "Last2", True, "reader"),
     ]
     assert web_login(url, "user0003@example.com", "Changed-pw-3") == (302, "user0003@example.com")
+
+
+def test_hash_made_by_flask_security_is_stored_as_given(tmp_path: Path, web_login: Any) -> None:
+    from flask_security.utils import hash_password
+
+    from models import db
+    from webapp import create_app
+
+    url = upgraded(f"sqlite:///{tmp_path / 'app.db'}")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        made = hash_password("Hashed-password-1")
+        db.engine.dispose()
+    path = write_csv(
+        tmp_path / "hashes.csv", [["h@example.com", "H", made]], ["email", "first_name", "password_hash"]
+    )
+    loaded = seed("--from-file", str(path), url=url)
+    assert loaded.stdout == "created 1, updated 0, unchanged 0, rejected 0\n", loaded.stderr
+    assert scalar(url, "SELECT password FROM auth_user") == made
+    assert web_login(url, "h@example.com", "Hashed-password-1") == (302, "h@example.com")
