@@ -8,9 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic.operations import ops
-from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.oracle.base import RESERVED_WORDS
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 
 from .. import oracle_target
 from ..sequences import CreateSequenceOp
@@ -31,7 +30,7 @@ NON_TRANSACTIONAL_DDL = ("oracle", "mysql", "mariadb")
 
 @lru_cache(maxsize=8)
 def _dialect(name: str) -> Dialect:
-    dialect: Dialect = registry.load(name)()
+    dialect: Dialect = make_url(f"{name}://").get_dialect()()
     return dialect
 
 
