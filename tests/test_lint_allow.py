@@ -11,6 +11,7 @@ from conftest import ROOT
 from lint_cases import case_directory, write_revision
 
 from oramigrate.lint import (
+    RULES,
     SCHEMA_PATH,
     LintInputError,
     LintTarget,
@@ -144,3 +145,10 @@ def test_unreadable_directory_is_a_typed_error(tmp_path: Path) -> None:
         load_scripts(tmp_path)
     assert raised.value.exit_code == 2
     assert str(raised.value).startswith(f"cannot read the migrations in {tmp_path}: ")
+
+
+def test_readme_lists_every_rule_with_its_why() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Migration lint", 1)[1].split("\n## ", 1)[0]
+    for rule in RULES.values():
+        assert f"| `{rule.code}` | {rule.severity} | {rule.why} |" in section, rule.code
