@@ -248,3 +248,41 @@ def test_hash_made_by_flask_security_is_stored_as_given(tmp_path: Path, web_logi
     assert loaded.stdout == "created 1, updated 0, unchanged 0, rejected 0\n", loaded.stderr
     assert scalar(url, "SELECT password FROM auth_user") == made
     assert web_login(url, "h@example.com", "Hashed-password-1") == (302, "h@example.com")
+
+
+def test_ids_are_never_set_so_oracle_draws_them_from_sequences(tmp_path: Path, web_login: Any) -> None:
+    from flask_migrate import upgrade
+    from oracle_sql import parse
+    from sqlalchemy.dialects import oracle
+
+    from models import User, db
+    from webapp import create_app
+    from webapp.users import NewUser, create_user
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.db'}", **TEST_SECRETS})
+    inserts: list[str] = []
+    with app.app_context():
+        upgrade()
+        sa.event.listen(
+            db.engine,
+            "before_cursor_execute",
+            lambda conn, cursor, statement, *rest: (
+                inserts.append(statement) if statement.startswith("INSERT INTO auth_") else None
+            ),
+        )
+        assert create_user(NewUser("seq@example.com", "Sequence-pw-1", "Seq", roles=("admin",)))
+        db.engine.dispose()
+    columns = [re.match(r"INSERT INTO (\w+) \(([^)]*)\)", statement).groups() for statement in inserts]  # type: ignore[union-attr]
+    assert columns == [
+        ("auth_role", "name, description"),
+        ("auth_user", "email, first_name, last_name, password, active, fs_uniquifier, confirmed_at"),
+        ("auth_roles_users", "user_id, role_id"),
+    ]
+    values = dict.fromkeys(("email", "first_name", "last_name", "password", "active", "fs_uniquifier"), "x")
+    on_oracle = str(sa.insert(User.__table__).values(**values).compile(dialect=oracle.dialect()))
+    assert on_oracle == (
+        "INSERT INTO auth_user (id, email, first_name, last_name, password, active, fs_uniquifier) "
+        "VALUES (auth_user_id_seq.nextval, :email, :first_name, :last_name, :password, :active, "
+        ":fs_uniquifier) RETURNING auth_user.id INTO :ret_0"
+    )
+    parse(on_oracle)
