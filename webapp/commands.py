@@ -113,8 +113,12 @@ def create_reg_user(
     """Create registered users (Flask-Security) with roles: one, or all of a CSV/JSON file.
 
     The password comes from a prompt (on a terminal), --password-stdin or REGUSER_PASSWORD_FILE,
-    never from the command line. An existing user is left unchanged unless --update is given.
-    Set the same email again: "already exists", exit status 0.
+    never from the command line. An existing email is reported "already exists" (exit status 0)
+    and left unchanged unless --update is given.
+
+    A file has the columns email, first_name, last_name, roles (a;b, or a JSON list), active, and
+    password or password_hash (one made by Flask-Security). Every problem is listed with its line
+    number, and nothing is written unless every row is valid.
     """
     from webapp.seeding import seed_user
     from webapp.users import UserSpec, role_descriptions
