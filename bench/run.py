@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import autogenerate, cold_start, web
+from bench import autogenerate, cold_start, lint_chain, web
 from bench.harness import ROOT, Comparison
 
 RESULTS = ROOT / "bench" / "results"
@@ -58,7 +58,12 @@ def main() -> int:
     comparisons: list[Comparison] = []
     comparisons += cold_start.measure(runs)
     comparisons += autogenerate.measure(runs, tables=30 if args.quick else 300)
+    lint_revisions = 20 if args.quick else 200
+    comparisons.append(lint_chain.measure(runs=runs, revisions=lint_revisions))
     rows = [comparison.row() for comparison in comparisons]
+    lint_row = rows[-1]
+    lint_row["ms_per_revision"] = round(1000 * lint_row["ours_median_s"] / lint_revisions, 2)
+    lint_row["name"] += f" ({lint_row['ms_per_revision']} ms per revision)"
     text = table(rows)
     web_rows = web.measure(
         requests=100 if args.quick else 1500, clients=4, threads=4, rounds=1 if args.quick else 3
