@@ -89,6 +89,16 @@ def test_prompt_asks_twice_on_a_terminal_and_never_shows_the_password(url: str) 
     assert users(url) == [("tty@example.com", "tty", None, True, "")]
 
 
+def test_password_stdin_refused_on_a_terminal_where_it_would_echo(url: str) -> None:
+    code, shown = on_terminal("--email", "tty@example.com", "--password-stdin", url=url, answers=[])
+    assert (code, shown) == (
+        2,
+        "Error: --password-stdin reads a pipe, and standard input is a terminal (the password would "
+        "echo): drop --password-stdin to be prompted\n",
+    )
+    assert users(url) == []
+
+
 def test_progress_bar_only_on_a_terminal(url: str, tmp_path: Path) -> None:
     rows = [[f"u{n}@example.com", "U", "", "", f"Password-{n}"] for n in range(20)]
     code, shown = on_terminal("--from-file", str(write_csv(tmp_path / "u.csv", rows)), url=url, answers=[])
