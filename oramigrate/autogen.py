@@ -125,3 +125,7 @@ def finish_autogenerate(script: ops.MigrationScript, dialect_name: str, default_
     for upgrade_ops, downgrade_ops in zip(script.upgrade_ops_list, script.downgrade_ops_list, strict=True):
         downgrade_ops.ops[:] = upgrade_ops.reverse().ops
     return True
+
+
+# registered after compare_sequences (same priority, so it runs later): hides drops of the deploy tables
+from . import deploy_autogen  # noqa: E402, F401

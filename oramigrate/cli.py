@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask_migrate.cli import db as flask_migrate_db
 
+from .deploy_cli import COMMANDS as DEPLOY_COMMANDS
 from .init_command import init_command
 from .lint.command import lint
 from .migrate_command import migrate_command
@@ -19,4 +20,7 @@ for _name, _command in flask_migrate_db.commands.items():
     db.add_command(_command, _name)
 db.add_command(migrate_command, "migrate")
 db.add_command(init_command, "init")
+# deploy-safe upgrade, downgrade and stamp replace Flask-Migrate's; log, verify, status, baseline are new
+for _name, _command in DEPLOY_COMMANDS.items():
+    db.add_command(_command, _name)
 db.add_command(lint)

@@ -14,6 +14,8 @@ from sqlalchemy.engine import Engine
 from . import oracle_compare, oracle_target
 from . import sequences as _sequences  # noqa: F401 - registers op.create_sequence / drop_sequence
 from .autogen import process_revision_directives
+from .deploy_run import ACTIVE
+from .deploy_tables import exclude_own_objects
 
 log = logging.getLogger("oramigrate")
 
@@ -28,6 +30,9 @@ def run(engine: Engine, metadata: MetaData, configure_args: dict[str, Any]) -> N
         options["compare_type"] = oracle_compare.compare_type
     if options.get("compare_server_default", True) is True:
         options["compare_server_default"] = oracle_compare.compare_server_default
+    # the history, journal and lock tables are the tool's, not the models': never drop them
+    user_filter: Any = options.get("include_name")
+    options["include_name"] = exclude_own_objects(user_filter)
     if context.is_offline_mode():
         _run_offline(context, engine, options)
     else:
@@ -56,11 +61,19 @@ def _run_offline(context: EnvironmentContext, engine: Engine, options: dict[str,
 
 
 def _run_online(context: EnvironmentContext, engine: Engine, options: dict[str, Any]) -> None:
+    # db upgrade / downgrade / stamp / baseline hold the migration lock and set the active run
+    run = ACTIVE.get()
+    if run is not None:
+        engine = run.migration_engine(engine)
     with engine.connect() as connection:
         if connection.dialect.name == "oracle":
             from .oracle_preflight import check_connection
 
             check_connection(connection, oracle_target.target_version(os.environ))
-        context.configure(connection=connection, **options)
-        with context.begin_transaction():
-            context.run_migrations()
+        if run is None:
+            context.configure(connection=connection, **options)
+            with context.begin_transaction():
+                context.run_migrations()
+            return
+        context.configure(connection=connection, **{**options, **run.configure_options(connection)})
+        run.run_migrations(context)

@@ -7,12 +7,14 @@ from conftest import Database, run_manage
 
 APP_TABLES = {"auth_role", "auth_user", "auth_roles_users"}
 APP_SEQUENCES = {"auth_role_id_seq", "auth_user_id_seq"}
+# db upgrade's own history, journal and lock tables (issue 5), kept through downgrades
+DEPLOY_TABLES = {"migration_history", "migration_history_journal", "migration_history_lock"}
 
 
 def test_upgrade_check_downgrade_upgrade(database: Database) -> None:
     up = run_manage("db", "upgrade", database_url=database.url)
     assert up.returncode == 0, up.stderr
-    assert database.tables() == APP_TABLES | {"alembic_version"}
+    assert database.tables() == APP_TABLES | DEPLOY_TABLES | {"alembic_version"}
     expected_sequences = set() if database.backend == "sqlite" else APP_SEQUENCES
     assert database.sequences() == expected_sequences
 
@@ -26,12 +28,12 @@ def test_upgrade_check_downgrade_upgrade(database: Database) -> None:
 
     down = run_manage("db", "downgrade", "base", database_url=database.url)
     assert down.returncode == 0, down.stderr
-    assert database.tables() == {"alembic_version"}
+    assert database.tables() == DEPLOY_TABLES | {"alembic_version"}
     assert database.sequences() == set()
 
     again = run_manage("db", "upgrade", database_url=database.url)
     assert again.returncode == 0, again.stderr
-    assert database.tables() == APP_TABLES | {"alembic_version"}
+    assert database.tables() == APP_TABLES | DEPLOY_TABLES | {"alembic_version"}
 
 
 def test_first_name_not_null_keeps_rows_and_backfills(database: Database) -> None:

@@ -1,0 +1,104 @@
+"""``db baseline``: adopt a schema made before migrations existed, only if it matches the models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from flask import current_app
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+
+from . import (
+    autogen,  # noqa: F401 - registers the sequence comparator
+    oracle_compare,
+)
+from .deploy import (
+    DEFAULT_LOCK_TIMEOUT,
+    Notify,
+    _ignore,
+    current_heads,
+    deployment,
+    migrate_config,
+    record_stamp,
+)
+from .deploy_tables import exclude_own_objects
+from .errors import MigrationError
+
+NOTE = "baseline: the live schema matched the models"
+
+
+class AlreadyVersioned(MigrationError):
+    """The database already has a revision: it is not a schema from before migrations."""
+
+
+class SchemaDiffers(MigrationError):
+    """The live schema and the models differ: stamping head would be a lie."""
+
+    def __init__(self, differences: list[str]) -> None:
+        listed = "; ".join(differences)
+        super().__init__(
+            f"the live schema differs from the models in {len(differences)} places,"
+            f" nothing was changed: {listed}"
+        )
+        self.differences = differences
+
+
+def _name(part: Any) -> str | None:
+    if isinstance(part, str):
+        return part
+    return getattr(part, "name", None)
+
+
+def describe_difference(diff: Any) -> str:
+    """One autogenerate difference as a short phrase (``add_column auth_user.phone``)."""
+    if isinstance(diff, list):
+        return ", ".join(describe_difference(item) for item in diff)
+    kind, *parts = diff
+    if kind.startswith("modify_"):
+        _schema, table, column, _options, old, new = parts
+        return f"{kind} {table}.{column}: {old!r} -> {new!r}"
+    names = [name for name in (_name(part) for part in parts) if name]
+    table = getattr(parts[-1], "table", None) if parts else None
+    if table is not None and getattr(table, "name", None) not in names:
+        names.insert(0, table.name)
+    return f"{kind} {'.'.join(names)}"
+
+
+def differences(connection: Connection, metadata: MetaData) -> list[str]:
+    """What autogenerate would change to make the live schema match ``metadata``."""
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "target_metadata": metadata,
+            "compare_type": oracle_compare.compare_type,
+            "compare_server_default": oracle_compare.compare_server_default,
+            "include_name": exclude_own_objects(None),
+        },
+    )
+    found = [describe_difference(diff) for diff in compare_metadata(context, metadata)]
+    connection.rollback()
+    return found
+
+
+def baseline(
+    directory: str | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, notify: Notify = _ignore
+) -> list[str]:
+    """Stamp head and record a baseline, only if the unversioned live schema matches the models."""
+    config = migrate_config(directory)
+    metadata: MetaData = current_app.extensions["migrate"].db.metadata
+    with deployment(config, lock_timeout, notify) as run:
+        heads = current_heads(run.audit)
+        if heads:
+            raise AlreadyVersioned(
+                f"the database is already at {', '.join(heads)}:"
+                " baseline is for a schema made before migrations"
+            )
+        found = differences(run.audit, metadata)
+        if found:
+            raise SchemaDiffers(found)
+        command.stamp(config, "head")
+        record_stamp(run, [], "baseline", NOTE)
+        return [f"baseline: schema matches the models; stamped {', '.join(current_heads(run.audit))}"]

@@ -1,0 +1,130 @@
+"""The audited history: one row per revision applied, reverted, stamped or adopted, and how it went."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import socket
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .deploy_tables import TEXT_LENGTH, DeployTables
+from .lock import os_user, utcnow
+
+RUNNING, SUCCESS, FAILED, PARTIAL = "running", "success", "failed", "partial"
+# directions after which the revision counts as applied, with the checksum recorded then
+APPLYING = ("upgrade", "stamp", "baseline", "accept")
+REVERTING = ("downgrade", "unstamp")
+# monotonic start of the rows this process opened: durations finer than DATE's seconds
+_STARTED: dict[int, float] = {}
+ABANDONED = "the runner stopped before finishing (killed, or its database session ended)"
+
+
+def _clip(text: str | None) -> str | None:
+    return None if text is None else text[:TEXT_LENGTH]
+
+
+def start(
+    connection: Connection,
+    names: DeployTables,
+    revision: str,
+    direction: str,
+    checksum: str | None,
+    note: str | None = None,
+) -> int:
+    """Insert a row for a revision about to run; committed at once so others can see it."""
+    table = names.history
+    # max + 1: every history write happens under the migration lock, so no two runners race here
+    row_id = int(connection.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0) + 1)).scalar_one())
+    row = {
+        "id": row_id,
+        "revision": revision,
+        "direction": direction,
+        "checksum": checksum,
+        "db_user": connection.engine.url.username,
+        "os_user": os_user(),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "started": utcnow(),
+        "outcome": RUNNING,
+        "note": _clip(note),
+    }
+    connection.execute(table.insert().values(**row))
+    connection.commit()
+    _STARTED[row_id] = time.monotonic()
+    return row_id
+
+
+def finish(
+    connection: Connection,
+    names: DeployTables,
+    row_id: int,
+    outcome: str,
+    error: str | None = None,
+    note: str | None = None,
+) -> None:
+    """Close a row: outcome, finish time, duration, error text."""
+    table = names.history
+    started = connection.execute(sa.select(table.c.started).where(table.c.id == row_id)).scalar_one()
+    finished = utcnow()
+    began = _STARTED.pop(row_id, None)
+    if began is not None:
+        duration = int((time.monotonic() - began) * 1000)
+    else:
+        duration = int((finished - started) / datetime.timedelta(milliseconds=1))
+    values: dict[str, Any] = {
+        "outcome": outcome,
+        "finished": finished,
+        "duration_ms": duration,
+        "error": _clip(error),
+    }
+    if note is not None:
+        values["note"] = _clip(note)
+    connection.execute(table.update().where(table.c.id == row_id).values(**values))
+    connection.commit()
+
+
+def record(
+    connection: Connection,
+    names: DeployTables,
+    revision: str,
+    direction: str,
+    checksum: str | None,
+    note: str | None = None,
+) -> None:
+    """A row for something done at once (stamp, baseline, an accepted edit)."""
+    finish(connection, names, start(connection, names, revision, direction, checksum, note), SUCCESS)
+
+
+def close_abandoned(connection: Connection, names: DeployTables, half_applied: set[tuple[str, str]]) -> int:
+    """Rows left 'running' by a runner that died: partial if the journal kept its progress, else failed."""
+    table = names.history
+    rows = connection.execute(
+        sa.select(table.c.id, table.c.revision, table.c.direction).where(table.c.outcome == RUNNING)
+    ).all()
+    for row_id, revision, direction in rows:
+        outcome = PARTIAL if (revision, direction) in half_applied else FAILED
+        finish(connection, names, row_id, outcome, ABANDONED)
+    return len(rows)
+
+
+def rows(connection: Connection, names: DeployTables) -> list[dict[str, Any]]:
+    """Every row, oldest first."""
+    table = names.history
+    return [dict(row._mapping) for row in connection.execute(sa.select(table).order_by(table.c.id))]
+
+
+def applied_checksums(connection: Connection, names: DeployTables) -> dict[str, str | None]:
+    """Revisions the history says are applied now, with the checksum recorded when they were."""
+    table = names.history
+    applied: dict[str, str | None] = {}
+    query = sa.select(table.c.revision, table.c.direction, table.c.checksum).where(table.c.outcome == SUCCESS)
+    for revision, direction, checksum in connection.execute(query.order_by(table.c.id)):
+        if direction in APPLYING:
+            applied[revision] = checksum
+        elif direction in REVERTING:
+            applied.pop(revision, None)
+    return applied
