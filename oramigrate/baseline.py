@@ -18,9 +18,10 @@ from . import (
 from .deploy import (
     DEFAULT_LOCK_TIMEOUT,
     Notify,
-    _ignore,
+    app_engine,
     current_heads,
     deployment,
+    ignore,
     migrate_config,
     record_stamp,
 )
@@ -83,22 +84,28 @@ def differences(connection: Connection, metadata: MetaData) -> list[str]:
     return found
 
 
+def _check_unversioned_match(connection: Connection, metadata: MetaData) -> None:
+    heads = current_heads(connection)
+    if heads:
+        raise AlreadyVersioned(
+            f"the database is already at {', '.join(heads)}: baseline is for a schema made before migrations"
+        )
+    found = differences(connection, metadata)
+    if found:
+        raise SchemaDiffers(found)
+
+
 def baseline(
-    directory: str | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, notify: Notify = _ignore
+    directory: str | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, notify: Notify = ignore
 ) -> list[str]:
     """Stamp head and record a baseline, only if the unversioned live schema matches the models."""
     config = migrate_config(directory)
     metadata: MetaData = current_app.extensions["migrate"].db.metadata
+    # checked first without the lock, so that a refusal writes nothing (not even the tool's tables)
+    with app_engine().connect() as connection:
+        _check_unversioned_match(connection, metadata)
     with deployment(config, lock_timeout, notify) as run:
-        heads = current_heads(run.audit)
-        if heads:
-            raise AlreadyVersioned(
-                f"the database is already at {', '.join(heads)}:"
-                " baseline is for a schema made before migrations"
-            )
-        found = differences(run.audit, metadata)
-        if found:
-            raise SchemaDiffers(found)
+        _check_unversioned_match(run.audit, metadata)  # again: another runner may have been first
         command.stamp(config, "head")
         record_stamp(run, [], "baseline", NOTE)
         return [f"baseline: schema matches the models; stamped {', '.join(current_heads(run.audit))}"]

@@ -30,8 +30,8 @@ ADOPTED = "adopted: applied before the history table existed"
 Notify = Callable[[str], None]
 
 
-def _ignore(_message: str) -> None:
-    pass
+def ignore(_message: str) -> None:
+    """The default ``notify``: say nothing."""
 
 
 def migrate_config(directory: str | None, x_arg: Any = None) -> Config:
@@ -98,7 +98,7 @@ def upgrade(
     x_arg: Any = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     allow_edited: bool = False,
-    notify: Notify = _ignore,
+    notify: Notify = ignore,
 ) -> None:
     """Upgrade to ``revision`` under the lock, refusing edited or missing applied revisions."""
     config = migrate_config(directory, x_arg)
@@ -136,7 +136,7 @@ def downgrade(
     tag: str | None = None,
     x_arg: Any = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    notify: Notify = _ignore,
+    notify: Notify = ignore,
 ) -> None:
     """Revert to ``revision`` under the lock, one history row per revision reverted."""
     config = migrate_config(directory, x_arg)
@@ -156,7 +156,7 @@ def stamp(
     tag: str | None = None,
     purge: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    notify: Notify = _ignore,
+    notify: Notify = ignore,
 ) -> None:
     """Mark the database as at ``revision`` under the lock; the history records what changed."""
     config = migrate_config(directory)

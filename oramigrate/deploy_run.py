@@ -36,8 +36,12 @@ class RevisionFailed(MigrationError):
 
 
 def _first_line(exc: BaseException) -> str:
-    described = describe(exc)
-    text = described[0] if described is not None else f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
+        # the driver's own words: describe() would call a failed statement "database unavailable"
+        text = f"database error: {exc.orig}"
+    else:
+        described = describe(exc)
+        text = described[0] if described is not None else f"{type(exc).__name__}: {exc}"
     return next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
 
 
