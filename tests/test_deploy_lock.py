@@ -9,6 +9,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from conftest import Database, run_manage
 from deploy_helpers import (
     JOURNAL,
@@ -24,6 +25,8 @@ from deploy_helpers import (
 )
 
 
+# Server locks only: SQLite's flock is covered by the timeout/kill test, and 8 CLI starts cost ~8 s each run.
+@pytest.mark.parametrize("database", ["postgresql", "mariadb"], indirect=True)
 def test_eight_runners_apply_each_revision_once(database: Database) -> None:
     runners = [start_manage("db", "upgrade", database_url=database.url) for _ in range(8)]
     outputs = [runner.communicate(timeout=120) for runner in runners]
