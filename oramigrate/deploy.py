@@ -19,10 +19,11 @@ from alembic.util import CommandError
 from flask import current_app
 from sqlalchemy.engine import Connection, Engine
 
-from . import deploy_tables, history, journal
+from . import deploy_tables, history, journal, lint_gate
 from .checksums import Findings, RevisionsChanged, checksum, lineage, verify
 from .deploy_run import ACTIVE, DeployRun
 from .deploy_tables import HOLDER_ROW
+from .lint import LintReport
 from .lock import MigrationLock, describe_wait
 
 DEFAULT_LOCK_TIMEOUT = 300.0
@@ -98,19 +99,43 @@ def upgrade(
     x_arg: Any = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     allow_edited: bool = False,
+    allow_unsafe: bool = False,
     notify: Notify = ignore,
 ) -> None:
-    """Upgrade to ``revision`` under the lock, refusing edited or missing applied revisions."""
+    """Upgrade to ``revision`` under the lock, refusing edited applied revisions and unsafe new ones."""
     config = migrate_config(directory, x_arg)
     if sql:
+        scripts = ScriptDirectory.from_config(config)
+        lint_gate.check_before_upgrade(
+            scripts, lint_gate.pending(scripts, [], revision), allow_unsafe, notify
+        )
         command.upgrade(config, revision, sql=True, tag=tag)
         return
     with deployment(config, lock_timeout, notify) as run:
-        findings = verify(run.audit, run.names, run.scripts, current_heads(run.audit))
+        heads = current_heads(run.audit)
+        findings = verify(run.audit, run.names, run.scripts, heads)
         if findings and not allow_edited:
             raise RevisionsChanged(findings)
+        to_apply = lint_gate.pending(run.scripts, heads, revision)
+        report = lint_gate.check_before_upgrade(run.scripts, to_apply, allow_unsafe, notify)
         _accept(run, findings)
+        _record_unsafe(run, report)
         command.upgrade(config, revision, tag=tag)
+
+
+def _record_unsafe(run: DeployRun, report: LintReport) -> None:
+    # --allow-unsafe: the history says that revisions with lint errors were applied knowingly
+    for revision in sorted({finding.revision for finding in report.errors_unacknowledged()}):
+        script = run.scripts.get_revision(revision)
+        codes = ", ".join(sorted({f.code for f in report.errors_unacknowledged(revision)}))
+        history.record(
+            run.audit,
+            run.names,
+            revision,
+            "accept",
+            checksum(script) if script else None,
+            f"applied with --allow-unsafe despite lint errors: {codes}",
+        )
 
 
 def _accept(run: DeployRun, findings: Findings) -> None:

@@ -41,6 +41,9 @@ def _echo_lines(lines: list[str]) -> None:
 @click.option(
     "--allow-edited", is_flag=True, help="Upgrade even if applied revision files changed (recorded)."
 )
+@click.option(
+    "--allow-unsafe", is_flag=True, help="Apply revisions with unacknowledged lint errors (recorded)."
+)
 @with_appcontext
 def upgrade_command(
     directory: str | None,
@@ -50,6 +53,7 @@ def upgrade_command(
     revision: str,
     lock_timeout: float,
     allow_edited: bool,
+    allow_unsafe: bool,
 ) -> None:
     """Upgrade to a later version (one runner at a time, audited, resumable)."""
     deploy.upgrade(
@@ -60,6 +64,7 @@ def upgrade_command(
         x_arg=x_arg,
         lock_timeout=lock_timeout,
         allow_edited=allow_edited,
+        allow_unsafe=allow_unsafe,
         notify=_notify,
     )
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
-from flask import g
+from alembic import command
+from alembic.script import Script, ScriptDirectory
+from flask import current_app, g
 from flask.cli import with_appcontext
-from flask_migrate import migrate as flask_migrate_migrate
 from flask_migrate.cli import migrate as flask_migrate_command
 
 from .errors import ConfigurationError
@@ -31,13 +34,24 @@ def policy_from_options(renames: tuple[str, ...], allow_drops: tuple[str, ...]) 
     return AutogeneratePolicy(renames=parsed, allowed_drops=drops)
 
 
-def migrate(*, renames: tuple[str, ...], allow_drops: tuple[str, ...], **options: object) -> None:
-    """Autogenerate a revision under the user's rename / drop decisions."""
+def migrate(
+    *, renames: tuple[str, ...], allow_drops: tuple[str, ...], directory: str | None, **options: Any
+) -> str | None:
+    """Autogenerate a revision under the user's rename / drop decisions; its lint report, if written."""
+    from .lint_gate import describe_new_revision
+
     token = POLICY.set(policy_from_options(renames, allow_drops))
     try:
-        flask_migrate_migrate.__wrapped__(**options)  # unwrapped: errors reach the CLI as typed errors
+        x_arg = options.pop("x_arg")
+        config = current_app.extensions["migrate"].migrate.get_config(
+            directory, opts=["autogenerate"], x_arg=x_arg
+        )
+        script = command.revision(config, autogenerate=True, **options)
     finally:
         POLICY.reset(token)
+    if not isinstance(script, Script) or options.get("sql"):
+        return None
+    return describe_new_revision(ScriptDirectory.from_config(config), script.revision)
 
 
 @click.command("migrate", params=list(flask_migrate_command.params))
@@ -56,8 +70,10 @@ def migrate(*, renames: tuple[str, ...], allow_drops: tuple[str, ...], **options
     help="Confirm that dropping this column and its data is intended.",
 )
 @with_appcontext
-def migrate_command(renames: tuple[str, ...], allow_drops: tuple[str, ...], **options: object) -> None:
+def migrate_command(renames: tuple[str, ...], allow_drops: tuple[str, ...], **options: Any) -> None:
     """Autogenerate a revision (stops on a drop+add it cannot tell from a rename)."""
     options["directory"] = options["directory"] or g.get("directory")
     options["x_arg"] = options["x_arg"] or g.get("x_arg")
-    migrate(renames=renames, allow_drops=allow_drops, **options)
+    report = migrate(renames=renames, allow_drops=allow_drops, **options)
+    if report is not None:
+        click.echo(report)
