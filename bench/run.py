@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import autogenerate, cold_start, lint_chain, web
+from bench import autogenerate, cold_start, lint_chain, upgrade_chain, web
 from bench.harness import ROOT, Comparison
 
 RESULTS = ROOT / "bench" / "results"
@@ -57,6 +57,7 @@ def main() -> int:
     runs = 1 if args.quick else 7
     comparisons: list[Comparison] = []
     comparisons += cold_start.measure(runs)
+    comparisons += upgrade_chain.measure(runs, revisions=20 if args.quick else 200)
     comparisons += autogenerate.measure(runs, tables=30 if args.quick else 300)
     lint_revisions = 20 if args.quick else 200
     comparisons.append(lint_chain.measure(runs=runs, revisions=lint_revisions))
