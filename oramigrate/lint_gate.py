@@ -41,9 +41,9 @@ def gate_target() -> LintTarget:
 
 def _lineage(scripts: ScriptDirectory, upper: str) -> list[Script]:
     try:
-        found = scripts.iterate_revisions(upper, "base")
-    except Exception:  # noqa: BLE001 - relative targets ("+2"): judge everything up to the heads
-        found = scripts.iterate_revisions("heads", "base")
+        found = list(scripts.iterate_revisions(upper, "base"))
+    except Exception:  # noqa: BLE001 - relative ("+2") or unknown: judge all up to the heads; Alembic
+        found = list(scripts.iterate_revisions("heads", "base"))  # then reports an unknown one itself
     return [script for script in found if isinstance(script, Script)]
 
 

@@ -146,6 +146,8 @@ def test_admin_sees_schema_page_and_api(client: FlaskClient, tmp_path: Path) -> 
         "at_head": True,
         "pending": [],
         "applied": [REVISION_0001, REVISION_0002],
+        "history": [],  # migrated by flask_migrate.upgrade here, not under our lock: no history rows
+        "lint": [],
     }
     api = client.get("/api/schema")
     assert (api.status_code, api.json) == (200, expected)
@@ -325,3 +327,46 @@ def test_schema_state_on_every_backend(database: Database) -> None:
     assert re.fullmatch(r"\d+(\.\d+)+", at_head["database"]["server_version"])
     # Flask-SQLAlchemy adds ?charset=utf8mb4 to MySQL URLs
     assert at_head["database"]["url"].startswith(mask_url(database.url))
+
+
+def test_schema_page_shows_history_and_lint_of_pending(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import ROOT, run_manage
+
+    directory = tmp_path / "migrations"
+    shutil.copytree(ROOT / "migrations", directory, ignore=shutil.ignore_patterns("__pycache__"))
+    (directory / "versions" / "0003_drop.py").write_text(
+        '"""drop last_name"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+        'revision = "0003"\ndown_revision = "0002"\n\n\n'
+        'def upgrade():\n    op.drop_column("auth_user", "last_name")\n\n\n'
+        'def downgrade():\n    op.add_column("auth_user", sa.Column("last_name", sa.String(100)))\n'
+    )
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert run_manage("db", "-d", str(directory), "upgrade", "0002", database_url=url).returncode == 0
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "MIGRATIONS_DIRECTORY": str(directory)}
+    )
+    with app.app_context():
+        create_user(NewUser(email=ADMIN[0], password=ADMIN[1], first_name="Ada", roles=("admin",)))
+    client = app.test_client()
+    sign_in(client, *ADMIN)
+    state = client.get("/api/schema").json
+    assert [(r["revision"], r["direction"], r["outcome"]) for r in state["history"]] == [
+        ("0002", "upgrade", "success"),
+        ("0001", "upgrade", "success"),
+    ]
+    assert all(isinstance(r["duration_ms"], int) for r in state["history"])
+    assert state["lint"] == [
+        {
+            "revision": "0003",
+            "code": "drop-column",
+            "severity": "error",
+            "message": "upgrade() drops column auth_user.last_name",
+            "acknowledged": False,
+        }
+    ]
+    page = client.get("/schema").text
+    assert "<code>drop-column</code>" in page and "upgrade() drops column auth_user.last_name" in page
+    with app.app_context():
+        db.engine.dispose()

@@ -47,5 +47,8 @@ def healthz() -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages."""
+    """Register the pages, and the history and lint sections of the Schema page."""
+    from . import schema_sections
+
+    schema_sections.init_app()
     app.register_blueprint(pages)
