@@ -114,7 +114,7 @@ def test_too_long_name_for_the_target_stops_the_script(tmp_path: Path) -> None:
         assert result.returncode == code, result.stderr
     assert result.stdout.count("customer_loyalty_programme_tier") == 1
     assert [line for line in result.stderr.splitlines() if line.startswith("Error")] == []
-    failed = run_manage(
+    gated = run_manage(
         "db",
         "-d",
         str(directory),
@@ -123,7 +123,25 @@ def test_too_long_name_for_the_target_stops_the_script(tmp_path: Path) -> None:
         database_url=ORACLE_URL,
         env={"ORACLE_TARGET_VERSION": "11.2"},
     )
-    assert [line for line in failed.stderr.splitlines() if not line.startswith("INFO ")] == [
+    assert [line for line in gated.stderr.splitlines() if not line.startswith("INFO ")] == [
+        "Error: refusing to upgrade: 1 unacknowledged lint error(s):",
+        "  0003 name-too-long: column name customer_loyalty_programme_tier is 31 bytes; "
+        "Oracle 11.2 allows 30",
+        "  acknowledge each in its revision (lint_allow = {code: reason}) or pass --allow-unsafe",
+    ]
+    # past the lint gate, the execution guard still refuses what Oracle 11.2 would reject half-way
+    forced = run_manage(
+        "db",
+        "-d",
+        str(directory),
+        "upgrade",
+        "--sql",
+        "--allow-unsafe",
+        database_url=ORACLE_URL,
+        env={"ORACLE_TARGET_VERSION": "11.2"},
+    )
+    assert forced.returncode == 1
+    assert [line for line in forced.stderr.splitlines() if line.startswith("Error")] == [
         "Error: name 'customer_loyalty_programme_tier' is 31 bytes; Oracle 11.2 allows 30 (30 bytes before "
         "12.2): shorten it, or set ORACLE_TARGET_VERSION to the version you run"
     ]
