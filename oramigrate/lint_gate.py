@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 
 from alembic.script import Script, ScriptDirectory
 
@@ -18,6 +18,7 @@ from . import oracle_target
 from .errors import MigrationError
 from .lint import LintReport, LintTarget, lint_revisions
 from .lint.report import report_to_text
+from .quiet import quieter
 
 
 class UnsafeRevisions(MigrationError):
@@ -56,17 +57,10 @@ def pending(scripts: ScriptDirectory, applied_heads: Iterable[str], target: str)
     return [script for script in reversed(_lineage(scripts, target)) if script.revision not in applied]
 
 
-@contextmanager
-def _quiet_recording() -> Iterator[None]:
+def _quiet_recording() -> AbstractContextManager[None]:
     # the recording context is an offline Oracle one: its "Context impl OracleImpl" lines would
     # confuse someone upgrading SQLite
-    logger = logging.getLogger("alembic.runtime.migration")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+    return quieter("alembic.runtime.migration", logging.WARNING)
 
 
 def check_before_upgrade(

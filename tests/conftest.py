@@ -124,3 +124,14 @@ def run_manage(
         text=True,
         timeout=120,
     )
+
+
+def migrations_with(tmp_path: Path, revisions: dict[str, str] | None = None) -> Path:
+    """A copy of migrations/ under ``tmp_path``, with extra revision files (name -> source)."""
+    import shutil
+
+    target = tmp_path / "migrations"
+    shutil.copytree(ROOT / "migrations", target, ignore=shutil.ignore_patterns("__pycache__"))
+    for name, source in (revisions or {}).items():
+        (target / "versions" / name).write_text(source, encoding="utf-8")
+    return target

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,15 +43,6 @@ def downgrade():
     op.drop_table("deploy_probe_b")
     op.drop_table("deploy_probe_a")
 '''
-
-
-def migrations_with(tmp_path: Path, revisions: dict[str, str]) -> Path:
-    """A copy of migrations/ with extra revision files (name -> source)."""
-    target = tmp_path / "migrations"
-    shutil.copytree(ROOT / "migrations", target, ignore=shutil.ignore_patterns("__pycache__"))
-    for name, source in revisions.items():
-        (target / "versions" / name).write_text(source, encoding="utf-8")
-    return target
 
 
 def start_manage(*args: str, database_url: str, **env_overrides: str) -> subprocess.Popen[str]:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import produce_migrations
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
-from conftest import Database, run_manage
+from conftest import Database, migrations_with, run_manage
 
 from models import db
 from oramigrate.autogen import finish_autogenerate
@@ -161,13 +161,9 @@ def test_renamed_column_stops_db_migrate(at_head: Database, tmp_path: object) ->
 
 
 def test_confirmed_rename_keeps_the_data(at_head: Database, tmp_path: object) -> None:
-    import shutil
     from pathlib import Path
 
-    from conftest import ROOT
-
-    directory = Path(str(tmp_path)) / "migrations"
-    shutil.copytree(ROOT / "migrations", directory, ignore=shutil.ignore_patterns("__pycache__"))
+    directory = migrations_with(Path(str(tmp_path)))
     _rename_last_name(at_head)
     made = run_manage(
         "db",

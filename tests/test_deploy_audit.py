@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import Database, run_manage
-from deploy_helpers import DEPLOY_TABLES, current, history, migrations_with, query
+from conftest import Database, migrations_with, run_manage
+from deploy_helpers import DEPLOY_TABLES, current, history, query
 
 
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # checksums do not depend on the dialect

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import Database, run_manage
-from deploy_helpers import JOURNAL, current, history, migrations_with, query
+from conftest import Database, migrations_with, run_manage
+from deploy_helpers import JOURNAL, current, history, query
 
 FAILING_REVISION = '''"""Test revision: the third operation fails while a table deploy_probe_b exists."""
 from alembic import op

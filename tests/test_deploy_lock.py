@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Database, run_manage
+from conftest import Database, migrations_with, run_manage
 from deploy_helpers import (
     JOURNAL,
     LOCK,
@@ -18,7 +18,6 @@ from deploy_helpers import (
     SLEEPING_REVISION,
     current,
     history,
-    migrations_with,
     query,
     start_manage,
     wait_for,

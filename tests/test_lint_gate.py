@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-from conftest import ROOT, run_manage
+from conftest import migrations_with, run_manage
 
 DROP = '''"""drop last_name"""
 from alembic import op
@@ -27,8 +26,7 @@ def downgrade():
 
 
 def _chain(tmp_path: Path, allow: str = "") -> tuple[Path, str]:
-    directory = tmp_path / "migrations"
-    shutil.copytree(ROOT / "migrations", directory, ignore=shutil.ignore_patterns("__pycache__"))
+    directory = migrations_with(tmp_path)
     (directory / "versions" / "0003_drop.py").write_text(DROP.format(allow=allow))
     url = f"sqlite:///{tmp_path}/app.db"
     assert run_manage("db", "-d", str(directory), "upgrade", "0002", database_url=url).returncode == 0
@@ -102,8 +100,7 @@ def test_check_fails_on_lint_errors_and_passes_clean(tmp_path: Path) -> None:
 
 
 def test_migrate_prints_the_lint_of_the_new_revision(tmp_path: Path) -> None:
-    directory = tmp_path / "migrations"
-    shutil.copytree(ROOT / "migrations", directory, ignore=shutil.ignore_patterns("__pycache__"))
+    directory = migrations_with(tmp_path)
     url = f"sqlite:///{tmp_path}/app.db"
     assert run_manage("db", "-d", str(directory), "upgrade", database_url=url).returncode == 0
     import sqlite3

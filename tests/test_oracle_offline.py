@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_manage
+from conftest import ROOT, migrations_with, run_manage
 from oracle_sql import identifiers, parse, statements
 
 ORACLE_URL = "oracle+oracledb://app:s3cret@db.example:1521/?service_name=FREEPDB1"
@@ -89,10 +89,8 @@ def test_bad_target_version_is_one_line() -> None:
 
 
 def test_too_long_name_for_the_target_stops_the_script(tmp_path: Path) -> None:
-    import shutil
 
-    directory = tmp_path / "migrations"
-    shutil.copytree(ROOT / "migrations", directory, ignore=shutil.ignore_patterns("__pycache__"))
+    directory = migrations_with(tmp_path)
     (directory / "versions" / "0003_long.py").write_text(
         '"""long name"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
         'revision = "0003"\ndown_revision = "0002"\n\n\n'

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TEST_SECRETS, Database
+from conftest import TEST_SECRETS, Database, migrations_with
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -330,12 +330,10 @@ def test_schema_state_on_every_backend(database: Database) -> None:
 
 
 def test_schema_page_shows_history_and_lint_of_pending(tmp_path: Path) -> None:
-    import shutil
 
-    from conftest import ROOT, run_manage
+    from conftest import run_manage
 
-    directory = tmp_path / "migrations"
-    shutil.copytree(ROOT / "migrations", directory, ignore=shutil.ignore_patterns("__pycache__"))
+    directory = migrations_with(tmp_path)
     (directory / "versions" / "0003_drop.py").write_text(
         '"""drop last_name"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
         'revision = "0003"\ndown_revision = "0002"\n\n\n'

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -13,6 +12,8 @@ import sqlglot
 from sqlalchemy.sql import ClauseElement, TextClause, dml
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlglot import exp
+
+from ..quiet import quieter
 
 Kind = Literal["ddl", "dml", "query", "unknown"]
 _DDL_WORDS = {"CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "COMMENT", "GRANT", "REVOKE", "PURGE"}
@@ -50,16 +51,9 @@ def _name(node: exp.Expression | None) -> str | None:
     return str(node.name).lower() or None
 
 
-@contextmanager
-def _quiet_sqlglot() -> Iterator[None]:
+def _quiet_sqlglot() -> AbstractContextManager[None]:
     # sqlglot logs a warning when it falls back to a bare Command; the user sees our finding instead
-    logger = logging.getLogger("sqlglot")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+    return quieter("sqlglot", logging.ERROR)
 
 
 def _by_first_word(text: str) -> RawStatement:
