@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from bench.harness import ROOT, Comparison, Sample, compare, run_once
 from bench.wide_schema import build
+from bench.workspace import FLASK, bare_flask_migrations
 
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -46,6 +47,19 @@ def _autogenerate(ini: Path, env: dict[str, str]) -> Sample:
     return sample
 
 
+def _bare_environment(directory: Path) -> Path:
+    empty = directory.parent / "empty-versions"
+    empty.mkdir()
+    return bare_flask_migrations(directory, empty)
+
+
+def _bare_autogenerate(directory: Path, env: dict[str, str]) -> Sample:
+    sample = run_once([*FLASK, "db", "migrate", "-m", "bench"], env)
+    for script in (directory / "versions").glob("*.py"):
+        script.unlink()
+    return sample
+
+
 def measure(runs: int, tables: int) -> list[Comparison]:
     """Autogenerate over ``tables`` tables, ours and raw Alembic alternated."""
     url = _prepare(tables)
@@ -53,6 +67,8 @@ def measure(runs: int, tables: int) -> list[Comparison]:
     with tempfile.TemporaryDirectory() as tmp:
         ours = _environment(Path(tmp) / "ours", "ours_env", url)
         theirs = _environment(Path(tmp) / "raw", "raw_env", url)
+        bare = _bare_environment(Path(tmp) / "bare")
+        bare_env = {**env, "DATABASE_URL": url, "BARE_MIGRATIONS": str(bare)}
         result = compare(
             f"db migrate (autogenerate), {tables} tables, PostgreSQL",
             "raw Alembic autogenerate, same models",
@@ -60,6 +76,7 @@ def measure(runs: int, tables: int) -> list[Comparison]:
             lambda: _autogenerate(theirs, env),
             runs,
             goal=1.1,
+            floor=lambda: _bare_autogenerate(bare, bare_env),
         )
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from bench.harness import ROOT, Comparison, compare, run_once
-from bench.workspace import raw_alembic_ini
+from bench.workspace import FLASK, bare_flask_migrations, raw_alembic_ini
 
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
@@ -32,6 +32,7 @@ def measure(runs: int) -> list[Comparison]:
             runs,
             goal=1.0,
         )
+        bare = bare_flask_migrations(Path(tmp) / "bare", ROOT / "migrations" / "versions")
         current = compare(
             "cold start: db current (SQLite)",
             "alembic current, same database",
@@ -39,5 +40,6 @@ def measure(runs: int) -> list[Comparison]:
             lambda: run_once([ALEMBIC, "-c", str(ini), "current"], env),
             runs,
             goal=1.2,
+            floor=lambda: run_once([*FLASK, "db", "current"], {**env, "BARE_MIGRATIONS": str(bare)}),
         )
         return [help_, current]

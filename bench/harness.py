@@ -7,7 +7,7 @@ import statistics
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ class Comparison:
     ours: list[Sample]
     theirs: list[Sample]
     goal: float | None = None
+    # the same work through bare Flask-Migrate (bench/bare_flask.py): what Flask itself costs
+    floor: list[Sample] = field(default_factory=list)
 
     @staticmethod
     def _median(samples: list[Sample], field: str) -> float:
@@ -46,10 +48,18 @@ class Comparison:
         """Median peak RSS of ours over the reference's."""
         return self._median(self.ours, "peak_mib") / self._median(self.theirs, "peak_mib")
 
+    @property
+    def floor_ratio(self) -> float | None:
+        """Median time of ours over bare Flask-Migrate's on the same work (None if not measured)."""
+        if not self.floor:
+            return None
+        return self._median(self.ours, "seconds") / self._median(self.floor, "seconds")
+
     def row(self) -> dict[str, Any]:
         """The numbers a results table shows."""
         ours = [s.seconds for s in self.ours]
         theirs = [s.seconds for s in self.theirs]
+        floor = [s.seconds for s in self.floor]
         return {
             "name": self.name,
             "reference": self.reference,
@@ -61,12 +71,15 @@ class Comparison:
             "ref_max_s": round(max(theirs), 4),
             "ratio": round(self.ratio, 3),
             "memory_ratio": round(self.memory_ratio, 3),
+            "floor_median_s": round(statistics.median(floor), 4) if floor else None,
+            "floor_ratio": None if self.floor_ratio is None else round(self.floor_ratio, 3),
             "goal": self.goal,
             "met": None if self.goal is None else self.ratio <= self.goal,
             "runs": len(ours),
             "samples": {
                 "ours": [asdict(s) for s in self.ours],
                 "reference": [asdict(s) for s in self.theirs],
+                "flask_migrate_floor": [asdict(s) for s in self.floor],
             },
         }
 
@@ -94,13 +107,14 @@ def compare(
     theirs: Callable[[], Sample],
     runs: int,
     goal: float | None = None,
+    floor: Callable[[], Sample] | None = None,
 ) -> Comparison:
-    """Alternate ours and the reference ``runs`` times each (machines are noisy: medians decide)."""
-    mine: list[Sample] = []
-    other: list[Sample] = []
+    """Alternate ours, the reference (and the Flask-Migrate floor) ``runs`` times each: machines are
+    noisy, medians decide, and the order rotates so that none always gets the warmest cache."""
+    functions = [ours, theirs] if floor is None else [ours, theirs, floor]
+    samples: list[list[Sample]] = [[] for _ in functions]
     for index in range(runs):
-        # alternate which goes first, so that neither always gets the warmer cache
-        pair = (ours, theirs) if index % 2 == 0 else (theirs, ours)
-        for function in pair:
-            (mine if function is ours else other).append(function())
-    return Comparison(name, reference, mine, other, goal)
+        shift = index % len(functions)
+        for position in [*range(shift, len(functions)), *range(shift)]:
+            samples[position].append(functions[position]())
+    return Comparison(name, reference, samples[0], samples[1], goal, samples[2] if floor else [])

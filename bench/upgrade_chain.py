@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from bench.chain import generate_chain
 from bench.harness import ROOT, Comparison, Sample, compare, run_once
-from bench.workspace import manage_migrations, raw_alembic_ini
+from bench.workspace import FLASK, bare_flask_migrations, manage_migrations, raw_alembic_ini
 
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
@@ -66,6 +66,7 @@ def measure(
         scratch = Path(tmp)
         generate_chain(scratch / "chain", revisions)
         migrations = manage_migrations(scratch / "migrations", scratch / "chain" / "versions")
+        bare = bare_flask_migrations(scratch / "bare", scratch / "chain" / "versions")
         env = {**SECRETS, "PYTHONPATH": str(ROOT)}
         for backend in backends:
             databases = FreshDatabase(backend, scratch)
@@ -83,6 +84,12 @@ def measure(
                 )
                 return run_once([ALEMBIC, "-c", str(ini), "upgrade", "head"], env)
 
+            def floor(databases: FreshDatabase = databases) -> Sample:
+                url = databases.url()
+                return run_once(
+                    [*FLASK, "db", "upgrade"], {**env, "DATABASE_URL": url, "BARE_MIGRATIONS": str(bare)}
+                )
+
             try:
                 results.append(
                     compare(
@@ -92,6 +99,7 @@ def measure(
                         theirs,
                         runs,
                         goal=1.15,
+                        floor=floor,
                     )
                 )
             finally:

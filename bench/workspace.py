@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 from bench.harness import ROOT
+
+# bare Flask-Migrate (bench/bare_flask.py): python -m flask --app bench.bare_flask:app db ...
+FLASK = [sys.executable, "-m", "flask", "--app", "bench.bare_flask:app"]
 
 
 def raw_alembic_ini(directory: Path, versions: Path, url: str) -> Path:
@@ -28,4 +32,17 @@ def manage_migrations(directory: Path, versions: Path | None = None) -> Path:
     if versions is not None:
         shutil.rmtree(directory / "versions")
         shutil.copytree(versions, directory / "versions")
+    return directory
+
+
+def bare_flask_migrations(directory: Path, versions: Path) -> Path:
+    """A migrations folder as ``flask db init`` makes it (Flask-Migrate's template), over ``versions``."""
+    import flask_migrate
+
+    template = Path(flask_migrate.__file__).parent / "templates" / "flask"
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in ("env.py", "script.py.mako"):
+        shutil.copy(template / name, directory / name)
+    shutil.copy(template / "alembic.ini.mako", directory / "alembic.ini")
+    shutil.copytree(versions, directory / "versions")
     return directory

@@ -63,6 +63,9 @@ class DeployRun:
     scripts: ScriptDirectory
     audit: Connection
     _row: int | None = None
+    _next_id: int | None = None
+    _prepared: int | None = None  # the next revision's 'running' row, written by the previous commit
+    _upcoming: Any = None
     _revision: str = ""
     _journal: StatementJournal | None = None
     _engines: list[Engine] = field(default_factory=list)
@@ -91,8 +94,10 @@ class DeployRun:
         assert planned is not None
 
         def steps(heads: Any, ctx: MigrationContext) -> Iterator[Any]:
-            for step in planned(heads, ctx):
+            plan = list(planned(heads, ctx))
+            for index, step in enumerate(plan):
                 self._end_idle_transaction(ctx)
+                self._upcoming = plan[index + 1] if index + 1 < len(plan) else None
                 if isinstance(step, RevisionStep):
                     self._begin(step, ctx)
                 yield step
@@ -100,6 +105,8 @@ class DeployRun:
                 self._succeeded()
 
         migration_context._migrations_fn = steps
+        if self.audit.in_transaction():  # a read left open would hold SQLite's lock against the revisions
+            self.audit.commit()
         try:
             with context.begin_transaction():
                 context.run_migrations()
@@ -124,7 +131,12 @@ class DeployRun:
     def _begin(self, step: RevisionStep, ctx: MigrationContext) -> None:
         self._revision = step.revision.revision
         direction = "upgrade" if step.is_upgrade else "downgrade"
-        self._row = history.start(self.audit, self.names, self._revision, direction, checksum(step.revision))
+        if self._prepared is not None:
+            self._row, self._prepared = self._prepared, None
+        else:
+            self._row = history.start(
+                self.audit, self.names, self._revision, direction, checksum(step.revision), row_id=self._id()
+            )
         journal = StatementJournal(
             ctx, self.names, self._revision, direction, journaling=not ctx.impl.transactional_ddl
         )
@@ -137,23 +149,52 @@ class DeployRun:
         step.migration_fn = run_journaled
         self._journal = journal
 
-    def _applied(self, **_kwargs: Any) -> None:
-        # inside the revision's last transaction, with Alembic's version update: atomic on MariaDB
-        if self._journal is not None and self._journal.journaling:
-            self._journal.clear()
+    def _applied(self, ctx: MigrationContext, **_kwargs: Any) -> None:
+        # inside the revision's last transaction, with Alembic's version update: the journal goes and
+        # the history row says success in the same commit (atomic on MariaDB and Oracle too)
+        journal = self._journal
+        if self._row is None or journal is None:
+            return  # a stamp step
+        if journal.journaling:
+            journal.clear()
+        note = None
+        if journal.resumed:
+            note = f"resumed: skipped {journal.resumed} operations applied by an earlier run"
+        connection = ctx.connection
+        assert connection is not None
+        history.finish(connection, self.names, self._row, history.SUCCESS, note=note, commit=False)
+        upcoming = self._upcoming
+        if isinstance(upcoming, RevisionStep):
+            # the next revision's row commits with this one: no commit of its own, and if the runner
+            # dies between the two, the row left 'running' says where
+            direction = "upgrade" if upcoming.is_upgrade else "downgrade"
+            self._prepared = history.start(
+                connection,
+                self.names,
+                upcoming.revision.revision,
+                direction,
+                checksum(upcoming.revision),
+                row_id=self._id(),
+                commit=False,
+            )
+
+    def _id(self) -> int:
+        # under the lock no one else writes history: read the next id once, then count
+        if self._next_id is None:
+            self._next_id = history.next_id(self.audit, self.names)
+        self._next_id += 1
+        return self._next_id - 1
 
     def _succeeded(self) -> None:
-        if self._row is None:
-            return
-        journal = self._journal
-        note = None
-        if journal is not None and journal.resumed:
-            note = f"resumed: skipped {journal.resumed} operations applied by an earlier run"
-        history.finish(self.audit, self.names, self._row, history.SUCCESS, note=note)
+        # the revision's transaction committed: its history row with it
         self._row, self._journal = None, None
 
     def _failed(self, exc: BaseException) -> RevisionFailed | None:
         if self._row is None:
+            if self._prepared is not None:  # failed between revisions: the next one's row says how
+                self.audit.rollback()
+                history.finish(self.audit, self.names, self._prepared, history.FAILED, _first_line(exc))
+                self._prepared = None
             return None
         journal = self._journal
         assert journal is not None
@@ -172,5 +213,5 @@ class DeployRun:
             after = "rolled back as a unit" if not journal.journaling else "nothing of it was applied"
         self.audit.rollback()
         history.finish(self.audit, self.names, self._row, outcome, error)
-        self._row, self._journal = None, None
+        self._row, self._journal, self._prepared = None, None, None
         return RevisionFailed(f"{where}: {error}; {after}")

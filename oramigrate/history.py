@@ -27,6 +27,12 @@ def _clip(text: str | None) -> str | None:
     return None if text is None else text[:TEXT_LENGTH]
 
 
+def next_id(connection: Connection, names: DeployTables) -> int:
+    """The id of the next row: max + 1 (every history write happens under the migration lock)."""
+    table = names.history
+    return int(connection.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0) + 1)).scalar_one())
+
+
 def start(
     connection: Connection,
     names: DeployTables,
@@ -34,11 +40,13 @@ def start(
     direction: str,
     checksum: str | None,
     note: str | None = None,
+    row_id: int | None = None,
+    *,
+    commit: bool = True,
 ) -> int:
-    """Insert a row for a revision about to run; committed at once so others can see it."""
-    table = names.history
-    # max + 1: every history write happens under the migration lock, so no two runners race here
-    row_id = int(connection.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0) + 1)).scalar_one())
+    """Insert a row for a revision about to run; committed at once so others can see it
+    (``commit=False``: by the caller's transaction, the previous revision's)."""
+    row_id = next_id(connection, names) if row_id is None else row_id
     row = {
         "id": row_id,
         "revision": revision,
@@ -52,8 +60,9 @@ def start(
         "outcome": RUNNING,
         "note": _clip(note),
     }
-    connection.execute(table.insert().values(**row))
-    connection.commit()
+    connection.execute(names.history.insert(), row)  # one compiled INSERT for every row of a run
+    if commit:
+        connection.commit()
     _STARTED[row_id] = time.monotonic()
     return row_id
 
@@ -65,26 +74,34 @@ def finish(
     outcome: str,
     error: str | None = None,
     note: str | None = None,
+    *,
+    commit: bool = True,
 ) -> None:
-    """Close a row: outcome, finish time, duration, error text."""
+    """Close a row: outcome, finish time, duration, error text (``commit=False``: the caller's
+    transaction, the one that also records the revision in ``alembic_version``, commits it)."""
     table = names.history
-    started = connection.execute(sa.select(table.c.started).where(table.c.id == row_id)).scalar_one()
     finished = utcnow()
     began = _STARTED.pop(row_id, None)
     if began is not None:
         duration = int((time.monotonic() - began) * 1000)
     else:
+        started = connection.execute(sa.select(table.c.started).where(table.c.id == row_id)).scalar_one()
         duration = int((finished - started) / datetime.timedelta(milliseconds=1))
     values: dict[str, Any] = {
         "outcome": outcome,
         "finished": finished,
         "duration_ms": duration,
         "error": _clip(error),
+        "note": _clip(note),
     }
-    if note is not None:
-        values["note"] = _clip(note)
-    connection.execute(table.update().where(table.c.id == row_id).values(**values))
-    connection.commit()
+    if note is None:
+        del values["note"]
+    # one statement per table, its SET clause from the parameters: compiled once for a whole run
+    connection.execute(
+        table.update().where(table.c.id == sa.bindparam("row_id")), {"row_id": row_id, **values}
+    )
+    if commit:
+        connection.commit()
 
 
 def record(

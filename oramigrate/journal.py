@@ -126,7 +126,8 @@ class StatementJournal:
         self.direction = direction
         self.total: int | None = None
         self.index = 0
-        self.current = ""
+        self._construct: Any = ""
+        self._described: str | None = None
         self.applied: dict[int, str] = {}
         if journaling:
             self.applied = self._read_applied()
@@ -145,6 +146,13 @@ class StatementJournal:
         return {index: description for index, description in done}
 
     @property
+    def current(self) -> str:
+        """The statement running (or last run), as the journal names it; compiled only when asked."""
+        if self._described is None:
+            self._described = describe_statement(self._construct, self.context.dialect)
+        return self._described
+
+    @property
     def resumed(self) -> int:
         """How many statements a previous run applied."""
         return len(self.applied)
@@ -158,7 +166,7 @@ class StatementJournal:
 
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:
             self.index += 1
-            self.current = describe_statement(construct, self.context.dialect)
+            self._construct, self._described = construct, None
             if self.index in self.applied:
                 if self.applied[self.index] != self.current:
                     raise JournalMismatch(

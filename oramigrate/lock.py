@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import fcntl
+import functools
 import getpass
 import hashlib
 import os
@@ -62,6 +63,7 @@ def utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None, microsecond=0)
 
 
+@functools.cache
 def os_user() -> str:
     """The operating-system user running this process."""
     try:

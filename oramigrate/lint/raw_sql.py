@@ -6,14 +6,18 @@ import logging
 import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import sqlglot
 from sqlalchemy.sql import ClauseElement, TextClause, dml
 from sqlalchemy.sql.ddl import ExecutableDDLElement
-from sqlglot import exp
 
 from ..quiet import quieter
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+# sqlglot is imported where a string is parsed: a chain without raw SQL (and `db upgrade` of one)
+# does not pay its import time
 
 Kind = Literal["ddl", "dml", "query", "unknown"]
 _DDL_WORDS = {"CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "COMMENT", "GRANT", "REVOKE", "PURGE"}
@@ -79,6 +83,8 @@ def _by_first_word(text: str) -> RawStatement:
 
 
 def _from_tree(tree: Any, text: str) -> RawStatement:
+    from sqlglot import exp
+
     table = _name(tree.find(exp.Table))
     if isinstance(tree, exp.Command):
         return _by_first_word(text)
@@ -118,6 +124,8 @@ def classify_text(text: str, dialect: str = "oracle") -> list[RawStatement]:
     first = text.strip().split(None, 1)[:1]
     if not first or first[0].upper() in _PLSQL_WORDS:
         return [_by_first_word(text)]  # sqlglot reads SQL, not PL/SQL
+    import sqlglot
+
     try:
         with _quiet_sqlglot():
             trees = sqlglot.parse(text, read=_SQLGLOT_DIALECTS.get(dialect))
