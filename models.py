@@ -12,13 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_security import RoleMixin, UserMixin
-from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, Sequence, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from oramigrate.naming import oracle_safe_metadata
+from webapp.models_db import db
 
-db = SQLAlchemy(metadata=oracle_safe_metadata())
+__all__ = ["Role", "User", "db", "roles_users"]
 
 roles_users = Table(
     "auth_roles_users",

@@ -12,4 +12,10 @@ if context.config.config_file_name is not None:
     fileConfig(context.config.config_file_name, disable_existing_loggers=False)
 
 _migrate = current_app.extensions["migrate"]
-run(_migrate.db.engine, _migrate.db.metadata, dict(_migrate.configure_args))
+# the models are imported only for autogenerate and check: upgrade and current start faster
+run(
+    _migrate.db.engine,
+    _migrate.db.metadatas[None],
+    dict(_migrate.configure_args),
+    load_models=lambda: _migrate.db.metadata,
+)

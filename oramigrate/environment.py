@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from alembic import context as alembic_context
@@ -20,10 +21,27 @@ from .deploy_tables import exclude_own_objects
 log = logging.getLogger("oramigrate")
 
 
-def run(engine: Engine, metadata: MetaData, configure_args: dict[str, Any]) -> None:
-    """Run the migrations Alembic was asked for, offline or online."""
+def run(
+    engine: Engine,
+    metadata: MetaData,
+    configure_args: dict[str, Any],
+    *,
+    load_models: Callable[[], object] | None = None,
+) -> None:
+    """Run the migrations Alembic was asked for, offline or online.
+
+    ``load_models`` fills ``metadata`` with the models' tables (imports them); it is called only
+    when the command compares the models with the database (``migrate``, ``check``), so that
+    ``upgrade`` and ``current`` need not import them, and Flask-Security with them. The metadata
+    itself is always passed: its naming convention names the constraints ``op.create_table`` makes.
+    """
     context: EnvironmentContext = alembic_context  # type: ignore[assignment]
-    options = {"target_metadata": metadata, "process_revision_directives": process_revision_directives}
+    if load_models is not None and _compares_models():
+        load_models()
+    options: dict[str, Any] = {
+        "target_metadata": metadata,
+        "process_revision_directives": process_revision_directives,
+    }
     options.update(configure_args)
     # Flask-Migrate passes compare_type=True: compare, but through the Oracle-aware comparators
     if options.get("compare_type", True) is True:
@@ -37,6 +55,14 @@ def run(engine: Engine, metadata: MetaData, configure_args: dict[str, Any]) -> N
         _run_offline(context, engine, options)
     else:
         _run_online(context, engine, options)
+
+
+def _compares_models() -> bool:
+    # autogenerate and check hand the environment a revision context; nothing else reads the models.
+    # The proxy module does not expose the options: when they cannot be read, load the models.
+    environment = getattr(alembic_context, "_proxy", None)
+    options = getattr(environment, "context_opts", None)
+    return not isinstance(options, dict) or options.get("revision_context") is not None
 
 
 def _run_offline(context: EnvironmentContext, engine: Engine, options: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from flask_migrate import Migrate
 
-from models import db
+from .models_db import db
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
 

@@ -18,9 +18,10 @@ from flask import Flask
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from models import db
 from oramigrate.errors import MigrationError
 from oramigrate.settings import mask_url
+
+from .models_db import db
 
 log = logging.getLogger("webapp")
 
