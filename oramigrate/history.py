@@ -92,10 +92,9 @@ def finish(
         "finished": finished,
         "duration_ms": duration,
         "error": _clip(error),
-        "note": _clip(note),
     }
-    if note is None:
-        del values["note"]
+    if note is not None:
+        values["note"] = _clip(note)
     # one statement per table, its SET clause from the parameters: compiled once for a whole run
     connection.execute(
         table.update().where(table.c.id == sa.bindparam("row_id")), {"row_id": row_id, **values}

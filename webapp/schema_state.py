@@ -66,9 +66,12 @@ def _server_version(connection: Connection) -> str | None:
     return ".".join(str(part) for part in info) if info else None
 
 
+def _current_and_heads(connection: Connection, scripts: ScriptDirectory) -> tuple[list[str], list[str]]:
+    return sorted(MigrationContext.configure(connection).get_current_heads()), sorted(scripts.get_heads())
+
+
 def _revisions(connection: Connection, scripts: ScriptDirectory) -> dict[str, Any]:
-    current = sorted(MigrationContext.configure(connection).get_current_heads())
-    heads = sorted(scripts.get_heads())
+    current, heads = _current_and_heads(connection, scripts)
     applied_ids = {script.revision for rev in current for script in scripts.iterate_revisions(rev, "base")}
     # walk_revisions goes head -> base; people read history oldest first, in the order it applies
     in_order = list(reversed(list(scripts.walk_revisions())))
@@ -99,10 +102,10 @@ def schema_state(app: Flask) -> dict[str, Any]:
 def health(app: Flask) -> tuple[dict[str, Any], bool]:
     """A short public report (no URL, no error text) and whether the service is healthy."""
     # probed every few seconds: one query for the current heads, none of the Schema page's sections
-    heads = sorted(migration_scripts(app).get_heads())
+    scripts = migration_scripts(app)
     try:
         with db.engine.connect() as connection:
-            current = sorted(MigrationContext.configure(connection).get_current_heads())
+            current, heads = _current_and_heads(connection, scripts)
     except SQLAlchemyError as exc:
         # the detail may name hosts or users: it goes to the log, never to an anonymous caller
         log.warning("health check: database unavailable: %s", str(exc).splitlines()[0])
