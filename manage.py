@@ -7,7 +7,6 @@ Commands are imported only when run, so --help needs no database, network or sec
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import Any
 
 import click
@@ -31,6 +30,16 @@ def create_app() -> Any:
     app = factory(web=not schema_only)
     _apps.append(app)
     return app
+
+
+def dispose_apps() -> None:
+    """Close the database connections of the apps this process made (tests run many in one process)."""
+    from webapp.models_db import db
+
+    while _apps:
+        with _apps.pop().app_context():
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 class ManageGroup(FlaskGroup):
@@ -59,21 +68,13 @@ class ManageGroup(FlaskGroup):
             formatter.write_dl(sorted(rows))
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; expected failures become one line and an exit code."""
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
-            raise
-        except Exception as exc:
-            from oramigrate.failures import describe
+        """Run the command inside the error boundary: expected failures become one line and an exit code."""
+        from oramigrate.failures import run_guarded
 
-            url = _apps[-1].config["SQLALCHEMY_DATABASE_URI"] if _apps else None
-            described = describe(exc, url if not isinstance(url, str) else None)
-            if described is None:
-                raise
-            message, code = described
-            click.echo(f"Error: {message}", err=True)
-            sys.exit(code)
+        return run_guarded(
+            lambda: super(ManageGroup, self).invoke(ctx),
+            lambda: _apps[-1].config["SQLALCHEMY_DATABASE_URI"] if _apps else None,
+        )
 
 
 cli = ManageGroup(create_app=create_app, help=__doc__)

@@ -16,7 +16,9 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
-import oramigrate.sequences  # noqa: F401 - the scripts call op.create_sequence
+from oramigrate import plugin
+
+plugin.install()  # the scripts call op.create_sequence
 
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]

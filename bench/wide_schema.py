@@ -6,7 +6,7 @@ import os
 
 import sqlalchemy as sa
 
-from oramigrate.naming import oracle_safe_metadata
+from oramigrate.oracle.naming import oracle_safe_metadata
 
 TABLES = int(os.environ.get("BENCH_TABLES", "300"))
 

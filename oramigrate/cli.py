@@ -1,52 +1,251 @@
-"""The ``db`` command group: Flask-Migrate's commands and ours, each imported only when it runs.
+"""The ``db`` click group: parse options, resolve the Config (engine, settings), one call, errors mapped once.
 
-Ours replace Flask-Migrate's ``init``, ``migrate``, ``upgrade``, ``downgrade``, ``stamp`` and
-``check``, and add ``lint``, ``log``, ``verify``, ``status`` and ``baseline``. Importing lazily keeps
-``db current`` from loading the linter (sqlglot) or the deploy machinery.
+Our commands replace Flask-Migrate's ``init``, ``migrate``, ``check``, ``upgrade``, ``downgrade`` and
+``stamp``, and add ``lint``, ``log``, ``verify``, ``status`` and ``baseline``; Flask-Migrate's read-only
+and file commands (``current``, ``heads``, ``history``, ``show``, ``revision``, ``merge``, ...) keep
+their own. ``OracleSafe`` registers this group on the app, so ``flask db`` and ``manage.py db`` are
+the same guarded door. The library is imported inside each command: ``--help`` stays light.
 """
 
 from __future__ import annotations
 
-import importlib
+from typing import Any
 
 import click
-from flask_migrate.cli import db as flask_migrate_db
+from alembic.config import Config
+from flask import current_app, g
+from flask.cli import with_appcontext
+from flask_migrate import cli as flask_migrate_cli
 
-OURS = {
-    "init": "oramigrate.init_command:init_command",
-    "migrate": "oramigrate.migrate_command:migrate_command",
-    "check": "oramigrate.check_command:check_command",
-    "upgrade": "oramigrate.deploy_cli:upgrade_command",
-    "downgrade": "oramigrate.deploy_cli:downgrade_command",
-    "stamp": "oramigrate.deploy_cli:stamp_command",
-    "log": "oramigrate.deploy_cli:log_command",
-    "verify": "oramigrate.deploy_cli:verify_command",
-    "status": "oramigrate.deploy_cli:status_command",
-    "baseline": "oramigrate.deploy_cli:baseline_command",
-    "lint": "oramigrate.lint.command:lint",
-}
+from .failures import run_guarded
+
+# Flask-Migrate's commands that neither change what is applied nor need our checks
+KEPT = ("list-templates", "revision", "edit", "merge", "show", "history", "heads", "branches", "current")
+URL_KEY = "oramigrate.url"
 
 
-class LazyGroup(click.Group):
-    """A click group whose own commands are imported on first use."""
+class GuardedGroup(click.Group):
+    """A click group whose expected failures become one ``Error:`` line and an exit code."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        """Flask-Migrate's commands and ours."""
-        return sorted(set(super().list_commands(ctx)) | set(OURS))
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        """Ours (imported now) before Flask-Migrate's."""
-        if name in OURS:
-            module, attribute = OURS[name].split(":")
-            command: click.Command = getattr(importlib.import_module(module), attribute)
-            return command
-        return super().get_command(ctx, name)
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command inside the error boundary."""
+        return run_guarded(lambda: super(GuardedGroup, self).invoke(ctx), lambda: ctx.meta.get(URL_KEY))
 
 
-db = LazyGroup(
+def resolve_config(
+    directory: str | None, x_arg: tuple[str, ...] | None = None, opts: list[str] | None = None
+) -> Config:
+    """The app's Alembic Config for ``directory``, carrying its engine and our settings."""
+    from .configuration import ENGINE, SETTINGS
+
+    migrate = current_app.extensions["migrate"]
+    config: Config = migrate.migrate.get_config(
+        directory or g.get("directory"), x_arg=x_arg or None, opts=opts
+    )
+    engine = migrate.db.engine
+    config.attributes[ENGINE] = engine
+    config.attributes[SETTINGS] = current_app.extensions["oramigrate"]
+    click.get_current_context().meta[URL_KEY] = engine.url
+    return config
+
+
+def notify(message: str) -> None:
+    """Progress and warnings go to stderr, so stdout stays the command's answer (or the SQL script)."""
+    click.echo(message, err=True)
+
+
+@with_appcontext
+def _group_options(directory: str | None, x_arg: tuple[str, ...]) -> None:
+    # as Flask-Migrate's group: -d and -x for every command (Migrate.get_config reads them from g);
+    # and the database, so that the error boundary can mask its password in any message
+    g.directory, g.x_arg = directory, x_arg
+    click.get_current_context().meta[URL_KEY] = current_app.config.get("SQLALCHEMY_DATABASE_URI")
+
+
+db = GuardedGroup(
     name="db",
     help="Perform database migrations (Alembic via Flask-Migrate, Oracle-safe).",
-    params=list(flask_migrate_db.params),
-    callback=flask_migrate_db.callback,
-    commands=dict(flask_migrate_db.commands),
+    params=list(flask_migrate_cli.db.params),
+    callback=_group_options,
+    commands={name: flask_migrate_cli.db.commands[name] for name in KEPT},
 )
+directory_option = click.option(
+    "-d", "--directory", default=None, help='Migration script directory (default is "migrations")'
+)
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="How long to wait for another runner's migration lock (default: MIGRATION_LOCK_TIMEOUT, else 300).",
+)
+
+
+@db.command("init", params=list(flask_migrate_cli.init.params))
+@with_appcontext
+def init_command(directory: str | None, multidb: bool, template: str | None, package: bool) -> None:
+    """Create a migrations folder (default template: oracle-safe)."""
+    from . import command
+
+    target = directory or g.get("directory") or current_app.extensions["migrate"].directory
+    command.init(target, multidb=multidb, template=template, package=package)
+
+
+@db.command("migrate", params=list(flask_migrate_cli.migrate.params))
+@click.option(
+    "--rename", "renames", multiple=True, metavar="TABLE.OLD=NEW",
+    help="Confirm that column OLD was renamed NEW (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--allow-drop", "allow_drops", multiple=True, metavar="TABLE.COLUMN",
+    help="Confirm that dropping this column and its data is intended.",
+)  # fmt: skip
+@with_appcontext
+def migrate_command(
+    directory: str | None, x_arg: tuple[str, ...], renames: tuple[str, ...], allow_drops: tuple[str, ...],
+    **options: Any,
+) -> None:  # fmt: skip
+    """Autogenerate a revision (stops on a drop+add it cannot tell from a rename)."""
+    from . import command
+    from .autogenerate.rewrite import policy_from_options
+
+    config = resolve_config(directory, x_arg, opts=["autogenerate"])
+    report = command.migrate(config, policy=policy_from_options(renames, allow_drops), **options)
+    if report is not None:
+        click.echo(report)
+
+
+@db.command("check")
+@directory_option
+@with_appcontext
+def check_command(directory: str | None) -> None:
+    """Fail on drift between models and schema, or on unacknowledged lint errors (for CI)."""
+    from . import command
+
+    click.echo(command.check(resolve_config(directory)))
+
+
+@db.command("upgrade", params=list(flask_migrate_cli.upgrade.params))
+@lock_timeout_option
+@click.option(
+    "--allow-edited", is_flag=True, help="Upgrade even if applied revision files changed (recorded)."
+)
+@click.option(
+    "--allow-unsafe", is_flag=True, help="Apply revisions with unacknowledged lint errors (recorded)."
+)
+@with_appcontext
+def upgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: str, **options: Any) -> None:
+    """Upgrade to a later version (one runner at a time, audited, resumable)."""
+    from . import command
+
+    command.upgrade(resolve_config(directory, x_arg), revision, notify=notify, **options)
+
+
+@db.command("downgrade", params=list(flask_migrate_cli.downgrade.params))
+@lock_timeout_option
+@with_appcontext
+def downgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: str, **options: Any) -> None:
+    """Revert to a previous version (under the migration lock, audited)."""
+    from . import command
+
+    command.downgrade(resolve_config(directory, x_arg), revision, notify=notify, **options)
+
+
+@db.command("stamp", params=list(flask_migrate_cli.stamp.params))
+@lock_timeout_option
+@with_appcontext
+def stamp_command(directory: str | None, revision: str, **options: Any) -> None:
+    """'stamp' the revision table with the given revision; don't run any migrations (audited)."""
+    from . import command
+
+    command.stamp(resolve_config(directory), revision, notify=notify, **options)
+
+
+@db.command("baseline")
+@directory_option
+@lock_timeout_option
+@with_appcontext
+def baseline_command(directory: str | None, lock_timeout: float | None) -> None:
+    """Adopt a schema made before migrations: stamp head only if it matches the models."""
+    from . import command
+
+    metadata = current_app.extensions["migrate"].db.metadata
+    for line in command.baseline(
+        resolve_config(directory), metadata, lock_timeout=lock_timeout, notify=notify
+    ):
+        click.echo(line)
+
+
+@db.command("log")
+@directory_option
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as a JSON array.")
+@with_appcontext
+def log_command(directory: str | None, as_json: bool) -> None:
+    """Show the migration history: every revision applied or reverted, by whom, how it went."""
+    from . import command
+    from .deploy import report
+
+    rows = command.log(resolve_config(directory))
+    click.echo(report.log_json(rows) if as_json else "\n".join(report.log_text(rows)))
+
+
+@db.command("verify")
+@directory_option
+@with_appcontext
+def verify_command(directory: str | None) -> None:
+    """Compare applied revisions with the files on disk (exit 1 on edited, missing or unknown)."""
+    from . import command
+
+    click.echo("\n".join(command.verify_files(resolve_config(directory))))
+
+
+@db.command("status")
+@directory_option
+@with_appcontext
+def status_command(directory: str | None) -> None:
+    """Current revision, pending revisions, and any half-applied revision."""
+    from . import command
+
+    click.echo("\n".join(command.status(resolve_config(directory))))
+
+
+DIALECTS = ("oracle", "postgresql", "mariadb", "mysql", "sqlite", "mssql")
+
+
+@db.command("lint")
+@click.argument("revisions", nargs=-1)
+@click.option("-d", "--directory", default=None, help="Migration directory (default: the app's migrations).")
+@click.option("--all", "every", is_flag=True, help="Lint the whole chain (no database needed).")
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--dialect", type=click.Choice(DIALECTS), default="oracle", show_default=True)
+@click.option(
+    "--target-version", default=None, metavar="VERSION",
+    help="Oracle version (default: ORACLE_TARGET_VERSION, else 11.2).",
+)  # fmt: skip
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+@with_appcontext
+def lint_command(
+    revisions: tuple[str, ...], directory: str | None, every: bool, output_format: str, dialect: str,
+    target_version: str | None, strict: bool,
+) -> None:  # fmt: skip
+    """Check revisions for destructive or risky operations (default: those not yet applied)."""
+    from . import command
+    from .lint import LintFailed, LintTarget
+    from .lint.report import render
+    from .oracle.target import parse_version
+
+    if every and revisions:
+        raise click.UsageError("give revisions or --all, not both")
+    if dialect != "oracle" and target_version:
+        raise click.UsageError("--target-version applies to --dialect oracle only")
+    settings = current_app.extensions["oramigrate"]
+    version = parse_version(target_version) if target_version else settings.oracle_version
+    target = LintTarget(dialect, version if dialect == "oracle" else None)
+    version_table = current_app.extensions["migrate"].configure_args.get("version_table", "alembic_version")
+    config = resolve_config(directory)
+    report = command.lint(config, revisions, every=every, target=target, version_table=version_table)
+    click.echo(render(report, output_format))
+    if report.failed(strict):
+        raise LintFailed(report, strict)

@@ -1,9 +1,13 @@
-"""What ``migrations/env.py`` runs: offline SQL for a target Oracle version, online with checks."""
+"""What ``migrations/env.py`` runs: offline SQL for a target Oracle version, online with checks.
+
+What the command layer wants for this run arrives in ``context.config.attributes`` (the settings,
+the locked run of ``db upgrade``/``downgrade``/``stamp``, ``db migrate``'s policy); a plain
+``alembic`` command hands in nothing and gets the settings from the environment.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -12,11 +16,13 @@ from alembic.environment import EnvironmentContext
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
-from . import oracle_compare, oracle_target
-from . import sequences as _sequences  # noqa: F401 - registers op.create_sequence / drop_sequence
-from .autogen import process_revision_directives
-from .deploy_run import ACTIVE
-from .deploy_tables import exclude_own_objects
+from . import plugin
+from .autogenerate.rewrite import process_revision_directives
+from .configuration import RUN, Settings, settings_of
+from .deploy.tables import exclude_own_objects
+from .oracle import compare as oracle_compare
+from .oracle import target as oracle_target
+from .private import environment_options
 
 log = logging.getLogger("oramigrate")
 
@@ -35,42 +41,45 @@ def run(
     ``upgrade`` and ``current`` need not import them, and Flask-Security with them. The metadata
     itself is always passed: its naming convention names the constraints ``op.create_table`` makes.
     """
+    plugin.install()
     context: EnvironmentContext = alembic_context  # type: ignore[assignment]
-    if load_models is not None and _compares_models():
+    settings = settings_of(context.config)
+    if load_models is not None and _compares_models(context):
         load_models()
     options: dict[str, Any] = {
         "target_metadata": metadata,
         "process_revision_directives": process_revision_directives,
     }
     options.update(configure_args)
+    options["autogenerate_plugins"] = plugin.autogenerate_plugins(options.get("autogenerate_plugins"))
     # Flask-Migrate passes compare_type=True: compare, but through the Oracle-aware comparators
     if options.get("compare_type", True) is True:
         options["compare_type"] = oracle_compare.compare_type
     if options.get("compare_server_default", True) is True:
         options["compare_server_default"] = oracle_compare.compare_server_default
     # the history, journal and lock tables are the tool's, not the models': never drop them
-    user_filter: Any = options.get("include_name")
-    options["include_name"] = exclude_own_objects(user_filter)
+    options["include_name"] = exclude_own_objects(options.get("include_name"), settings.history_table)
     if context.is_offline_mode():
-        _run_offline(context, engine, options)
+        _run_offline(context, engine, options, settings)
     else:
-        _run_online(context, engine, options)
+        _run_online(context, engine, options, settings)
 
 
-def _compares_models() -> bool:
+def _compares_models(context: EnvironmentContext) -> bool:
     # autogenerate and check hand the environment a revision context; nothing else reads the models.
-    # The proxy module does not expose the options: when they cannot be read, load the models.
-    environment = getattr(alembic_context, "_proxy", None)
-    options = getattr(environment, "context_opts", None)
-    return not isinstance(options, dict) or options.get("revision_context") is not None
+    # When the options cannot be read, load the models.
+    options = environment_options(context)
+    return options is None or options.get("revision_context") is not None
 
 
-def _run_offline(context: EnvironmentContext, engine: Engine, options: dict[str, Any]) -> None:
+def _run_offline(
+    context: EnvironmentContext, engine: Engine, options: dict[str, Any], settings: Settings
+) -> None:
     url = engine.url
     dialect_opts: dict[str, Any] = {}
     version = None
     if url.get_backend_name() == "oracle":
-        version = oracle_target.target_version(os.environ) or oracle_target.PORTABLE_VERSION
+        version = settings.oracle_version
         dialect_opts = oracle_target.dialect_options(version)
     context.configure(url=url, literal_binds=True, dialect_opts=dialect_opts, **options)
     migration_context = context.get_context()
@@ -86,16 +95,18 @@ def _run_offline(context: EnvironmentContext, engine: Engine, options: dict[str,
         context.run_migrations()
 
 
-def _run_online(context: EnvironmentContext, engine: Engine, options: dict[str, Any]) -> None:
-    # db upgrade / downgrade / stamp / baseline hold the migration lock and set the active run
-    run = ACTIVE.get()
+def _run_online(
+    context: EnvironmentContext, engine: Engine, options: dict[str, Any], settings: Settings
+) -> None:
+    # db upgrade / downgrade / stamp / baseline hold the migration lock and hand in their run
+    run = context.config.attributes.get(RUN)
     if run is not None:
         engine = run.migration_engine(engine)
     with engine.connect() as connection:
         if connection.dialect.name == "oracle":
-            from .oracle_preflight import check_connection
+            from .oracle.preflight import check_connection
 
-            check_connection(connection, oracle_target.target_version(os.environ))
+            check_connection(connection, settings.target_version)
         if run is None:
             context.configure(connection=connection, **options)
             with context.begin_transaction():

@@ -1,18 +1,73 @@
-"""Turn expected failures into one line a person can act on (never a traceback)."""
+"""The error boundary: expected failures become one line a person can act on, never a traceback.
+
+``run_guarded`` is the one place every command runs inside (the ``db`` group, ``manage.py``'s
+group). An expected failure prints ``Error: ...`` and exits 2 (usage, settings) or 1 (failure); an
+unexpected one prints one line naming a log file that holds the traceback (shown on screen only
+with ``ORAMIGRATE_DEBUG=1``).
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
 from sqlalchemy.engine import URL
 
 from .errors import MigrationError
+from .revisions import first_line as _first_line
 from .settings import mask_url
 
+T = TypeVar("T")
+DEBUG_SETTING = "ORAMIGRATE_DEBUG"
 
-def _first_line(text: str) -> str:
-    for line in text.strip().splitlines():
-        if line.strip():
-            return line.strip()
-    return text.strip()
+
+def run_guarded(call: Callable[[], T], url: Callable[[], Any] = lambda: None) -> T:
+    """Run ``call``; map what it raises to one ``Error:`` line and an exit code (click's ``Exit``)."""
+    try:
+        return call()
+    except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if os.environ.get(DEBUG_SETTING):
+            raise
+        described = describe(exc, _as_url(url()))
+        if described is None:
+            log = crash_log(exc)
+            message = f"unexpected {type(exc).__name__}: {_first_line(exc)} (traceback in {log})"
+            described = message, 1
+        message, code = described
+        click.echo(f"Error: {message}", err=True)
+        raise click.exceptions.Exit(code) from None
+
+
+def _as_url(value: Any) -> URL | None:
+    if isinstance(value, URL):
+        return value
+    if isinstance(value, str):
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            return make_url(value)
+        except ArgumentError:
+            return None
+    return None
+
+
+def crash_log(exc: BaseException) -> Path:
+    """Write ``exc``'s traceback to a private file in the temp directory; its path."""
+    folder = Path(tempfile.gettempdir()) / "oramigrate"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = folder / f"error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+        out.write("".join(traceback.format_exception(exc)))
+    return path
 
 
 def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | None:
@@ -23,7 +78,7 @@ def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | No
     from sqlalchemy import exc as sa_exc
 
     if isinstance(exc, CommandError):
-        return _first_line(str(exc)), 1
+        return _first_line(exc), 1
 
     if isinstance(exc, sa_exc.IdentifierError):
         return f"{_first_line(str(exc))}: shorten it, or set ORACLE_TARGET_VERSION to the version you run", 1

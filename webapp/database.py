@@ -1,17 +1,18 @@
-"""Flask-SQLAlchemy and Flask-Migrate wired to the Oracle-safe models."""
+"""Flask-SQLAlchemy and the Oracle-safe migrations (OracleSafe: Flask-Migrate, guarded) for the models."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import Flask
-from flask_migrate import Migrate
+
+from oramigrate import OracleSafe
 
 from .models_db import db
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
 
-migrate = Migrate(compare_type=True, render_as_batch=True)
+migrate = OracleSafe(compare_type=True, render_as_batch=True)
 
 
 def init_app(app: Flask) -> None:

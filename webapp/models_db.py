@@ -13,7 +13,7 @@ import importlib
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 
-from oramigrate.naming import oracle_safe_metadata
+from oramigrate.oracle.naming import oracle_safe_metadata
 
 MODELS_MODULE = "models"
 

@@ -17,9 +17,11 @@ def history_section(
     connection: Connection, scripts: ScriptDirectory, state: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """The newest history rows (revision, direction, outcome, when, how long, error), newest first."""
-    from oramigrate import deploy_tables
+    from flask import current_app
 
-    table = deploy_tables.tables().history
+    from oramigrate.deploy.tables import build
+
+    table = build(current_app.extensions["oramigrate"].history_table).history
     if not sa.inspect(connection).has_table(table.name):
         return []
     query = sa.select(table).order_by(table.c.id.desc()).limit(HISTORY_ROWS_SHOWN)
@@ -42,13 +44,15 @@ def lint_section(
     connection: Connection, scripts: ScriptDirectory, state: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Lint findings of the pending revisions, judged as ``db upgrade`` will judge them."""
+    from flask import current_app
+
+    from oramigrate.deploy.gate import gate_target
     from oramigrate.lint import lint_revisions
-    from oramigrate.lint_gate import gate_target
 
     pending = [entry["revision"] for entry in state.get("pending", [])]
     if not pending:
         return []
-    report = lint_revisions(scripts, pending, gate_target())
+    report = lint_revisions(scripts, pending, gate_target(current_app.extensions["oramigrate"]))
     return [
         {
             "revision": finding.revision,

@@ -10,7 +10,9 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-import oramigrate.sequences  # noqa: F401 - the scripts call op.create_sequence
+from oramigrate import plugin
+
+plugin.install()  # the scripts call op.create_sequence
 
 metadata = None
 if os.environ.get("BENCH_MODELS"):

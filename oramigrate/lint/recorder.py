@@ -19,8 +19,8 @@ from alembic.operations import BatchOperations, MigrateOperation, Operations, op
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script
 
-from .. import oracle_target
-from .. import sequences as _sequences  # noqa: F401 - registers op.create_sequence / op.drop_sequence
+from .. import plugin
+from ..oracle import target as oracle_target
 from .model import LintTarget
 from .raw_sql import RawStatement, classify
 
@@ -53,6 +53,7 @@ class RecordedRevision:
 
 def recording_context(target: LintTarget) -> MigrationContext:
     """An offline migration context for the target dialect (and Oracle version); output discarded."""
+    plugin.install()  # op.create_sequence / op.drop_sequence, as env.py has them
     context = MigrationContext.configure(
         dialect_name=target.dialect,
         opts={"as_sql": True, "output_buffer": io.StringIO(), "literal_binds": True},

@@ -11,8 +11,8 @@ from alembic.operations import ops
 from sqlalchemy.dialects.oracle.base import RESERVED_WORDS
 from sqlalchemy.engine import Dialect, make_url
 
-from .. import oracle_target
-from ..sequences import CreateSequenceOp
+from ..operations import CreateSequenceOp
+from ..oracle import target as oracle_target
 from .model import Finding, LintTarget, found, rule
 from .recorder import RecordedRevision, Step
 from .walk import lower, walk

@@ -8,7 +8,7 @@ from typing import Literal
 
 from alembic.operations import ops
 
-from ..sequences import CreateSequenceOp, DropSequenceOp
+from ..operations import CreateSequenceOp, DropSequenceOp
 from .recorder import RecordedRevision, Step
 
 PhaseName = Literal["upgrade", "downgrade"]

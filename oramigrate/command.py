@@ -1,0 +1,237 @@
+"""One plain function per ``db`` command, Alembic ``Config`` first: no Flask, no click, no exit.
+
+Usable like ``alembic.command``: the engine and the settings arrive in ``config.attributes``
+(``configuration.ENGINE`` / ``SETTINGS``), or come from ``sqlalchemy.url`` and the environment.
+Failures are typed errors (``oramigrate.errors``); the CLI alone turns them into exit codes.
+Commands that change what is applied (upgrade, downgrade, stamp, baseline) run under the migration
+lock, write the history and pass the lint gate; the others read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from alembic import command as alembic_command
+from alembic.config import Config
+from alembic.script import Script, ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import MetaData
+
+from .autogenerate.rewrite import POLICY_ATTRIBUTE, AutogeneratePolicy
+from .configuration import engine_of, settings_of
+from .deploy import gate
+from .deploy.checksums import RevisionsChanged, verify
+from .deploy.deployment import (
+    Notify,
+    accept_edited,
+    applied_or_empty,
+    deployment,
+    ignore,
+    record_stamp,
+    record_unsafe,
+)
+from .errors import MigrationError
+from .lint import LintReport, LintTarget
+from .revisions import current_heads, load_scripts, pending
+
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "oracle-safe"
+
+
+class CheckFailed(MigrationError):
+    """``db check``: drift between models and schema, lint findings, or both."""
+
+
+class _TemplateConfig(Config):
+    """An Alembic Config whose templates come from ``template_directory``."""
+
+    def __init__(self, template_directory: Path, *args: Any, **kwargs: Any) -> None:
+        self.template_directory = template_directory
+        super().__init__(*args, **kwargs)
+
+    def get_template_directory(self) -> str:
+        """Where ``init`` finds its templates."""
+        return str(self.template_directory)
+
+
+def init(
+    directory: str, *, multidb: bool = False, template: str | None = None, package: bool = False
+) -> None:
+    """Create a migrations folder; the default template is our Oracle-safe environment."""
+    if template is None and not multidb:
+        chosen = TEMPLATE
+    elif template is not None and ("/" in template or "\\" in template):
+        chosen = Path(template)
+    else:  # Flask-Migrate's own templates by name ("flask", "flask-multidb", "aioflask", ...)
+        spec = importlib.util.find_spec("flask_migrate")
+        assert spec is not None and spec.submodule_search_locations
+        chosen = Path(spec.submodule_search_locations[0]) / "templates" / (template or "flask-multidb")
+    config = _TemplateConfig(chosen.parent)
+    config.set_main_option("script_location", directory)
+    config.config_file_name = str(Path(directory) / "alembic.ini")
+    alembic_command.init(config, directory, template=chosen.name, package=package)
+
+
+def migrate(
+    config: Config, *, policy: AutogeneratePolicy | None = None, sql: bool = False, **revision_options: Any
+) -> str | None:
+    """Autogenerate a revision under the user's rename / drop decisions; its lint report, if written."""
+    if config.cmd_opts is None:
+        config.cmd_opts = argparse.Namespace()
+    config.cmd_opts.autogenerate = True
+    config.attributes[POLICY_ATTRIBUTE] = policy
+    script = alembic_command.revision(config, autogenerate=True, sql=sql, **revision_options)
+    if not isinstance(script, Script) or sql:
+        return None
+    return gate.describe_new_revision(
+        ScriptDirectory.from_config(config), script.revision, settings_of(config)
+    )
+
+
+def check(config: Config) -> str:
+    """Drift check, then lint of the whole chain; the lint report, or CheckFailed naming what failed."""
+    from .lint.report import report_to_text
+
+    drift = None
+    if config.cmd_opts is None:
+        config.cmd_opts = argparse.Namespace()
+    try:
+        alembic_command.check(config)
+    except CommandError as exc:
+        drift = str(exc).strip().splitlines()[0]
+    report = lint(config, every=True)
+    problems = ([f"drift: {drift}"] if drift else []) + (
+        [f"lint: {len(report.errors_unacknowledged())} unacknowledged error(s)"] if report.failed() else []
+    )
+    if problems:
+        raise CheckFailed("db check failed: " + "; ".join(problems) + "\n" + report_to_text(report))
+    return report_to_text(report)
+
+
+def lint(
+    config: Config,
+    revisions: tuple[str, ...] = (),
+    *,
+    every: bool = False,
+    target: LintTarget | None = None,
+    version_table: str = "alembic_version",
+) -> LintReport:
+    """Lint the named revisions, all of them, or (by default) those the database has not applied."""
+    from .lint import lint_revisions
+    from .lint.runner import all_revisions, pending_revisions, select_revisions
+
+    scripts = load_scripts(_directory(config))
+    if revisions:
+        selected = select_revisions(scripts, revisions)
+    elif every:
+        selected = all_revisions(scripts)
+    else:
+        selected = pending_revisions(scripts, engine_of(config), version_table)
+    return lint_revisions(scripts, selected, target or gate.gate_target(settings_of(config)))
+
+
+def upgrade(
+    config: Config,
+    revision: str = "head",
+    *,
+    sql: bool = False,
+    tag: str | None = None,
+    lock_timeout: float | None = None,
+    allow_edited: bool = False,
+    allow_unsafe: bool = False,
+    notify: Notify = ignore,
+) -> None:
+    """Upgrade to ``revision`` under the lock, refusing edited applied revisions and unsafe new ones."""
+    settings = settings_of(config)
+    if sql:
+        scripts = load_scripts(_directory(config))
+        gate.check_before_upgrade(scripts, pending(scripts, [], revision), settings, allow_unsafe, notify)
+        alembic_command.upgrade(config, revision, sql=True, tag=tag)
+        return
+    with deployment(config, lock_timeout, notify) as run:
+        heads = current_heads(run.audit)
+        findings = verify(run.audit, run.names, run.scripts, heads)
+        if findings and not allow_edited:
+            raise RevisionsChanged(findings)
+        to_apply = pending(run.scripts, heads, revision)
+        report = gate.check_before_upgrade(run.scripts, to_apply, settings, allow_unsafe, notify)
+        accept_edited(run, findings)
+        record_unsafe(run, report)
+        alembic_command.upgrade(config, revision, tag=tag)
+
+
+def downgrade(
+    config: Config,
+    revision: str = "-1",
+    *,
+    sql: bool = False,
+    tag: str | None = None,
+    lock_timeout: float | None = None,
+    notify: Notify = ignore,
+) -> None:
+    """Revert to ``revision`` under the lock, one history row per revision reverted."""
+    if sql:
+        # as Flask-Migrate: offline needs a starting point
+        alembic_command.downgrade(config, "head:-1" if revision == "-1" else revision, sql=True, tag=tag)
+        return
+    with deployment(config, lock_timeout, notify):
+        alembic_command.downgrade(config, revision, tag=tag)
+
+
+def stamp(
+    config: Config,
+    revision: str = "head",
+    *,
+    sql: bool = False,
+    tag: str | None = None,
+    purge: bool = False,
+    lock_timeout: float | None = None,
+    notify: Notify = ignore,
+) -> None:
+    """Mark the database as at ``revision`` under the lock; the history records what changed."""
+    if sql:
+        alembic_command.stamp(config, revision, sql=True, tag=tag, purge=purge)
+        return
+    with deployment(config, lock_timeout, notify) as run:
+        before = applied_or_empty(run.scripts, current_heads(run.audit))
+        alembic_command.stamp(config, revision, tag=tag, purge=purge)
+        record_stamp(run, before, "stamp")
+
+
+def baseline(
+    config: Config, metadata: MetaData, *, lock_timeout: float | None = None, notify: Notify = ignore
+) -> list[str]:
+    """Adopt a schema made before migrations: stamp head only if it matches ``metadata``."""
+    from .deploy.baseline import baseline as adopt
+
+    return adopt(config, metadata, lock_timeout=lock_timeout, notify=notify)
+
+
+def log(config: Config) -> list[dict[str, Any]]:
+    """Every history row, oldest first."""
+    from .deploy import report
+
+    return report.log(config)
+
+
+def verify_files(config: Config) -> list[str]:
+    """The applied revisions checked against their files (``VerifyFailed`` if any differ)."""
+    from .deploy import report
+
+    return report.verify_files(config)
+
+
+def status(config: Config) -> list[str]:
+    """Current revision, pending revisions, and any half-applied revision."""
+    from .deploy import report
+
+    return report.status(config)
+
+
+def _directory(config: Config) -> str:
+    location = config.get_main_option("script_location")
+    if not location:
+        raise CommandError("no script_location in the Alembic configuration")
+    return location

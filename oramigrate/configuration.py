@@ -1,0 +1,97 @@
+"""The safety layer's settings, read once and checked at start-up, and how they reach env.py.
+
+Settings come from the Flask app's config (``OracleSafe``), else from the environment (plain Alembic).
+The command layer hands env.py what it needs through Alembic's own channel, ``Config.attributes``:
+the engine, these settings, the locked run and ``db migrate``'s policy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+from .errors import ConfigurationError
+from .oracle import target
+
+ENGINE = "oramigrate.engine"
+SETTINGS = "oramigrate.settings"
+RUN = "oramigrate.run"
+
+DEFAULT_HISTORY_TABLE = "migration_history"
+DEFAULT_LOCK_TIMEOUT = 300.0
+# 22 characters leave room for the "_journal" suffix inside Oracle's 30-byte limit before 12.2
+_TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,21}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the safety layer is told: the Oracle target, the history table, how long to wait for the lock."""
+
+    target_version: tuple[int, ...] | None = None
+    history_table: str = DEFAULT_HISTORY_TABLE
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+
+    @property
+    def oracle_version(self) -> tuple[int, ...]:
+        """The version offline Oracle SQL and the lint are written for (11.2 unless told)."""
+        return self.target_version or target.PORTABLE_VERSION
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
+        """Settings from ORACLE_TARGET_VERSION, MIGRATION_HISTORY_TABLE and MIGRATION_LOCK_TIMEOUT."""
+        raw_version = values.get("ORACLE_TARGET_VERSION")
+        return cls(
+            target_version=target.parse_version(str(raw_version)) if raw_version else None,
+            history_table=_history_table(values.get("MIGRATION_HISTORY_TABLE") or DEFAULT_HISTORY_TABLE),
+            lock_timeout=_lock_timeout(values.get("MIGRATION_LOCK_TIMEOUT")),
+        )
+
+
+def _history_table(name: Any) -> str:
+    if not isinstance(name, str) or not _TABLE_NAME.match(name):
+        raise ConfigurationError(
+            "MIGRATION_HISTORY_TABLE must be lowercase letters, digits and _, starting with a letter,"
+            f" at most 22 characters (the journal table adds '_journal'), not {name!r}"
+        )
+    return name
+
+
+def _lock_timeout(raw: Any) -> float:
+    if raw is None or raw == "":
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"MIGRATION_LOCK_TIMEOUT must be a number of seconds, not {raw!r}") from None
+    if not seconds >= 0:
+        raise ConfigurationError(f"MIGRATION_LOCK_TIMEOUT must be 0 or more seconds, not {raw!r}")
+    return seconds
+
+
+def settings_of(config: Config) -> Settings:
+    """The settings handed in with ``config``, else read from the environment (once per config)."""
+    settings = config.attributes.get(SETTINGS)
+    if settings is None:
+        settings = config.attributes[SETTINGS] = Settings.from_mapping(os.environ)
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def engine_of(config: Config) -> Engine:
+    """The engine handed in with ``config``, else one made from its ``sqlalchemy.url``."""
+    engine = config.attributes.get(ENGINE)
+    if engine is None:
+        import sqlalchemy as sa
+
+        url = config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise ConfigurationError("no database: set sqlalchemy.url in alembic.ini or pass an engine")
+        engine = config.attributes[ENGINE] = sa.create_engine(url)
+    assert isinstance(engine, Engine)
+    return engine

@@ -1,0 +1,70 @@
+"""Lint as a gate: ``db upgrade`` refuses unacknowledged errors, ``db migrate`` shows findings,
+``db check`` fails on drift or findings.
+
+The gate judges for the Oracle target (ORACLE_TARGET_VERSION, else 11.2), like ``db lint`` by
+default, so a chain that lints clean is a chain ``db upgrade`` applies on any database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+
+from alembic.script import Script, ScriptDirectory
+
+from ..configuration import Settings
+from ..errors import MigrationError
+from ..lint import LintReport, LintTarget, lint_revisions
+from ..lint.report import report_to_text
+from ..quiet import quieter
+
+
+class UnsafeRevisions(MigrationError):
+    """Revisions about to be applied have unacknowledged lint errors."""
+
+    def __init__(self, report: LintReport) -> None:
+        self.report = report
+        blocking = report.errors_unacknowledged()
+        lines = [f"  {f.revision} {f.code}: {f.message}" for f in blocking]
+        super().__init__(
+            f"refusing to upgrade: {len(blocking)} unacknowledged lint error(s):\n"
+            + "\n".join(lines)
+            + "\n  acknowledge each in its revision (lint_allow = {code: reason}) or pass --allow-unsafe"
+        )
+
+
+def gate_target(settings: Settings) -> LintTarget:
+    """The Oracle version the gate judges for."""
+    return LintTarget("oracle", settings.oracle_version)
+
+
+def _quiet_recording() -> AbstractContextManager[None]:
+    # the recording context is an offline Oracle one: its "Context impl OracleImpl" lines would
+    # confuse someone upgrading SQLite
+    return quieter("alembic.runtime.migration", logging.WARNING)
+
+
+def check_before_upgrade(
+    scripts: ScriptDirectory,
+    revisions: Iterable[Script],
+    settings: Settings,
+    allow_unsafe: bool,
+    notify: Callable[[str], None],
+) -> LintReport:
+    """Lint what is about to be applied; refuse unacknowledged errors unless ``allow_unsafe``."""
+    with _quiet_recording():
+        report = lint_revisions(scripts, list(revisions), gate_target(settings))
+    if report.errors_unacknowledged():
+        if not allow_unsafe:
+            raise UnsafeRevisions(report)
+        notify("lint: applying despite unacknowledged errors (--allow-unsafe):")
+        for finding in report.errors_unacknowledged():
+            notify(f"  {finding.revision} {finding.code}: {finding.message}")
+    return report
+
+
+def describe_new_revision(scripts: ScriptDirectory, revision: str, settings: Settings) -> str:
+    """The lint report of a freshly generated revision, as text."""
+    with _quiet_recording():
+        return report_to_text(lint_revisions(scripts, [revision], gate_target(settings)))

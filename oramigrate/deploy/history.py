@@ -1,0 +1,146 @@
+"""The audited history: one row per revision applied, reverted, stamped or adopted, and how it went."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import socket
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .lock import os_user, utcnow
+from .tables import TEXT_LENGTH, DeployTables
+
+RUNNING, SUCCESS, FAILED, PARTIAL = "running", "success", "failed", "partial"
+# directions after which the revision counts as applied, with the checksum recorded then
+APPLYING = ("upgrade", "stamp", "baseline", "accept")
+REVERTING = ("downgrade", "unstamp")
+# monotonic start of the rows this process opened: durations finer than DATE's seconds
+_STARTED: dict[int, float] = {}
+ABANDONED = "the runner stopped before finishing (killed, or its database session ended)"
+
+
+def _clip(text: str | None) -> str | None:
+    return None if text is None else text[:TEXT_LENGTH]
+
+
+def next_id(connection: Connection, names: DeployTables) -> int:
+    """The id of the next row: max + 1 (every history write happens under the migration lock)."""
+    table = names.history
+    return int(connection.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0) + 1)).scalar_one())
+
+
+def start(
+    connection: Connection,
+    names: DeployTables,
+    revision: str,
+    direction: str,
+    checksum: str | None,
+    note: str | None = None,
+    row_id: int | None = None,
+    *,
+    commit: bool = True,
+) -> int:
+    """Insert a row for a revision about to run; committed at once so others can see it
+    (``commit=False``: by the caller's transaction, the previous revision's)."""
+    row_id = next_id(connection, names) if row_id is None else row_id
+    row = {
+        "id": row_id,
+        "revision": revision,
+        "direction": direction,
+        "checksum": checksum,
+        "db_user": connection.engine.url.username,
+        "os_user": os_user(),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "started": utcnow(),
+        "outcome": RUNNING,
+        "note": _clip(note),
+    }
+    connection.execute(names.history.insert(), row)  # one compiled INSERT for every row of a run
+    if commit:
+        connection.commit()
+    _STARTED[row_id] = time.monotonic()
+    return row_id
+
+
+def finish(
+    connection: Connection,
+    names: DeployTables,
+    row_id: int,
+    outcome: str,
+    error: str | None = None,
+    note: str | None = None,
+    *,
+    commit: bool = True,
+) -> None:
+    """Close a row: outcome, finish time, duration, error text (``commit=False``: the caller's
+    transaction, the one that also records the revision in ``alembic_version``, commits it)."""
+    table = names.history
+    finished = utcnow()
+    began = _STARTED.pop(row_id, None)
+    if began is not None:
+        duration = int((time.monotonic() - began) * 1000)
+    else:
+        started = connection.execute(sa.select(table.c.started).where(table.c.id == row_id)).scalar_one()
+        duration = int((finished - started) / datetime.timedelta(milliseconds=1))
+    values: dict[str, Any] = {
+        "outcome": outcome,
+        "finished": finished,
+        "duration_ms": duration,
+        "error": _clip(error),
+    }
+    if note is not None:
+        values["note"] = _clip(note)
+    # one statement per table, its SET clause from the parameters: compiled once for a whole run
+    connection.execute(
+        table.update().where(table.c.id == sa.bindparam("row_id")), {"row_id": row_id, **values}
+    )
+    if commit:
+        connection.commit()
+
+
+def record(
+    connection: Connection,
+    names: DeployTables,
+    revision: str,
+    direction: str,
+    checksum: str | None,
+    note: str | None = None,
+) -> None:
+    """A row for something done at once (stamp, baseline, an accepted edit)."""
+    finish(connection, names, start(connection, names, revision, direction, checksum, note), SUCCESS)
+
+
+def close_abandoned(connection: Connection, names: DeployTables, half_applied: set[tuple[str, str]]) -> int:
+    """Rows left 'running' by a runner that died: partial if the journal kept its progress, else failed."""
+    table = names.history
+    rows = connection.execute(
+        sa.select(table.c.id, table.c.revision, table.c.direction).where(table.c.outcome == RUNNING)
+    ).all()
+    for row_id, revision, direction in rows:
+        outcome = PARTIAL if (revision, direction) in half_applied else FAILED
+        finish(connection, names, row_id, outcome, ABANDONED)
+    return len(rows)
+
+
+def rows(connection: Connection, names: DeployTables) -> list[dict[str, Any]]:
+    """Every row, oldest first."""
+    table = names.history
+    return [dict(row._mapping) for row in connection.execute(sa.select(table).order_by(table.c.id))]
+
+
+def applied_checksums(connection: Connection, names: DeployTables) -> dict[str, str | None]:
+    """Revisions the history says are applied now, with the checksum recorded when they were."""
+    table = names.history
+    applied: dict[str, str | None] = {}
+    query = sa.select(table.c.revision, table.c.direction, table.c.checksum).where(table.c.outcome == SUCCESS)
+    for revision, direction, checksum in connection.execute(query.order_by(table.c.id)):
+        if direction in APPLYING:
+            applied[revision] = checksum
+        elif direction in REVERTING:
+            applied.pop(revision, None)
+    return applied

@@ -1,0 +1,100 @@
+"""``db log``, ``db verify`` and ``db status``: what the history and the journal say (read-only)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from ..configuration import engine_of, settings_of
+from ..errors import MigrationError
+from ..revisions import applied, current_heads, pending
+from . import history, journal
+from . import tables as deploy_tables
+from .checksums import Findings, verify
+
+
+class VerifyFailed(MigrationError):
+    """``db verify`` found edited, missing or unknown revisions."""
+
+    def __init__(self, findings: Findings) -> None:
+        super().__init__(findings.summary())
+        self.findings = findings
+
+
+def _has_history(connection: sa.Connection, names: deploy_tables.DeployTables) -> bool:
+    return sa.inspect(connection).has_table(names.history.name)
+
+
+def log(config: Config) -> list[dict[str, Any]]:
+    """Every history row, oldest first (none before the first locked run)."""
+    names = deploy_tables.build(settings_of(config).history_table)
+    with engine_of(config).connect() as connection:
+        return history.rows(connection, names) if _has_history(connection, names) else []
+
+
+def log_text(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per history row, for people."""
+    lines = []
+    for row in rows:
+        duration = "" if row["duration_ms"] is None else f" {row['duration_ms']} ms"
+        who = f"{row['os_user']}@{row['host']} pid {row['pid']} db user {row['db_user']}"
+        checksum = (row["checksum"] or "-")[:12]
+        line = (
+            f"{row['id']:>4} {row['started']:%Y-%m-%d %H:%M:%S} {row['revision']} {row['direction']}"
+            f" {row['outcome']}{duration} sha256:{checksum} {who}"
+        )
+        line += "".join(f" | {key}: {row[key]}" for key in ("error", "note") if row[key])
+        lines.append(line)
+    return lines
+
+
+def log_json(rows: list[dict[str, Any]]) -> str:
+    """The history rows as a JSON array (times in ISO 8601, UTC)."""
+
+    def encode(value: Any) -> Any:
+        if isinstance(value, datetime.datetime):
+            return value.isoformat() + "Z"
+        raise TypeError(type(value).__name__)
+
+    return json.dumps(rows, default=encode, indent=2)
+
+
+def verify_files(config: Config) -> list[str]:
+    """The applied revisions checked against the files: raises VerifyFailed if any differ."""
+    scripts = ScriptDirectory.from_config(config)
+    names = deploy_tables.build(settings_of(config).history_table)
+    with engine_of(config).connect() as connection:
+        heads = current_heads(connection)
+        if not _has_history(connection, names):
+            findings = Findings(unknown=[script.revision for script in applied(scripts, heads)])
+        else:
+            findings = verify(connection, names, scripts, heads)
+    if findings:
+        raise VerifyFailed(findings)
+    return [f"{len(applied(scripts, heads))} applied revisions match their files"]
+
+
+def status(config: Config) -> list[str]:
+    """Where the database is, what is pending, and any half-applied revision."""
+    scripts = ScriptDirectory.from_config(config)
+    names = deploy_tables.build(settings_of(config).history_table)
+    with engine_of(config).connect() as connection:
+        heads = current_heads(connection)
+        half = journal.progress(connection, names) if _has_history(connection, names) else []
+    file_heads = set(scripts.get_heads())
+    if not heads:
+        current = "current: none"
+    else:
+        current = "current: " + ", ".join(f"{h} (head)" if h in file_heads else h for h in heads)
+    waiting = [script.revision for script in pending(scripts, heads)]
+    lines = [
+        current,
+        f"pending: {len(waiting)} revisions" + (f" ({', '.join(waiting)})" if waiting else ""),
+    ]
+    lines += [f"{p}; the next `db upgrade` resumes at operation {p.done + 1}" for p in half]
+    return lines

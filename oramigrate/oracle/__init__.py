@@ -1,0 +1,1 @@
+"""What Oracle needs: the target version, names that fit, reflection noise, the connection preflight."""

@@ -1,0 +1,113 @@
+"""Every command name a Flask-Script user typed still answers, through the real CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support.cli import run_manage
+
+
+def _ok(*args: str, url: str, input: str | None = None) -> str:
+    result = run_manage(*args, database_url=url, input=input)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_read_only_db_commands(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/app.db"
+    _ok("db", "upgrade", url=url)
+    assert _ok("db", "heads", url=url).strip() == "0002 (head)"
+    assert _ok("db", "history", url=url).splitlines() == [
+        "0001 -> 0002 (head), Make auth_user.first_name NOT NULL: backfill NULLs, "
+        "then alter the column in place.",
+        "<base> -> 0001, Users and roles: their sequences first, then the tables.",
+    ]
+    shown = _ok("db", "show", "0002", url=url)
+    assert "Rev: 0002 (head)" in shown and "Parent: 0001" in shown
+
+
+def test_stamp_and_downgrade_one_step(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/app.db"
+    _ok("db", "upgrade", url=url)
+    _ok("db", "downgrade", url=url)
+    assert _ok("db", "current", url=url).strip() == "0001"
+    _ok("db", "stamp", "0002", url=url)
+    assert _ok("db", "current", url=url).strip() == "0002 (head)"
+
+
+def test_init_makes_an_oracle_safe_environment(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/app.db"
+    directory = tmp_path / "new_migrations"
+    _ok("db", "init", "-d", str(directory), url=url)
+    assert sorted(p.name for p in directory.iterdir()) == [
+        "README",
+        "alembic.ini",
+        "env.py",
+        "script.py.mako",
+        "versions",
+    ]
+    assert "from oramigrate.environment import run" in (directory / "env.py").read_text()
+    made = run_manage("db", "-d", str(directory), "migrate", "-m", "first", database_url=url)
+    assert made.returncode == 0, made.stderr
+    (script,) = (directory / "versions").glob("*_first.py")
+    text = script.read_text()
+    assert text.index("op.create_sequence('auth_user_id_seq'") < text.index("op.create_table('auth_user'")
+    again = run_manage("db", "init", "-d", str(directory), database_url=url)
+    assert again.returncode == 1
+    assert again.stderr.strip() == f"Error: Directory {directory} already exists and is not empty"
+
+
+def test_shell_has_the_application(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/app.db"
+    out = _ok("shell", url=url, input="from flask import current_app; print('APP', current_app.name)\n")
+    assert "APP webapp" in out
+
+
+def test_runserver_development_serves_on_loopback(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from support.cli import manage_env
+    from support.databases import ROOT
+
+    url = f"sqlite:///{tmp_path}/app.db"
+    _ok("db", "upgrade", url=url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "runserver", "--port", str(port)],
+        cwd=ROOT,
+        env={**manage_env(), "DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+                assert time.monotonic() < deadline, "runserver did not answer within 30 s"
+                time.sleep(0.3)
+    finally:
+        import os
+        import signal
+
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+        if server.stderr:
+            server.stderr.close()
+
+
+def test_runserver_development_refuses_a_public_interface(tmp_path: Path) -> None:
+    result = run_manage("runserver", "--host", "0.0.0.0", database_url=f"sqlite:///{tmp_path}/app.db")
+    assert result.returncode == 2
+    assert "the development server (debugger on) listens on loopback only" in result.stderr

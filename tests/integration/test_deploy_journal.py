@@ -1,0 +1,100 @@
+"""A revision failing at its third operation: resumed from the journal on MariaDB, rolled back elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from support.cli import migrations_with, run_manage
+from support.databases import Database
+from support.deploy import JOURNAL, current, history, query
+
+FAILING_REVISION = '''"""Test revision: the third operation fails while a table deploy_probe_b exists."""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("deploy_probe_a", sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True))
+    op.add_column("deploy_probe_a", sa.Column("note", sa.String(20), nullable=True))
+    op.create_table("deploy_probe_b", sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True))
+    op.create_index("ix_deploy_probe_a_note", "deploy_probe_a", ["note"])
+
+
+def downgrade():
+    op.drop_index("ix_deploy_probe_a_note", table_name="deploy_probe_a")
+    op.drop_table("deploy_probe_b")
+    op.drop_table("deploy_probe_a")
+'''
+
+
+def _execute(database: Database, sql: str) -> None:
+    engine = database.engine()
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(sql))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("database", ["mariadb", "postgresql"], indirect=True)
+def test_third_operation_fails_then_the_fixed_rerun_completes(database: Database, tmp_path: Path) -> None:
+    directory = str(migrations_with(tmp_path, {"0003_fails.py": FAILING_REVISION}))
+    _execute(database, "CREATE TABLE deploy_probe_b (other INTEGER)")  # the cause
+
+    failed = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
+    assert failed.returncode == 1
+    error = failed.stderr.strip().splitlines()[-1]
+    assert error.startswith(
+        "Error: revision 0003 failed at operation 3"
+        + (" of 4" if database.backend == "mariadb" else "")
+        + " (CREATE TABLE deploy_probe_b ( id INTEGER NOT NULL,"
+        " CONSTRAINT pk_deploy_probe_b PRIMARY KEY (id) )): database error: "
+    ), error
+    assert "already exists" in error
+    assert current(database) == {"0002"}
+
+    status = run_manage("db", "-d", directory, "status", database_url=database.url)
+    assert status.returncode == 0, status.stderr
+    if database.backend == "mariadb":
+        assert error.endswith("; 2 operations applied and journaled; `db upgrade` resumes at operation 3")
+        assert query(
+            database, f"SELECT op_index, op_total, description FROM {JOURNAL} ORDER BY op_index"
+        ) == [
+            (
+                1,
+                4,
+                "CREATE TABLE deploy_probe_a ( id INTEGER NOT NULL,"
+                " CONSTRAINT pk_deploy_probe_a PRIMARY KEY (id) )",
+            ),
+            (2, 4, "ALTER TABLE deploy_probe_a ADD COLUMN note VARCHAR(20)"),
+        ]
+        assert status.stdout.splitlines() == [
+            "current: 0002",
+            "pending: 1 revisions (0003)",
+            "revision 0003: 2 of 4 operations applied (upgrade; last applied: ALTER TABLE deploy_probe_a"
+            " ADD COLUMN note VARCHAR(20)); the next `db upgrade` resumes at operation 3",
+        ]
+        assert history(database)[-1][:3] == ("0003", "upgrade", "partial")
+    else:  # transactional DDL: nothing of 0003 is left
+        assert error.endswith("; rolled back as a unit")
+        assert "deploy_probe_a" not in database.tables()
+        assert status.stdout.splitlines() == ["current: 0002", "pending: 1 revisions (0003)"]
+        assert history(database)[-1][:3] == ("0003", "upgrade", "failed")
+
+    _execute(database, "DROP TABLE deploy_probe_b")  # the cause removed
+    fixed = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
+    assert fixed.returncode == 0, fixed.stderr  # re-running the first two would fail: "already exists"
+    assert current(database) == {"0003"}
+    assert {"deploy_probe_a", "deploy_probe_b"} <= database.tables()
+    assert query(database, f"SELECT COUNT(*) FROM {JOURNAL}") == [(0,)]
+    note = (
+        "resumed: skipped 2 operations applied by an earlier run" if database.backend == "mariadb" else None
+    )
+    assert history(database)[-1] == ("0003", "upgrade", "success", None, note)

@@ -1,0 +1,154 @@
+"""Acknowledgements (``lint_allow``), the chain as a whole, and the JSON report against its schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from support.databases import ROOT
+from support.lint_cases import case_directory, write_revision
+
+from oramigrate.lint import (
+    RULES,
+    SCHEMA_PATH,
+    LintInputError,
+    LintTarget,
+    lint_directory,
+    load_scripts,
+    report_to_dict,
+    report_to_json,
+)
+
+DROP = 'op.drop_column("users", "legacy")'
+READD = 'op.add_column("users", sa.Column("legacy", sa.String(20)))'
+SCHEMA = json.loads(SCHEMA_PATH.read_text())
+
+
+def _codes(directory: Path) -> list[tuple[str, bool]]:
+    return sorted((f.code, f.acknowledged) for f in lint_directory(directory, ["0002"]).findings)
+
+
+def test_acknowledged_with_a_reason(tmp_path: Path) -> None:
+    directory = case_directory(
+        tmp_path, DROP, READD, 'lint_allow = {"drop-column": "legacy moved to orders"}'
+    )
+    report = lint_directory(directory, ["0002"])
+    (finding,) = report.findings
+    assert (finding.code, finding.acknowledged, finding.reason) == (
+        "drop-column",
+        True,
+        "legacy moved to orders",
+    )
+    assert report.errors_unacknowledged("0002") == [] and not report.failed()
+
+
+def test_acknowledgement_without_reason_is_a_finding(tmp_path: Path) -> None:
+    directory = case_directory(tmp_path, DROP, READD, 'lint_allow = {"drop-column": "  "}')
+    assert _codes(directory) == [("allow-without-reason", False), ("drop-column", False)]
+
+
+def test_lint_allow_must_be_a_dict(tmp_path: Path) -> None:
+    directory = case_directory(tmp_path, DROP, READD, 'lint_allow = ["drop-column"]')
+    assert _codes(directory) == [("allow-without-reason", False), ("drop-column", False)]
+
+
+def test_unused_and_unknown_allow_warn(tmp_path: Path) -> None:
+    directory = case_directory(
+        tmp_path, DROP, READD, 'lint_allow = {"drop-column": "ok", "drop-table": "x", "typo": "x"}'
+    )
+    assert _codes(directory) == [("drop-column", True), ("unused-allow", False), ("unused-allow", False)]
+    report = lint_directory(directory, ["0002"])
+    assert not report.failed() and report.failed(strict=True)
+
+
+def test_multiple_heads(tmp_path: Path) -> None:
+    directory = case_directory(
+        tmp_path,
+        'op.create_index("ix_users_name", "users", ["name"])',
+        'op.drop_index("ix_users_name", table_name="users")',
+    )
+    assert [f.code for f in lint_directory(directory)] == []
+    write_revision(
+        directory,
+        "0003",
+        "0001",
+        'op.create_index("ix_orders_id", "orders", ["id"])',
+        'op.drop_index("ix_orders_id", table_name="orders")',
+    )
+    findings = [(f.code, f.revision, f.message) for f in lint_directory(directory, ["0003"])]
+    assert findings == [
+        ("multiple-heads", "0002", "the chain has 2 heads: 0002, 0003"),
+        ("multiple-heads", "0003", "the chain has 2 heads: 0002, 0003"),
+    ]
+
+
+def test_our_chain_is_clean() -> None:
+    report = lint_directory(ROOT / "migrations", target=LintTarget("oracle", (11, 2)))
+    assert report.revisions == ["0001", "0002"]
+    assert report.findings == []
+    for version in ((19,), (23,)):
+        assert lint_directory(ROOT / "migrations", target=LintTarget("oracle", version)).findings == []
+
+
+def test_json_report_matches_schema(tmp_path: Path) -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    directory = case_directory(
+        tmp_path,
+        DROP + '\nop.add_column("orders", sa.Column("NickName", sa.String(10)))',
+        READD,
+        'lint_allow = {"drop-column": "moved"}',
+    )
+    report = lint_directory(directory)
+    data = json.loads(report_to_json(report))
+    jsonschema.validate(data, SCHEMA)
+    assert data == report_to_dict(report)
+    assert data["summary"] == {"revisions": 2, "errors": 0, "warnings": 2, "acknowledged": 1}
+    assert [(f["code"], f["acknowledged"]) for f in data["findings"]] == [
+        ("drop-column", True),
+        ("quoted-identifier", False),
+        ("several-ddl-non-transactional", False),
+    ]
+
+
+def test_schema_rejects_a_finding_without_why() -> None:
+    bad = {
+        "format_version": 1,
+        "target": {"dialect": "oracle", "version": "11.2"},
+        "revisions": ["1"],
+        "summary": {"revisions": 1, "errors": 1, "warnings": 0, "acknowledged": 0},
+        "findings": [
+            {
+                "code": "drop-table",
+                "severity": "error",
+                "revision": "1",
+                "phase": "upgrade",
+                "table": "t",
+                "column": None,
+                "message": "m",
+                "why": "",
+                "instead": "i",
+                "path": None,
+                "acknowledged": False,
+                "reason": None,
+            }
+        ],
+    }
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    assert [e.json_path for e in validator.iter_errors(bad)] == ["$.findings[0].why"]
+
+
+def test_unreadable_directory_is_a_typed_error(tmp_path: Path) -> None:
+    write_revision(tmp_path, "0001", None, "op.create_table(", "pass")  # a syntax error
+    with pytest.raises(LintInputError) as raised:
+        load_scripts(tmp_path)
+    assert raised.value.exit_code == 2
+    assert str(raised.value).startswith(f"cannot read the migrations in {tmp_path}: ")
+
+
+def test_readme_lists_every_rule_with_its_why() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Migration lint", 1)[1].split("\n## ", 1)[0]
+    for rule in RULES.values():
+        assert f"| `{rule.code}` | {rule.severity} | {rule.why} |" in section, rule.code
