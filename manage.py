@@ -34,11 +34,10 @@ def create_app() -> Any:
 
 def dispose_apps() -> None:
     """Close the database connections of the apps this process made (tests run many in one process)."""
-    from webapp.models_db import db
-
     while _apps:
-        with _apps.pop().app_context():
-            for engine in db.engines.values():
+        app = _apps.pop()
+        with app.app_context():
+            for engine in app.extensions["sqlalchemy"].engines.values():
                 engine.dispose()
 
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_security import RoleMixin, UserMixin
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, Sequence, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.models_db import db
+from oramigrate.oracle.naming import oracle_safe_metadata
+
+db = SQLAlchemy(metadata=oracle_safe_metadata())
 
 __all__ = ["Role", "User", "db", "roles_users"]
 

@@ -1,10 +1,10 @@
-"""Requests per second of /healthz and the login page under waitress, against a bare Flask app.
+"""Requests per second of /healthz and the login page under waitress, against a minimal Flask-Security app.
 
-The reference is a Flask app with no extension that returns the very bytes (and content type) our
-app returned, served by the same waitress settings in the same run, so the ratio is the cost of
-our work per request: Flask-Security, CSRF, the session, the database query behind /healthz.
-Both servers run in their own process on loopback; a threaded http.client client with keep-alive
-sends a bounded number of requests, the two servers alternating round by round.
+The reference (bench/reference_security.py) is a minimal Flask-Security-Too app with the same
+models, settings and login page, and a /healthz that reads alembic_version once per request,
+served by the same waitress settings in the same run: the ratio is the cost of our own code per
+request, not of Flask-Security. Both servers run in their own process on loopback; a threaded
+http.client client with keep-alive sends a bounded number of requests, alternating round by round.
 
     python bench/web.py [--requests 1500] [--clients 4] [--threads 4] [--rounds 3]
 """
@@ -12,9 +12,7 @@ sends a bounded number of requests, the two servers alternating round by round.
 from __future__ import annotations
 
 import argparse
-import base64
 import http.client
-import json
 import os
 import secrets
 import socket
@@ -48,23 +46,8 @@ def _get(port: int, path: str) -> tuple[int, str, bytes]:
         connection.close()
 
 
-def bare_app(responses: dict[str, tuple[int, str, bytes]]) -> Any:
-    """A Flask app that answers each path with the recorded status, content type and bytes."""
-    from flask import Flask, Response, request
-
-    app = Flask("bare")
-
-    def answer() -> Response:
-        status, content_type, body = responses[request.path]
-        return Response(body, status=status, content_type=content_type)
-
-    for path in responses:
-        app.add_url_rule(path, path, answer)
-    return app
-
-
-def serve(kind: str, port: int, threads: int, recorded: str | None) -> None:
-    """Child process: serve our app (production settings) or the bare one with waitress."""
+def serve(kind: str, port: int, threads: int) -> None:
+    """Child process: serve our app (production settings) or the reference one with waitress."""
     import logging
 
     import waitress
@@ -79,18 +62,17 @@ def serve(kind: str, port: int, threads: int, recorded: str | None) -> None:
         app = create_app()
         prepare(app, allow_not_at_head=False)
     else:
-        assert recorded is not None
-        raw = json.loads(Path(recorded).read_text())
-        app = bare_app({p: (s, c, base64.b64decode(b)) for p, (s, c, b) in raw.items()})
+        sys.path.insert(0, str(ROOT / "bench"))
+        from reference_security import create_reference_app
+
+        app = create_reference_app()
     waitress.serve(app, host="127.0.0.1", port=port, threads=threads, ident="bench", _quiet=True)
 
 
-def start(kind: str, threads: int, env: dict[str, str], recorded: Path | None = None) -> tuple[Any, int]:
+def start(kind: str, threads: int, env: dict[str, str]) -> tuple[Any, int]:
     """Start a server process and wait until it answers."""
     port = _free_port()
     command = [sys.executable, __file__, "--serve", kind, "--port", str(port), "--threads", str(threads)]
-    if recorded is not None:
-        command += ["--recorded", str(recorded)]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -136,7 +118,7 @@ def requests_per_second(port: int, path: str, requests: int, clients: int) -> fl
 
 
 def measure(requests: int, clients: int, threads: int, rounds: int) -> list[dict[str, Any]]:
-    """Both servers, each path, alternating rounds; medians and the ratio ours / bare."""
+    """Both servers, each path, alternating rounds; medians and the ratio ours / reference."""
     with tempfile.TemporaryDirectory() as scratch:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "ORACLE_"))}
         env.update(
@@ -149,41 +131,38 @@ def measure(requests: int, clients: int, threads: int, rounds: int) -> list[dict
         )
         if upgraded.returncode != 0:
             raise SystemExit(upgraded.stderr)
+        env["BENCH_INSTANCE"] = scratch
         ours, ours_port = start("ours", threads, env)
         try:
-            recorded = Path(scratch) / "responses.json"
             answers = {path: _get(ours_port, path) for path in PATHS}
-            recorded.write_text(
-                json.dumps({p: (s, c, base64.b64encode(b).decode()) for p, (s, c, b) in answers.items()})
-            )
-            bare, bare_port = start("bare", threads, env, recorded)
+            reference, reference_port = start("reference", threads, env)
             try:
                 rates: dict[tuple[str, str], list[float]] = {}
                 for path in PATHS:
-                    for port in (ours_port, bare_port):  # warm-up: imports, pools, caches
+                    for port in (ours_port, reference_port):  # warm-up: imports, pools, caches
                         requests_per_second(port, path, min(200, requests), clients)
                 for _ in range(rounds):
                     for path in PATHS:
-                        for kind, port in (("ours", ours_port), ("bare", bare_port)):
+                        for kind, port in (("ours", ours_port), ("reference", reference_port)):
                             rate = requests_per_second(port, path, requests, clients)
                             rates.setdefault((kind, path), []).append(rate)
             finally:
-                bare.terminate()
-                bare.wait(10)
+                reference.terminate()
+                reference.wait(10)
         finally:
             ours.terminate()
             ours.wait(10)
     rows = []
     for path in PATHS:
         ours_rate = statistics.median(rates[("ours", path)])
-        bare_rate = statistics.median(rates[("bare", path)])
+        reference_rate = statistics.median(rates[("reference", path)])
         rows.append(
             {
                 "path": path,
                 "bytes": len(answers[path][2]),
                 "ours_rps": round(ours_rate),
-                "bare_rps": round(bare_rate),
-                "ratio": round(ours_rate / bare_rate, 3),
+                "reference_rps": round(reference_rate),
+                "ratio": round(ours_rate / reference_rate, 3),
             }
         )
     return rows
@@ -198,12 +177,11 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive connections")
     parser.add_argument("--threads", type=int, default=4, help="waitress threads of both servers")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median is kept")
-    parser.add_argument("--serve", choices=("ours", "bare"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=("ours", "reference"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--recorded", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.port, args.threads, args.recorded)
+        serve(args.serve, args.port, args.threads)
         return 0
     requests = max(args.clients, min(args.requests, 20000))  # bounded: loopback only, and short
     rows = measure(requests, args.clients, args.threads, max(1, args.rounds))
@@ -211,10 +189,11 @@ def main() -> int:
         f"waitress, {args.threads} threads; {args.clients} keep-alive clients; "
         f"{requests} requests per path, server and round; median of {args.rounds} rounds"
     )
-    print("| path | bytes | ours req/s | bare Flask req/s | ratio ours/bare |")
+    print("| path | bytes | ours req/s | Flask-Security reference req/s | ratio ours/reference |")
     print("| --- | --- | --- | --- | --- |")
     for row in rows:
-        print(f"| {row['path']} | {row['bytes']} | {row['ours_rps']} | {row['bare_rps']} | {row['ratio']} |")
+        rates = f"{row['ours_rps']} | {row['reference_rps']}"
+        print(f"| {row['path']} | {row['bytes']} | {rates} | {row['ratio']} |")
     return 0
 
 

@@ -32,20 +32,20 @@ def run(
     metadata: MetaData,
     configure_args: dict[str, Any],
     *,
-    load_models: Callable[[], object] | None = None,
+    load_models: Callable[[], MetaData] | None = None,
 ) -> None:
     """Run the migrations Alembic was asked for, offline or online.
 
-    ``load_models`` fills ``metadata`` with the models' tables (imports them); it is called only
-    when the command compares the models with the database (``migrate``, ``check``), so that
-    ``upgrade`` and ``current`` need not import them, and Flask-Security with them. The metadata
-    itself is always passed: its naming convention names the constraints ``op.create_table`` makes.
+    ``load_models`` returns the models' metadata (importing them); it is called only when the
+    command compares the models with the database (``migrate``, ``check``), so that ``upgrade``
+    and ``current`` need not import them, and Flask-Security with them. ``metadata`` is passed
+    otherwise: its naming convention names the constraints ``op.create_table`` makes.
     """
     plugin.install()
     context: EnvironmentContext = alembic_context  # type: ignore[assignment]
     settings = settings_of(context.config)
     if load_models is not None and _compares_models(context):
-        load_models()
+        metadata = load_models()
     options: dict[str, Any] = {
         "target_metadata": metadata,
         "process_revision_directives": process_revision_directives,

@@ -26,7 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, web: bool = True
 
     from . import database
 
-    database.init_app(app)
+    database.init_app(app, web=web)
     if web:
         from . import security, views
 

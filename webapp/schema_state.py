@@ -12,22 +12,22 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from alembic.runtime.migration import MigrationContext
+import sqlalchemy as sa
 from alembic.script import Script, ScriptDirectory
 from flask import Flask
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from oramigrate.errors import MigrationError
+from oramigrate.revisions import applied, current_heads, in_order
 from oramigrate.settings import mask_url
-
-from .models_db import db
 
 log = logging.getLogger("webapp")
 
 # collector(connection, scripts, state so far) -> the section's JSON-ready value
 Collector = Callable[[Connection, ScriptDirectory, dict[str, Any]], Any]
 _SECTIONS: dict[str, Collector] = {}
+_VERSIONS = sa.table("alembic_version", sa.column("version_num"))
 
 
 class SchemaNotAtHead(MigrationError):
@@ -67,31 +67,41 @@ def _server_version(connection: Connection) -> str | None:
 
 
 def _current_and_heads(connection: Connection, scripts: ScriptDirectory) -> tuple[list[str], list[str]]:
-    return sorted(MigrationContext.configure(connection).get_current_heads()), sorted(scripts.get_heads())
+    return sorted(current_heads(connection)), sorted(scripts.get_heads())
+
+
+def _probe_current(connection: Connection) -> list[str]:
+    # /healthz is probed every few seconds: one plain SELECT of the version table; only when that
+    # fails (no table yet) the full look through Alembic, which reflects the table first
+    try:
+        return sorted(connection.execute(sa.select(_VERSIONS.c.version_num)).scalars())
+    except SQLAlchemyError:
+        connection.rollback()
+        return sorted(current_heads(connection))
 
 
 def _revisions(connection: Connection, scripts: ScriptDirectory) -> dict[str, Any]:
     current, heads = _current_and_heads(connection, scripts)
-    applied_ids = {script.revision for rev in current for script in scripts.iterate_revisions(rev, "base")}
-    # walk_revisions goes head -> base; people read history oldest first, in the order it applies
-    in_order = list(reversed(list(scripts.walk_revisions())))
+    applied_ids = {script.revision for script in applied(scripts, current)}
+    chain = in_order(scripts)  # oldest first: people read history in the order it applies
     return {
         "current": current,
         "heads": heads,
         "at_head": current == heads,
-        "pending": [_describe(s) for s in in_order if s.revision not in applied_ids],
-        "applied": [_describe(s) for s in in_order if s.revision in applied_ids],
+        "pending": [_describe(s) for s in chain if s.revision not in applied_ids],
+        "applied": [_describe(s) for s in chain if s.revision in applied_ids],
     }
 
 
 def schema_state(app: Flask) -> dict[str, Any]:
     """The database (masked URL, dialect, version) and its revisions against the scripts' heads."""
     scripts = migration_scripts(app)
-    url = db.engine.url
+    engine = app.extensions["migrate"].db.engine
+    url = engine.url
     state: dict[str, Any] = {
         "database": {"url": mask_url(url), "dialect": url.get_dialect().name, "server_version": None},
     }
-    with db.engine.connect() as connection:
+    with engine.connect() as connection:
         state["database"]["server_version"] = _server_version(connection)
         state.update(_revisions(connection, scripts))
         for name, collector in _SECTIONS.items():
@@ -104,8 +114,8 @@ def health(app: Flask) -> tuple[dict[str, Any], bool]:
     # probed every few seconds: one query for the current heads, none of the Schema page's sections
     scripts = migration_scripts(app)
     try:
-        with db.engine.connect() as connection:
-            current, heads = _current_and_heads(connection, scripts)
+        with app.extensions["migrate"].db.engine.connect() as connection:
+            current, heads = _probe_current(connection), sorted(scripts.get_heads())
     except SQLAlchemyError as exc:
         # the detail may name hosts or users: it goes to the log, never to an anonymous caller
         log.warning("health check: database unavailable: %s", str(exc).splitlines()[0])

@@ -1,0 +1,58 @@
+"""The safety layer's settings are read once when the app is made, checked loudly, and overridable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.cli import TEST_SECRETS, run_manage
+
+from oramigrate.configuration import Settings
+from oramigrate.errors import ConfigurationError
+
+
+def test_defaults() -> None:
+    assert Settings.from_mapping({}) == Settings(None, "migration_history", 300.0)
+    assert Settings.from_mapping({}).oracle_version == (11, 2)
+
+
+def test_test_config_overrides_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from webapp import create_app
+
+    monkeypatch.setenv("MIGRATION_HISTORY_TABLE", "from_env")
+    monkeypatch.setenv("ORACLE_TARGET_VERSION", "19")
+    app = create_app(
+        {**TEST_SECRETS, "MIGRATION_HISTORY_TABLE": "from_test", "MIGRATION_LOCK_TIMEOUT": 5}, web=False
+    )
+    assert app.extensions["oramigrate"] == Settings((19,), "from_test", 5.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "MIGRATION_HISTORY_TABLE",
+            "Audit Log",
+            "MIGRATION_HISTORY_TABLE must be lowercase letters, digits and _, starting with a letter, "
+            "at most 22 characters (the journal table adds '_journal'), not 'Audit Log'",
+        ),
+        ("MIGRATION_LOCK_TIMEOUT", "soon", "MIGRATION_LOCK_TIMEOUT must be a number of seconds, not 'soon'"),
+        ("MIGRATION_LOCK_TIMEOUT", "-1", "MIGRATION_LOCK_TIMEOUT must be 0 or more seconds, not '-1'"),
+        ("MIGRATION_LOCK_TIMEOUT", "nan", "MIGRATION_LOCK_TIMEOUT must be 0 or more seconds, not 'nan'"),
+        (
+            "ORACLE_TARGET_VERSION",
+            "xe",
+            "ORACLE_TARGET_VERSION must look like 11.2, 12.1, 19, 21 or 23, not 'xe'",
+        ),
+    ],
+)
+def test_a_bad_setting_stops_every_db_command_at_start(
+    name: str, value: str, message: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        Settings.from_mapping({name: value})
+    assert str(raised.value) == message
+    # `db current` reads none of them: it still refuses, because the app refuses to start
+    result = run_manage("db", "current", database_url=f"sqlite:///{tmp_path / 'app.db'}", env={name: value})
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"Error: {message}\n")
+    assert not (tmp_path / "app.db").exists()
