@@ -22,6 +22,8 @@ from .oracle import target
 ENGINE = "oramigrate.engine"
 SETTINGS = "oramigrate.settings"
 RUN = "oramigrate.run"
+# the dialect ``--sql`` writes for when the command line names one (``--dialect``)
+OFFLINE_DIALECT = "oramigrate.offline_dialect"
 
 DEFAULT_HISTORY_TABLE = "migration_history"
 DEFAULT_LOCK_TIMEOUT = 300.0

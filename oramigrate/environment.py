@@ -75,13 +75,29 @@ def _compares_models(context: EnvironmentContext) -> bool:
 def _run_offline(
     context: EnvironmentContext, engine: Engine, options: dict[str, Any], settings: Settings
 ) -> None:
-    url = engine.url
+    from . import offline
+    from .deploy.tables import build as deploy_tables
+    from .offline.conventions import for_dialect
+    from .offline.writer import ScriptWriter
+
+    dialect = offline.script_dialect(context.config, engine.url, settings)
     dialect_opts: dict[str, Any] = {}
     version = None
-    if url.get_backend_name() == "oracle":
+    if dialect == "oracle":
         version = settings.oracle_version
         dialect_opts = oracle_target.dialect_options(version)
-    context.configure(url=url, literal_binds=True, dialect_opts=dialect_opts, **options)
+    # the URL only when it names the dialect asked for: a script needs no URL and no password
+    target: dict[str, Any] = (
+        {"url": engine.url} if engine.url.get_backend_name() == dialect else {"dialect_name": dialect}
+    )
+    conventions = for_dialect(dialect)
+    writer = ScriptWriter(conventions, deploy_tables(settings.history_table).history) if conventions else None
+    if writer is not None:
+        chained = options.get("on_version_apply") or []
+        chained = [chained] if callable(chained) else list(chained)
+        options = {**options, "on_version_apply": [writer.version_applied, *chained]}
+        options["transaction_per_migration"] = True
+    context.configure(literal_binds=True, dialect_opts=dialect_opts, **target, **options)
     migration_context = context.get_context()
     # A script has nowhere to put RETURNING ... INTO :ret_0 (SQL*Plus would ask for a bind variable).
     migration_context.dialect.insert_returning = False
@@ -89,10 +105,15 @@ def _run_offline(
         oracle_target.apply_to_dialect(migration_context.dialect, version)
         migration_context.impl.static_output(
             f"-- Oracle target version: {oracle_target.describe(version)}"
-            " (set ORACLE_TARGET_VERSION to change it)\n"
+            " (set ORACLE_TARGET_VERSION to change it)"
         )
+    if writer is not None:
+        writer.install(migration_context)
+        writer.header()
     with context.begin_transaction():
         context.run_migrations()
+    if writer is not None:
+        writer.footer()
 
 
 def _run_online(
