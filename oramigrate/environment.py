@@ -101,6 +101,9 @@ def _run_offline(
     migration_context = context.get_context()
     # A script has nowhere to put RETURNING ... INTO :ret_0 (SQL*Plus would ask for a bind variable).
     migration_context.dialect.insert_returning = False
+    if migration_context.dialect.name == "mariadb":
+        # sequences come with MariaDB 10.3, which we require; unconnected, the dialect assumes none
+        migration_context.dialect.supports_sequences = True
     if version is not None:
         oracle_target.apply_to_dialect(migration_context.dialect, version)
         migration_context.impl.static_output(

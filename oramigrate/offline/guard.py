@@ -41,7 +41,8 @@ def oracle(dialect: Dialect, start: str | None, version: sa.Table, history: sa.T
     """One PL/SQL block: create what is missing, then RAISE_APPLICATION_ERROR unless at ``start``."""
     version_name = dialect.identifier_preparer.format_table(version)
     lines = ["DECLARE", "  found PLS_INTEGER;", "  total PLS_INTEGER;", "  matching PLS_INTEGER;", "BEGIN"]
-    stop = f"RAISE_APPLICATION_ERROR({STOP_CODE}, {_literal(_problem(start, version_name) + ': nothing was run')});"
+    message = _literal(_problem(start, version_name) + ": nothing was run")
+    stop = f"RAISE_APPLICATION_ERROR({STOP_CODE}, {message});"
     lines += [f"  {_oracle_exists(dialect, version)}", "  IF found = 0 THEN"]
     if start is None:
         lines.append(f"    EXECUTE IMMEDIATE {_literal(_ddl(version, dialect))};")
@@ -53,7 +54,8 @@ def oracle(dialect: Dialect, start: str | None, version: sa.Table, history: sa.T
         count = f"SELECT COUNT(*), 0 FROM {version_name}"
         wrong = "total <> 0"
     else:
-        count = f"SELECT COUNT(*), COUNT(CASE WHEN version_num = {_literal(start)} THEN 1 END) FROM {version_name}"
+        matching = f"COUNT(CASE WHEN version_num = {_literal(start)} THEN 1 END)"
+        count = f"SELECT COUNT(*), {matching} FROM {version_name}"
         wrong = "total <> 1 OR matching <> 1"
     lines += [f"  EXECUTE IMMEDIATE {_literal(count)} INTO total, matching;", f"  IF {wrong} THEN"]
     lines += [f"    {stop}", "  END IF;", "END;"]

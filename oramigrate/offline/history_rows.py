@@ -25,7 +25,7 @@ def _values(
         "id": sa.func.coalesce(sa.func.max(history.c.id), 0) + 1,
         "revision": sa.literal(revision),
         "direction": sa.literal(direction),
-        "checksum": sa.literal(checksum) if checksum else sa.null(),
+        "checksum": sa.literal(checksum) if checksum else sa.literal(None),
         **conventions.columns(),
         "started": sa.literal_column(conventions.now),
     }

@@ -108,29 +108,26 @@ class ScriptWriter:
             return sqlplus.split(text)
         return [sqlplus.Statement(text, sqlplus.is_plsql(text))]
 
+    def _row(self, step: RevisionStep) -> tuple[sa.Table, Conventions, str, str]:
+        direction = "upgrade" if step.is_upgrade else "downgrade"
+        return self.history, self.conventions, step.revision.revision, direction
+
     def _before(self, step: Any) -> None:
         self._step = step if isinstance(step, RevisionStep) else None
         doc = _first_line(getattr(step, "doc", None))[:100]
         self._output(self.conventions.prompt(f"oramigrate: {step.short_log}" + (f" ({doc})" if doc else "")))
         if self._step is None or self.context.impl.transactional_ddl:
             return
-        script = self._step.revision
-        direction = "upgrade" if self._step.is_upgrade else "downgrade"
-        self._emit(history_rows.started(self.history, self.conventions, script.revision, direction, checksum(script)))
+        self._emit(history_rows.started(*self._row(self._step), checksum(self._step.revision)))
         self._emit("COMMIT")
 
     def version_applied(self, ctx: MigrationContext, **_kwargs: Any) -> None:
         """After Alembic's version update: the history row says success, and (no transactional DDL) COMMIT."""
-        step = self._step
-        if step is not None:
-            script, direction = step.revision, "upgrade" if step.is_upgrade else "downgrade"
-            if self.context.impl.transactional_ddl:
-                row = history_rows.succeeded_at_once(
-                    self.history, self.conventions, script.revision, direction, checksum(script)
-                )
-                self._emit(row)
-            else:
-                self._emit(history_rows.succeeded(self.history, self.conventions, script.revision, direction))
-        if not self.context.impl.transactional_ddl:
+        step, transactional = self._step, self.context.impl.transactional_ddl
+        if step is not None and transactional:
+            self._emit(history_rows.succeeded_at_once(*self._row(step), checksum(step.revision)))
+        elif step is not None:
+            self._emit(history_rows.succeeded(*self._row(step)))
+        if not transactional:
             self._emit("COMMIT")
         self._step = None
