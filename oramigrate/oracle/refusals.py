@@ -48,7 +48,8 @@ def refuse_identity_before_12(operation: Any, dialect: Any) -> None:
 def _foreign_keys(operation: Any) -> Iterator[tuple[str, str | None, str | None]]:
     """(name, ondelete, onupdate) of every foreign key an operation creates."""
     if isinstance(operation, ops.CreateForeignKeyOp):
-        yield str(operation.constraint_name or "?"), operation.kw.get("ondelete"), operation.kw.get("onupdate")
+        kw = operation.kw
+        yield str(operation.constraint_name or "?"), kw.get("ondelete"), kw.get("onupdate")
     for item in getattr(operation, "columns", ()):
         if isinstance(item, sa.ForeignKeyConstraint):
             yield str(item.name or "?"), item.ondelete, item.onupdate

@@ -25,6 +25,9 @@ from sqlglot import exp
 _COMMAND_SHAPES = (
     re.compile(r"^ALTER TABLE [a-z_][a-z0-9_$#]* MODIFY [a-z_][a-z0-9_$#]* (NOT )?NULL$"),
     re.compile(r"^ALTER TABLE [a-z_][a-z0-9_$#]* RENAME COLUMN [a-z_][a-z0-9_$#]* TO [a-z_][a-z0-9_$#]*$"),
+    re.compile(
+        r"^ALTER TABLE [a-z_][a-z0-9_$#]* MODIFY [a-z_][a-z0-9_$#]* [A-Z0-9]+(\(\d+( CHAR| BYTE)?\))?$"
+    ),
 )
 _PLSQL = re.compile(
     r"^(DECLARE|BEGIN)\b|^CREATE\s+(OR\s+REPLACE\s+)?((NON)?EDITIONABLE\s+)?"
@@ -102,7 +105,8 @@ def sqlplus_entries(script: str) -> list[Entry]:
             raise SqlPlusMisread(f"line {number}: '.' ends the statement from line {reader.started} unrun")
         elif not bare and reader.kind == "sql" and not reader.blank_lines:
             raise SqlPlusMisread(
-                f"line {number}: blank line ends the statement from line {reader.started} unrun (SQLBLANKLINES OFF)"
+                f"line {number}: blank line ends the statement from line {reader.started} unrun"
+                " (SQLBLANKLINES OFF)"
             )
         elif reader.kind == "sql" and line.rstrip().endswith(";"):
             reader.buffer.append(line.rstrip()[:-1])
@@ -115,9 +119,9 @@ def sqlplus_entries(script: str) -> list[Entry]:
     return entries
 
 
-def statements(script: str) -> list[str]:
+def statements(script: str, kinds: tuple[str, ...] = ("sql", "plsql")) -> list[str]:
     """The SQL statements and PL/SQL blocks of a script, as SQL*Plus sends them to the database."""
-    return [entry.text for entry in sqlplus_entries(script) if entry.kind != "command"]
+    return [entry.text for entry in sqlplus_entries(script) if entry.kind in kinds]
 
 
 def commands(script: str) -> list[str]:
