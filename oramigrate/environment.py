@@ -22,6 +22,7 @@ from .configuration import RUN, Settings, settings_of
 from .deploy.tables import exclude_own_objects
 from .oracle import compare as oracle_compare
 from .oracle import target as oracle_target
+from .oracle.include import exclude_helper_objects
 from .private import environment_options
 
 log = logging.getLogger("oramigrate")
@@ -58,7 +59,9 @@ def run(
     if options.get("compare_server_default", True) is True:
         options["compare_server_default"] = oracle_compare.compare_server_default
     # the history, journal and lock tables are the tool's, not the models': never drop them
-    options["include_name"] = exclude_own_objects(options.get("include_name"), settings.history_table)
+    options["include_name"] = exclude_helper_objects(
+        exclude_own_objects(options.get("include_name"), settings.history_table), settings.exclude_patterns
+    )
     if context.is_offline_mode():
         _run_offline(context, engine, options, settings)
     else:
@@ -123,6 +126,10 @@ def _run_online(
     context: EnvironmentContext, engine: Engine, options: dict[str, Any], settings: Settings
 ) -> None:
     # db upgrade / downgrade / stamp / baseline hold the migration lock and hand in their run
+    if engine.dialect.name == "oracle" and settings.oracle_client_lib_dir:
+        from .oracle.client import start_thick_mode
+
+        start_thick_mode(settings.oracle_client_lib_dir)
     run = context.config.attributes.get(RUN)
     if run is not None:
         engine = run.migration_engine(engine)
