@@ -7,7 +7,8 @@ own splitter (``oramigrate/oracle/sqlplus.py``), so that a mistake in one is cau
 - a statement that starts with DECLARE, BEGIN, CREATE [OR REPLACE] FUNCTION/PROCEDURE/PACKAGE/
   TRIGGER/TYPE is PL/SQL and runs only at a ``/`` line;
 - any other statement runs at a line ending in ``;`` (wherever that ``;`` is) or at a ``/`` line;
-  a blank line ends it unrun unless SQLBLANKLINES is ON; a ``.`` line ends any entry unrun;
+  a blank line ends its entry unrun unless SQLBLANKLINES is ON (a ``/`` next still runs it, a new
+  statement replaces it); a ``.`` line ends any entry unrun;
 - with DEFINE ON (the default) ``&`` asks for a substitution variable.
 Whatever SQL*Plus would misread (a statement run twice or half, lost, or prompting) raises.
 """
@@ -55,6 +56,7 @@ class _Reader:
     define: bool = True
     blank_lines: bool = False
     buffer: list[str] | None = None
+    pending: tuple[str, str, int] | None = None  # an entry a blank line ended unrun: "/" still runs it
     kind: str = ""
     started: int = 0
     ran: bool = False  # the last thing was a statement that already ran
@@ -85,6 +87,11 @@ def sqlplus_entries(script: str) -> list[Entry]:
             if bare.startswith("/*"):
                 in_comment = "*/" not in bare
                 continue
+            if bare == "/" and reader.pending is not None:
+                kind, text, started = reader.pending
+                entries.append(Entry(kind, text, started))
+                reader.pending, reader.ran = None, True
+                continue
             if bare == "/":
                 raise SqlPlusMisread(
                     f"line {number}: '/' runs the last statement again"
@@ -96,6 +103,8 @@ def sqlplus_entries(script: str) -> list[Entry]:
                 entries.append(Entry("command", bare, number))
                 reader.ran = False
                 continue
+            if reader.pending is not None:
+                raise SqlPlusMisread(f"line {reader.pending[2]}: statement ended by a blank line never runs")
             reader.buffer, reader.started, reader.ran = [], number, False
             reader.kind = "plsql" if _PLSQL.match(bare) else "sql"
         if bare == "/":
@@ -104,16 +113,17 @@ def sqlplus_entries(script: str) -> list[Entry]:
         elif bare == ".":
             raise SqlPlusMisread(f"line {number}: '.' ends the statement from line {reader.started} unrun")
         elif not bare and reader.kind == "sql" and not reader.blank_lines:
-            raise SqlPlusMisread(
-                f"line {number}: blank line ends the statement from line {reader.started} unrun"
-                " (SQLBLANKLINES OFF)"
-            )
+            # SQLBLANKLINES OFF: the entry ends unrun; only a "/" next runs it, a new statement loses it
+            reader.pending = ("sql", "\n".join(reader.buffer).strip(), reader.started)
+            reader.buffer = None
         elif reader.kind == "sql" and line.rstrip().endswith(";"):
             reader.buffer.append(line.rstrip()[:-1])
             entries.append(Entry("sql", "\n".join(reader.buffer).strip(), reader.started))
             reader.buffer, reader.ran = None, True
         else:
             reader.buffer.append(line)
+    if reader.pending is not None:
+        raise SqlPlusMisread(f"line {reader.pending[2]}: statement ended by a blank line never runs")
     if reader.buffer is not None:
         raise SqlPlusMisread(f"statement from line {reader.started} never runs (no ';' or '/' after it)")
     return entries
