@@ -72,6 +72,13 @@ db = GuardedGroup(
 directory_option = click.option(
     "-d", "--directory", default=None, help='Migration script directory (default is "migrations")'
 )
+dialect_option = click.option(
+    "--dialect",
+    type=click.Choice(["oracle", "postgresql", "mariadb", "mysql", "sqlite"]),
+    default=None,
+    help="With --sql: write the script for this database (default: oracle when ORACLE_TARGET_VERSION "
+    "is set, else the configured database's); no connection, URL or password needed.",
+)
 lock_timeout_option = click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
@@ -127,6 +134,7 @@ def check_command(directory: str | None) -> None:
 
 @db.command("upgrade", params=list(flask_migrate_cli.upgrade.params))
 @lock_timeout_option
+@dialect_option
 @click.option(
     "--allow-edited", is_flag=True, help="Upgrade even if applied revision files changed (recorded)."
 )
@@ -143,6 +151,7 @@ def upgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: str
 
 @db.command("downgrade", params=list(flask_migrate_cli.downgrade.params))
 @lock_timeout_option
+@dialect_option
 @with_appcontext
 def downgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: str, **options: Any) -> None:
     """Revert to a previous version (under the migration lock, audited)."""
@@ -153,6 +162,7 @@ def downgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: s
 
 @db.command("stamp", params=list(flask_migrate_cli.stamp.params))
 @lock_timeout_option
+@dialect_option
 @with_appcontext
 def stamp_command(directory: str | None, revision: str, **options: Any) -> None:
     """'stamp' the revision table with the given revision; don't run any migrations (audited)."""

@@ -21,7 +21,7 @@ from alembic.util import CommandError
 from sqlalchemy import MetaData
 
 from .autogenerate.rewrite import POLICY_ATTRIBUTE, AutogeneratePolicy
-from .configuration import engine_of, settings_of
+from .configuration import OFFLINE_DIALECT, engine_of, settings_of
 from .deploy import gate
 from .deploy.checksums import RevisionsChanged, verify
 from .deploy.deployment import (
@@ -33,7 +33,7 @@ from .deploy.deployment import (
     record_stamp,
     record_unsafe,
 )
-from .errors import MigrationError
+from .errors import ConfigurationError, MigrationError
 from .lint import LintReport, LintTarget
 from .revisions import current_heads, load_scripts, pending
 
@@ -141,12 +141,14 @@ def upgrade(
     lock_timeout: float | None = None,
     allow_edited: bool = False,
     allow_unsafe: bool = False,
+    dialect: str | None = None,
     notify: Notify = ignore,
 ) -> None:
     """Upgrade to ``revision`` under the lock, refusing edited applied revisions and unsafe new ones."""
     settings = settings_of(config)
+    _offline_only(sql, dialect)
     if sql:
-        scripts = load_scripts(_directory(config))
+        scripts = _script_scope(config, revision, dialect)
         gate.check_before_upgrade(scripts, pending(scripts, [], revision), settings, allow_unsafe, notify)
         alembic_command.upgrade(config, revision, sql=True, tag=tag)
         return
@@ -169,12 +171,16 @@ def downgrade(
     sql: bool = False,
     tag: str | None = None,
     lock_timeout: float | None = None,
+    dialect: str | None = None,
     notify: Notify = ignore,
 ) -> None:
     """Revert to ``revision`` under the lock, one history row per revision reverted."""
+    _offline_only(sql, dialect)
     if sql:
         # as Flask-Migrate: offline needs a starting point
-        alembic_command.downgrade(config, "head:-1" if revision == "-1" else revision, sql=True, tag=tag)
+        revision = "head:-1" if revision == "-1" else revision
+        _script_scope(config, revision, dialect)
+        alembic_command.downgrade(config, revision, sql=True, tag=tag)
         return
     with deployment(config, lock_timeout, notify):
         alembic_command.downgrade(config, revision, tag=tag)
@@ -188,10 +194,13 @@ def stamp(
     tag: str | None = None,
     purge: bool = False,
     lock_timeout: float | None = None,
+    dialect: str | None = None,
     notify: Notify = ignore,
 ) -> None:
     """Mark the database as at ``revision`` under the lock; the history records what changed."""
+    _offline_only(sql, dialect)
     if sql:
+        _script_scope(config, revision, dialect)
         alembic_command.stamp(config, revision, sql=True, tag=tag, purge=purge)
         return
     with deployment(config, lock_timeout, notify) as run:
@@ -228,6 +237,22 @@ def status(config: Config) -> list[str]:
     from .deploy import report
 
     return report.status(config)
+
+
+def _offline_only(sql: bool, dialect: str | None) -> None:
+    if dialect is not None and not sql:
+        raise ConfigurationError("--dialect chooses the dialect of a --sql script: give --sql too")
+
+
+def _script_scope(config: Config, revision: str, dialect: str | None) -> ScriptDirectory:
+    """The chain a ``--sql`` script is written from, its range checked; the dialect handed to env.py."""
+    from .offline.scope import check_range
+
+    scripts = load_scripts(_directory(config))
+    check_range(scripts, revision)
+    if dialect is not None:
+        config.attributes[OFFLINE_DIALECT] = dialect
+    return scripts
 
 
 def _directory(config: Config) -> str:

@@ -22,6 +22,8 @@ from .oracle import target
 ENGINE = "oramigrate.engine"
 SETTINGS = "oramigrate.settings"
 RUN = "oramigrate.run"
+# the dialect ``--sql`` writes for when the command line names one (``--dialect``)
+OFFLINE_DIALECT = "oramigrate.offline_dialect"
 
 DEFAULT_HISTORY_TABLE = "migration_history"
 DEFAULT_LOCK_TIMEOUT = 300.0
@@ -36,6 +38,10 @@ class Settings:
     target_version: tuple[int, ...] | None = None
     history_table: str = DEFAULT_HISTORY_TABLE
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    # name patterns autogenerate leaves alone, beside Oracle's own helper objects (oracle/include.py)
+    exclude_patterns: tuple[str, ...] = ()
+    # python-oracledb thick mode from this Instant Client directory (Oracle 11.2; oracle/client.py)
+    oracle_client_lib_dir: str | None = None
 
     @property
     def oracle_version(self) -> tuple[int, ...]:
@@ -44,12 +50,17 @@ class Settings:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
-        """Settings from ORACLE_TARGET_VERSION, MIGRATION_HISTORY_TABLE and MIGRATION_LOCK_TIMEOUT."""
+        """Settings from ORACLE_TARGET_VERSION, MIGRATION_HISTORY_TABLE, MIGRATION_LOCK_TIMEOUT,
+        MIGRATION_EXCLUDE_OBJECTS and ORACLE_CLIENT_LIB_DIR."""
+        from .oracle.include import parse_patterns
+
         raw_version = values.get("ORACLE_TARGET_VERSION")
         return cls(
             target_version=target.parse_version(str(raw_version)) if raw_version else None,
             history_table=_history_table(values.get("MIGRATION_HISTORY_TABLE") or DEFAULT_HISTORY_TABLE),
             lock_timeout=_lock_timeout(values.get("MIGRATION_LOCK_TIMEOUT")),
+            exclude_patterns=parse_patterns(values.get("MIGRATION_EXCLUDE_OBJECTS")),
+            oracle_client_lib_dir=str(values.get("ORACLE_CLIENT_LIB_DIR") or "") or None,
         )
 
 

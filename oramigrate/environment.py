@@ -22,6 +22,7 @@ from .configuration import RUN, Settings, settings_of
 from .deploy.tables import exclude_own_objects
 from .oracle import compare as oracle_compare
 from .oracle import target as oracle_target
+from .oracle.include import exclude_helper_objects
 from .private import environment_options
 
 log = logging.getLogger("oramigrate")
@@ -58,7 +59,9 @@ def run(
     if options.get("compare_server_default", True) is True:
         options["compare_server_default"] = oracle_compare.compare_server_default
     # the history, journal and lock tables are the tool's, not the models': never drop them
-    options["include_name"] = exclude_own_objects(options.get("include_name"), settings.history_table)
+    options["include_name"] = exclude_helper_objects(
+        exclude_own_objects(options.get("include_name"), settings.history_table), settings.exclude_patterns
+    )
     if context.is_offline_mode():
         _run_offline(context, engine, options, settings)
     else:
@@ -75,30 +78,58 @@ def _compares_models(context: EnvironmentContext) -> bool:
 def _run_offline(
     context: EnvironmentContext, engine: Engine, options: dict[str, Any], settings: Settings
 ) -> None:
-    url = engine.url
+    from . import offline
+    from .deploy.tables import build as deploy_tables
+    from .offline.conventions import for_dialect
+    from .offline.writer import ScriptWriter
+
+    dialect = offline.script_dialect(context.config, engine.url, settings)
     dialect_opts: dict[str, Any] = {}
     version = None
-    if url.get_backend_name() == "oracle":
+    if dialect == "oracle":
         version = settings.oracle_version
         dialect_opts = oracle_target.dialect_options(version)
-    context.configure(url=url, literal_binds=True, dialect_opts=dialect_opts, **options)
+    # the URL only when it names the dialect asked for: a script needs no URL and no password
+    target: dict[str, Any] = (
+        {"url": engine.url} if engine.url.get_backend_name() == dialect else {"dialect_name": dialect}
+    )
+    conventions = for_dialect(dialect)
+    writer = ScriptWriter(conventions, deploy_tables(settings.history_table).history) if conventions else None
+    if writer is not None:
+        chained = options.get("on_version_apply") or []
+        chained = [chained] if callable(chained) else list(chained)
+        options = {**options, "on_version_apply": [writer.version_applied, *chained]}
+        options["transaction_per_migration"] = True
+    context.configure(literal_binds=True, dialect_opts=dialect_opts, **target, **options)
     migration_context = context.get_context()
     # A script has nowhere to put RETURNING ... INTO :ret_0 (SQL*Plus would ask for a bind variable).
     migration_context.dialect.insert_returning = False
+    if migration_context.dialect.name == "mariadb":
+        # sequences come with MariaDB 10.3, which we require; unconnected, the dialect assumes none
+        migration_context.dialect.supports_sequences = True
     if version is not None:
         oracle_target.apply_to_dialect(migration_context.dialect, version)
         migration_context.impl.static_output(
             f"-- Oracle target version: {oracle_target.describe(version)}"
-            " (set ORACLE_TARGET_VERSION to change it)\n"
+            " (set ORACLE_TARGET_VERSION to change it)"
         )
+    if writer is not None:
+        writer.install(migration_context)
+        writer.header()
     with context.begin_transaction():
         context.run_migrations()
+    if writer is not None:
+        writer.footer()
 
 
 def _run_online(
     context: EnvironmentContext, engine: Engine, options: dict[str, Any], settings: Settings
 ) -> None:
     # db upgrade / downgrade / stamp / baseline hold the migration lock and hand in their run
+    if engine.dialect.name == "oracle" and settings.oracle_client_lib_dir:
+        from .oracle.client import start_thick_mode
+
+        start_thick_mode(settings.oracle_client_lib_dir)
     run = context.config.attributes.get(RUN)
     if run is not None:
         engine = run.migration_engine(engine)

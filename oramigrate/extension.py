@@ -26,7 +26,13 @@ def _print_to_current_stdout(config: Config) -> Config:
     return config
 
 
-SETTING_NAMES = ("ORACLE_TARGET_VERSION", "MIGRATION_HISTORY_TABLE", "MIGRATION_LOCK_TIMEOUT")
+SETTING_NAMES = (
+    "ORACLE_TARGET_VERSION",
+    "MIGRATION_HISTORY_TABLE",
+    "MIGRATION_LOCK_TIMEOUT",
+    "MIGRATION_EXCLUDE_OBJECTS",
+    "ORACLE_CLIENT_LIB_DIR",
+)
 
 
 class OracleSafe(Migrate):  # type: ignore[misc]
@@ -42,6 +48,10 @@ class OracleSafe(Migrate):  # type: ignore[misc]
 
         values = {name: app.config.get(name, os.environ.get(name)) for name in SETTING_NAMES}
         settings = Settings.from_mapping(values)  # a bad value fails here, at start-up
+        if settings.oracle_client_lib_dir:
+            from .oracle.client import start_thick_mode
+
+            start_thick_mode(settings.oracle_client_lib_dir)  # before any connection: one mode per process
         super().init_app(app, db, directory, **kwargs)
         app.extensions["oramigrate"] = settings
         # Migrate.init_app has just added Flask-Migrate's own group under this name: ours replaces it

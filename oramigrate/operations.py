@@ -18,10 +18,13 @@ from sqlalchemy.schema import CreateSequence, DropSequence
 
 from .autogenerate.rewrite import refuse_identity_on_existing_column
 from .errors import UnsupportedOperation
+from .oracle import refusals
 from .private import implementation_of
 
-# Options a migration may pass through to sqlalchemy.Sequence; anything else is a typo.
-SEQUENCE_OPTIONS = ("start", "increment", "minvalue", "maxvalue", "cycle", "cache", "order")
+# Options a migration may pass for a sequence; anything else is a typo. ``cache=0`` and
+# ``nocache=True`` both mean NOCACHE (Oracle refuses CACHE 0: CACHE must be 2 or more); ``order`` is
+# Oracle's ORDER (RAC: numbers in request order), ignored elsewhere.
+SEQUENCE_OPTIONS = ("start", "increment", "minvalue", "maxvalue", "cycle", "cache", "nocache", "order")
 
 
 def _sequence_kwargs(options: dict[str, Any]) -> dict[str, Any]:
@@ -49,14 +52,17 @@ class CreateSequenceOp(MigrateOperation):
     @classmethod
     def from_sequence(cls, sequence: Sequence) -> CreateSequenceOp:
         """The operation that creates ``sequence`` as declared in the models."""
-        options = {name: getattr(sequence, name) for name in SEQUENCE_OPTIONS}
+        options = {
+            name: getattr(sequence, name) for name in SEQUENCE_OPTIONS if name not in ("nocache", "order")
+        }
+        options["order"] = sequence.dialect_options["oracle"].get("order")
         return cls(
             sequence.name, schema=sequence.schema, **{k: v for k, v in options.items() if v is not None}
         )
 
     def to_sequence(self) -> Sequence:
-        """The SQLAlchemy ``Sequence`` this operation describes."""
-        return Sequence(self.sequence_name, schema=self.schema, **self.options)
+        """The SQLAlchemy ``Sequence`` this operation describes (NOCACHE is added by ``create_sequence``)."""
+        return _sequence(self.sequence_name, self.schema, self.options)
 
     def reverse(self) -> DropSequenceOp:
         """Dropping the sequence undoes creating it."""
@@ -84,7 +90,7 @@ class DropSequenceOp(MigrateOperation):
 
     def to_sequence(self) -> Sequence:
         """The SQLAlchemy ``Sequence`` this operation describes."""
-        return Sequence(self.sequence_name, schema=self.schema, **self.options)
+        return _sequence(self.sequence_name, self.schema, self.options)
 
     def reverse(self) -> CreateSequenceOp:
         """Creating the sequence undoes dropping it."""
@@ -95,14 +101,34 @@ class DropSequenceOp(MigrateOperation):
         return ("remove_sequence", self.to_sequence())
 
 
+def _no_cache(options: dict[str, Any]) -> bool:
+    return bool(options.get("nocache")) or options.get("cache") == 0
+
+
+def _sequence(name: str, schema: str | None, options: dict[str, Any]) -> Sequence:
+    kwargs = {key: value for key, value in options.items() if key not in ("nocache", "order")}
+    if _no_cache(options):
+        kwargs.pop("cache", None)
+    if options.get("order") is not None:
+        kwargs["oracle_order"] = options["order"]
+    return Sequence(name, schema=schema, **kwargs)
+
+
 def _has_sequences(operations: Operations) -> bool:
     return bool(operations.get_context().dialect.supports_sequences)
 
 
 def create_sequence(operations: Operations, operation: CreateSequenceOp) -> None:
     """Execute CREATE SEQUENCE (skipped on dialects without sequences, such as SQLite)."""
-    if _has_sequences(operations):
-        operations.execute(CreateSequence(operation.to_sequence()))
+    if not _has_sequences(operations):
+        return
+    statement = CreateSequence(operation.to_sequence())
+    dialect = operations.get_context().dialect
+    if _no_cache(operation.options) and dialect.name in ("oracle", "mariadb", "mysql"):
+        # PostgreSQL's default CACHE 1 already is "no cache"; Oracle and MariaDB say NOCACHE
+        operations.execute(f"{statement.compile(dialect=dialect)} NOCACHE")
+        return
+    operations.execute(statement)
 
 
 def drop_sequence(operations: Operations, operation: DropSequenceOp) -> None:
@@ -185,9 +211,17 @@ def guard(op_class: type, check: Callable[[Any, Any], None]) -> None:
 
 
 def alter_column_checks(operation: ops.AlterColumnOp, dialect: Any) -> None:
-    """Refusals for ``alter_column``: identity on an existing column, names over the limit."""
+    """Refusals for ``alter_column``: identity on an existing column, a LOB change, names over the limit."""
     refuse_identity_on_existing_column(operation, dialect.name)
+    refusals.refuse_lob_change(operation, dialect)
     refuse_long_names(operation, dialect)
+
+
+def creation_checks(operation: Any, dialect: Any) -> None:
+    """Refusals for operations that create things: names over the limit, Identity before 12c, FK actions."""
+    refuse_long_names(operation, dialect)
+    refusals.refuse_identity_before_12(operation, dialect)
+    refusals.refuse_foreign_key_actions(operation, dialect)
 
 
 # every operation that creates a name, checked against the target's identifier limit

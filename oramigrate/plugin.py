@@ -45,7 +45,7 @@ def setup(plugin: Plugin) -> None:
         renderers.dispatch_for(op_class)(render)
     operations.guard(ops.AlterColumnOp, operations.alter_column_checks)
     for naming_class in operations.NAMING_OPERATIONS:
-        operations.guard(naming_class, operations.refuse_long_names)
+        operations.guard(naming_class, operations.creation_checks)
     # sequences first, then the filter that hides drops of the tool's own tables
     # (each returns None, which Alembic reads as PriorityDispatchResult.CONTINUE)
     comparators: tuple[Any, ...] = (compare.compare_sequences, compare.forget_own_objects)

@@ -1,6 +1,11 @@
 """Comparators that drop Oracle reflection noise, so ``db check`` and autogenerate see real changes only.
 
-Each returns False ("the same") for a known-equivalent pair and None to let Alembic decide.
+Each returns False ("the same") for a known-equivalent pair and None to let Alembic decide. What
+reflection returns is what the data dictionary holds (Oracle Database Reference, ALL_TAB_COLUMNS):
+DATA_DEFAULT is a LONG holding the default's text as typed, trailing blanks and newline included,
+and the text ``NULL`` after ``DEFAULT NULL`` or ``MODIFY ... DEFAULT NULL`` (a removed default);
+DATA_TYPE is NUMBER with DATA_PRECISION/DATA_SCALE for what was declared SMALLINT or INTEGER, and
+BLOB for JSON written for a version before 21c.
 """
 
 from __future__ import annotations
@@ -35,9 +40,20 @@ def compare_server_default(
     """``SYSDATE`` and ``sysdate\\n`` are the same default on Oracle (it stores the text as typed)."""
     if context.dialect.name != "oracle":
         return None
-    if normalized_default(inspected_default) == normalized_default(rendered_metadata_default):
+    reflected = normalized_default(inspected_default)
+    if rendered_metadata_default is None and reflected in (None, "", "null"):
+        return False  # DEFAULT NULL is no default
+    if reflected == normalized_default(rendered_metadata_default):
         return False
     return None
+
+
+def _scripts_version(context: Any) -> tuple[int, ...]:
+    """The Oracle version the project's scripts are written for (ORACLE_TARGET_VERSION, else 11.2)."""
+    from ..configuration import settings_of
+
+    config = getattr(context, "config", None)
+    return settings_of(config).oracle_version if config is not None else (11, 2)
 
 
 def _is_number_column(type_: Any) -> bool:
@@ -47,12 +63,18 @@ def _is_number_column(type_: Any) -> bool:
 def compare_type(
     context: Any, inspected_column: Any, metadata_column: Any, inspected_type: Any, metadata_type: Any
 ) -> bool | None:
-    """Oracle reflection noise: Boolean stored as SMALLINT before 23ai; NUMBER vs INTEGER."""
+    """Oracle reflection noise: Boolean stored as a NUMBER, JSON as a BLOB, NUMBER vs INTEGER."""
     if context.dialect.name != "oracle":
         return None
-    if isinstance(metadata_type, Boolean) and not context.dialect.supports_native_boolean:
-        # Boolean is SMALLINT (NUMBER(5)) before 23ai; reflected as SMALLINT/INTEGER/NUMBER
-        return False if _is_number_column(inspected_type) else None
+    if isinstance(metadata_type, Boolean) and _is_number_column(inspected_type):
+        # Boolean is SMALLINT before 23ai; a 23ai server still holds the NUMBER column a script
+        # for an older target made: the same, unless the scripts are written for 23ai themselves
+        native = context.dialect.supports_native_boolean and _scripts_version(context) >= (23,)
+        return None if native else False
+    if isinstance(metadata_type, types.JSON) and isinstance(inspected_type, (types.LargeBinary, types.Text)):
+        # JSON is a BLOB before 21c (SQLAlchemy's Oracle JSON: use_blob): the same, read on 21c+,
+        # unless the scripts are written for 21c or later, which make a native JSON column
+        return None if _scripts_version(context) >= (21,) else False
     if isinstance(metadata_type, types.Integer) and _is_number_column(inspected_type):
         # INTEGER is NUMBER(38) or NUMBER(*,0) on Oracle; reflection may say either
         scale = getattr(inspected_type, "scale", None)

@@ -11,7 +11,7 @@ import logging
 
 from sqlalchemy.engine import Connection
 
-from .oracle_target import describe
+from .target import describe
 
 log = logging.getLogger("oramigrate")
 

@@ -1,4 +1,10 @@
-"""The whole chain as offline Oracle SQL per target version: snapshot-exact, parsed by sqlglot."""
+"""The chain as the offline script a DBA runs, per Oracle target version: snapshot-exact, read as SQL*Plus
+reads it (tests/support/oracle_sql.py) and every statement parsed by sqlglot.
+
+The project's chain is written as the README says, with no database URL (the SQLite default) and
+ORACLE_TARGET_VERSION alone; the repro chain (tests/support/dba_chain) adds raw SQL with ``;``, blank
+lines, ``&`` and a PL/SQL block, sequence options, and the other operations we render.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +14,65 @@ from pathlib import Path
 import pytest
 from support.cli import migrations_with, run_manage
 from support.databases import ROOT
-from support.oracle_sql import identifiers, parse, statements
+from support.dba_chain import REVISIONS
+from support.oracle_sql import check_script, commands, identifiers, statements
 
 ORACLE_URL = "oracle+oracledb://app:s3cret@db.example:1521/?service_name=FREEPDB1"
 SNAPSHOTS = ROOT / "tests" / "cli" / "snapshots"
-VERSIONS = ("11.2", "19", "21", "23")
+VERSIONS = ("11.2", "12.1", "19", "21", "23")
 RANGES = {"upgrade": ("upgrade", "head"), "downgrade": ("downgrade", "0002:base")}
+REPRO_RANGES = {"upgrade": ("upgrade", "0002:head"), "downgrade": ("downgrade", "head:0002")}
 
 
-def offline_sql(version: str, direction: str) -> str:
-    """What ``db upgrade --sql`` / ``db downgrade --sql`` print for ``version``."""
+def offline_sql(version: str, direction: str, *args: str, database_url: str | None = None) -> str:
+    """What ``db upgrade --sql`` / ``db downgrade --sql`` print for ``version`` (no URL by default)."""
     command, revision = RANGES[direction]
     result = run_manage(
-        "db", command, "--sql", revision, database_url=ORACLE_URL, env={"ORACLE_TARGET_VERSION": version}
-    )
+        "db", command, "--sql", revision, *args, database_url=database_url,
+        env={"ORACLE_TARGET_VERSION": version},
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "s3cret" not in result.stdout + result.stderr
     return result.stdout
+
+
+@pytest.fixture(scope="module")
+def repro_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's chain plus the repro revisions 0003 and 0004."""
+    return migrations_with(tmp_path_factory.mktemp("repro"), REVISIONS)
+
+
+def repro_sql(directory: Path, version: str, revision: str, command: str = "upgrade", *args: str) -> str:
+    """The repro chain's script for ``revision`` (a range); lint errors acknowledged with --allow-unsafe."""
+    unsafe = ("--allow-unsafe",) if command == "upgrade" else ()
+    result = run_manage(
+        "db", "-d", str(directory), command, "--sql", revision, *unsafe, *args,
+        env={"ORACLE_TARGET_VERSION": version},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _compare(script: str, name: str) -> None:
+    snapshot = SNAPSHOTS / name
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        snapshot.write_text(script, encoding="utf-8")
+    assert script == snapshot.read_text(encoding="utf-8")
+    check_script(script)
 
 
 @pytest.mark.parametrize("direction", sorted(RANGES))
 @pytest.mark.parametrize("version", VERSIONS)
 def test_matches_reviewed_snapshot(version: str, direction: str) -> None:
-    script = offline_sql(version, direction)
-    snapshot = SNAPSHOTS / f"oracle-{version}-{direction}.sql"
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        snapshot.write_text(script, encoding="utf-8")
-    assert script == snapshot.read_text(encoding="utf-8")
-    for statement in statements(script):
-        parse(statement)
+    _compare(offline_sql(version, direction), f"oracle-{version}-{direction}.sql")
+
+
+@pytest.mark.parametrize("direction", sorted(REPRO_RANGES))
+@pytest.mark.parametrize("version", VERSIONS)
+def test_repro_chain_matches_reviewed_snapshot(repro_directory: Path, version: str, direction: str) -> None:
+    command, revision = REPRO_RANGES[direction]
+    _compare(
+        repro_sql(repro_directory, version, revision, command), f"oracle-{version}-repro-{direction}.sql"
+    )
 
 
 def _snapshot(version: str, direction: str) -> str:
@@ -56,26 +92,35 @@ def test_23_uses_native_boolean() -> None:
 def test_11_2_has_no_identity_and_no_long_name() -> None:
     script = _snapshot("11.2", "upgrade")
     assert "IDENTITY" not in script
-    names = [name for statement in statements(script) for name in identifiers(statement)]
+    names = [name for statement in statements(script, ("sql",)) for name in identifiers(statement)]
     assert "fk_auth_roles_users_user_59c3" in names
     assert max(len(name.encode("utf-8")) for name in names) <= 30
 
 
 def test_sequences_created_before_tables_and_dropped_after() -> None:
-    up = statements(_snapshot("19", "upgrade"))
-    down = statements(_snapshot("19", "downgrade"))
-    assert up[1:4] == [
+    up = [
+        s
+        for s in statements(_snapshot("19", "upgrade"), ("sql",))
+        if "migration_history" not in s and s != "COMMIT"
+    ]
+    down = [
+        s
+        for s in statements(_snapshot("19", "downgrade"), ("sql",))
+        if "migration_history" not in s and s != "COMMIT"
+    ]
+    assert up[0:3] == [
         "CREATE SEQUENCE auth_role_id_seq INCREMENT BY 1 START WITH 1",
         "CREATE SEQUENCE auth_user_id_seq INCREMENT BY 1 START WITH 1",
-        up[3],
+        up[2],
     ]
-    assert up[3].startswith("CREATE TABLE auth_role (")
+    assert up[2].startswith("CREATE TABLE auth_role (")
     assert down[-3:-1] == ["DROP SEQUENCE auth_user_id_seq", "DROP SEQUENCE auth_role_id_seq"]
 
 
 def test_unset_target_is_portable_11_2() -> None:
     result = run_manage("db", "upgrade", "--sql", database_url=ORACLE_URL)
     assert result.returncode == 0, result.stderr
+    assert "s3cret" not in result.stdout + result.stderr
     assert result.stdout == _snapshot("11.2", "upgrade")
 
 
@@ -144,3 +189,123 @@ def test_too_long_name_for_the_target_stops_the_script(tmp_path: Path) -> None:
         "Error: name 'customer_loyalty_programme_tier' is 31 bytes; Oracle 11.2 allows 30 (30 bytes before "
         "12.2): shorten it, or set ORACLE_TARGET_VERSION to the version you run"
     ]
+
+
+def test_readme_line_needs_no_url_and_no_password() -> None:
+    # the fresh-clone default (SQLite) and ORACLE_TARGET_VERSION alone: Oracle SQL, the whole chain
+    script = offline_sql("21", "upgrade")
+    assert script.startswith("-- Oracle target version: 21 (set ORACLE_TARGET_VERSION to change it)\n")
+    assert "UPDATE alembic_version SET version_num='0002'" in script
+
+
+def test_header_guard_and_history_of_the_script() -> None:
+    script = _snapshot("19", "upgrade")
+    assert commands(script) == [
+        "WHENEVER SQLERROR EXIT FAILURE ROLLBACK",
+        "WHENEVER OSERROR EXIT FAILURE ROLLBACK",
+        "SET DEFINE OFF",
+        "SET SQLBLANKLINES ON",
+        "SET ECHO ON",
+        "PROMPT oramigrate: upgrade -> 0001 (Users and roles: their sequences first, then the tables.)",
+        "PROMPT oramigrate: upgrade 0001 -> 0002 (Make auth_user.first_name NOT NULL: backfill NULLs, then "
+        "alter the column in place.)",
+        "EXIT SUCCESS",
+    ]
+    entries = statements(script)
+    guard = entries[0]
+    assert guard.startswith("DECLARE") and guard.endswith("END;")
+    assert "EXECUTE IMMEDIATE 'CREATE TABLE alembic_version (" in guard
+    assert "EXECUTE IMMEDIATE 'CREATE TABLE migration_history (" in guard
+    assert "IF total <> 0 THEN" in guard
+    # per revision: a 'running' row committed first, then the work, then version + 'success' + COMMIT
+    version_update = entries.index(
+        "UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001'"
+    )
+    assert entries[version_update + 1].startswith("UPDATE migration_history SET finished=")
+    assert "revision = '0002' AND migration_history.direction = 'upgrade'" in entries[version_update + 1]
+    assert entries[version_update + 2] == "COMMIT"
+    running = [e for e in entries if e.startswith("INSERT INTO migration_history")]
+    assert len(running) == 2 and all("'running' AS outcome" in e and "USER AS db_user" in e for e in running)
+
+
+def test_guard_of_a_script_that_starts_at_a_revision() -> None:
+    guard = statements(offline_sql("19", "downgrade"))[0]
+    assert "COUNT(CASE WHEN version_num = ''0002'' THEN 1 END)" in guard
+    assert "IF total <> 1 OR matching <> 1 THEN" in guard
+    assert "starts at revision 0002 but alembic_version does not hold it: nothing was run" in guard
+    assert "CREATE TABLE alembic_version" not in guard
+
+
+def test_raw_sql_is_split_as_sqlplus_reads_it(repro_directory: Path) -> None:
+    entries = statements(_snapshot("19", "repro-upgrade"))
+    assert (
+        "UPDATE auth_role\n           SET description = 'Sales & Marketing'\n         WHERE name = 'sales'"
+        in entries
+    )
+    assert "INSERT INTO auth_role (id, name) VALUES (auth_role_id_seq.NEXTVAL, 'auditor')" in entries
+    assert "UPDATE auth_role SET description = 'reads the audit log' WHERE name = 'auditor'" in entries
+    block = next(e for e in entries if e.startswith("BEGIN"))
+    assert block.endswith("DELETE FROM audit_log WHERE user_id IS NULL;\nEND;")
+    assert "CREATE SEQUENCE audit_log_id_seq INCREMENT BY 1 START WITH 1 ORDER NOCACHE" in entries
+    assert (
+        "CREATE SEQUENCE audit_batch_seq INCREMENT BY 10 START WITH 100 MAXVALUE 999999 CACHE 50 CYCLE"
+        in entries
+    )
+
+
+@pytest.mark.parametrize("version", ("19", "postgresql"))
+def test_two_scripts_in_a_row_are_the_one_script(repro_directory: Path, version: str) -> None:
+    args = ("--dialect", "postgresql") if version == "postgresql" else ()
+    oracle = version != "postgresql"
+    whole = repro_sql(repro_directory, "19", "0001:head", "upgrade", *args)
+    first = repro_sql(repro_directory, "19", "0001:0003", "upgrade", *args)
+    second = repro_sql(repro_directory, "19", "0003:head", "upgrade", *args)
+    marker = "\\echo oramigrate: upgrade" if not oracle else "PROMPT oramigrate: upgrade"
+    footer = "EXIT SUCCESS\n\n" if oracle else ""
+    assert first.endswith(footer) and second.endswith(footer)
+    # the second script's header (settings and its guard) is dropped; the first one's footer too
+    joined = first[: len(first) - len(footer)] + second[second.index(marker) :]
+    assert joined == whole
+
+
+@pytest.mark.parametrize(
+    ("revision", "message"),
+    [
+        ("0001:", "Error: revision range '0001:' needs both ends, for example 0001:head"),
+        (
+            "nope",
+            "Error: unknown revision 'nope' in 'nope'; known revisions: 0001, 0002 (db history lists them)",
+        ),
+        (
+            "0001:zzz",
+            "Error: unknown revision 'zzz' in '0001:zzz'; known revisions: 0001, 0002 "
+            "(db history lists them)",
+        ),
+    ],
+)
+def test_bad_range_is_one_line(revision: str, message: str) -> None:
+    result = run_manage("db", "upgrade", "--sql", revision, env={"ORACLE_TARGET_VERSION": "19"})
+    assert result.returncode == 2
+    assert [line for line in result.stderr.splitlines() if not line.startswith("INFO ")] == [message]
+
+
+def test_dialect_needs_sql() -> None:
+    result = run_manage("db", "upgrade", "--dialect", "oracle")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: --dialect chooses the dialect of a --sql script: give --sql too"
+    )
+
+
+@pytest.mark.parametrize("dialect", ("postgresql", "mariadb"))
+def test_postgresql_and_mariadb_scripts(dialect: str) -> None:
+    result = run_manage("db", "upgrade", "--sql", "--dialect", dialect)
+    assert result.returncode == 0, result.stderr
+    _snapshot_only(result.stdout, f"{dialect}-upgrade.sql")
+
+
+def _snapshot_only(script: str, name: str) -> None:
+    snapshot = SNAPSHOTS / name
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        snapshot.write_text(script, encoding="utf-8")
+    assert script == snapshot.read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from support.cli import run_manage
@@ -95,3 +96,18 @@ def test_help_needs_no_database_secret_or_heavy_import() -> None:
     assert result.stdout.strip().splitlines()[-1] == "EXIT 0 HEAVY []"
     for name in ("db ", "dbCreateRegUser", "runserver", "shell"):
         assert f"  {name}" in result.stdout
+
+
+def test_thick_mode_without_instant_client_is_one_line(tmp_path: Path) -> None:
+    # a process of its own: python-oracledb's mode is chosen once per process
+    from support.cli import run_manage_process
+
+    empty = tmp_path / "instantclient_19_25"
+    empty.mkdir()
+    result = run_manage_process("db", "current", env={"ORACLE_CLIENT_LIB_DIR": str(empty)})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"Error: ORACLE_CLIENT_LIB_DIR={empty}: the Oracle Client libraries could not be loaded (DPI-1047); "
+        "install Oracle Instant Client 19 or 21 there (with libaio), or unset ORACLE_CLIENT_LIB_DIR for thin "
+        "mode (Oracle 12.1 and later)"
+    ]

@@ -1,5 +1,42 @@
 -- Oracle target version: 11.2 (set ORACLE_TARGET_VERSION to change it)
 
+WHENEVER SQLERROR EXIT FAILURE ROLLBACK
+WHENEVER OSERROR EXIT FAILURE ROLLBACK
+SET DEFINE OFF
+SET SQLBLANKLINES ON
+SET ECHO ON
+
+DECLARE
+  found PLS_INTEGER;
+  total PLS_INTEGER;
+  matching PLS_INTEGER;
+BEGIN
+  SELECT COUNT(*) INTO found FROM all_tables WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'ALEMBIC_VERSION';
+  IF found = 0 THEN
+    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0002 but alembic_version does not hold it: nothing was run');
+  END IF;
+  SELECT COUNT(*) INTO found FROM all_tables WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'MIGRATION_HISTORY';
+  IF found = 0 THEN
+    EXECUTE IMMEDIATE 'CREATE TABLE migration_history ( id INTEGER NOT NULL, revision VARCHAR2(64 CHAR) NOT NULL, direction VARCHAR2(16 CHAR) NOT NULL, checksum VARCHAR2(64 CHAR), db_user VARCHAR2(128 CHAR), os_user VARCHAR2(128 CHAR), host VARCHAR2(255 CHAR), pid INTEGER, started DATE NOT NULL, finished DATE, duration_ms INTEGER, outcome VARCHAR2(16 CHAR) NOT NULL, error VARCHAR2(1000 CHAR), note VARCHAR2(1000 CHAR), PRIMARY KEY (id) )';
+  END IF;
+  EXECUTE IMMEDIATE 'SELECT COUNT(*), COUNT(CASE WHEN version_num = ''0002'' THEN 1 END) FROM alembic_version' INTO total, matching;
+  IF total <> 1 OR matching <> 1 THEN
+    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0002 but alembic_version does not hold it: nothing was run');
+  END IF;
+END;
+
+/
+
+PROMPT oramigrate: downgrade 0002 -> 0001 (Make auth_user.first_name NOT NULL: backfill NULLs, then alter the column in place.)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0002' AS revision, 'downgrade' AS direction, '59121552390b29a9347047d2664721c8d963d05268f626526c9b52ee7c23723e' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
+
+/
 
 -- Running downgrade 0002 -> 0001
 
@@ -8,6 +45,28 @@ ALTER TABLE auth_user MODIFY first_name NULL
 /
 
 UPDATE alembic_version SET version_num='0001' WHERE alembic_version.version_num = '0002'
+
+/
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0002' AND migration_history.direction = 'downgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
+
+/
+
+PROMPT oramigrate: downgrade 0001 -> (Users and roles: their sequences first, then the tables.)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0001' AS revision, 'downgrade' AS direction, '8eea870d3c56e2b92be86dedfee1e27ef68ae586d2e8abad96690e2d502fdc69' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
 
 /
 
@@ -36,4 +95,17 @@ DROP SEQUENCE auth_role_id_seq
 DELETE FROM alembic_version WHERE alembic_version.version_num = '0001'
 
 /
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0001' AND migration_history.direction = 'downgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
+
+/
+
+EXIT SUCCESS
 

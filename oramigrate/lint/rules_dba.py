@@ -1,0 +1,79 @@
+"""Oracle habits a DBA expects: a foreign key's columns carry an index.
+
+Not registered until ``runner.py`` imports this module beside the other rule modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import sqlalchemy as sa
+from alembic.operations import ops
+
+from ..oracle.naming import short_name
+from .model import Finding, LintTarget, found, rule
+from .recorder import RecordedRevision
+from .walk import lower, walk
+
+
+def _covered(columns: tuple[str, ...], leading: Iterable[tuple[str, ...]]) -> bool:
+    # an index serves the key when the key's columns are its leading columns, in any order
+    return any(set(columns) == set(index[: len(columns)]) for index in leading)
+
+
+def _table_keys(create: ops.CreateTableOp) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """A new table's foreign keys and its indexed column lists (primary key, unique, indexes)."""
+    table = create.to_table()
+    keys = [tuple(lower(name) for name in key.column_keys) for key in table.foreign_key_constraints]
+    indexed = [tuple(lower(column.name) for column in table.primary_key.columns)]
+    for constraint in table.constraints:
+        if isinstance(constraint, sa.UniqueConstraint):
+            indexed.append(tuple(lower(column.name) for column in constraint.columns))
+    for index in table.indexes:
+        indexed.append(tuple(lower(getattr(column, "name", column)) for column in index.expressions))
+    return keys, indexed
+
+
+def _suggestion(table: str, columns: tuple[str, ...]) -> str:
+    name = short_name(f"ix_{table}_{'_'.join(columns)}")
+    listed = ", ".join(f'"{column}"' for column in columns)
+    return f'op.create_index("{name}", "{table}", [{listed}])'
+
+
+@rule(
+    "foreign-key-without-index",
+    "warning",
+    "Add an index whose leading columns are the key's columns, in the same revision (the message "
+    "gives the op.create_index line), unless the parent's key is never updated and its rows never deleted.",
+)
+def foreign_key_without_index(recorded: RecordedRevision, target: LintTarget) -> Iterator[Finding]:
+    """Without an index on the foreign key's columns, Oracle locks the whole child table while a parent
+    row is deleted or its key updated (Oracle Database Concepts, "Locks and Foreign Keys"), and every
+    such delete scans the child table: under load, deletes on the parent stall the child's writers."""
+    if target.dialect != "oracle":
+        return
+    keys: dict[str, list[tuple[str, ...]]] = {}
+    indexed: dict[str, list[tuple[str, ...]]] = {}
+    for _, step, _made in walk(recorded, "upgrade"):
+        operation = step.operation
+        if isinstance(operation, ops.CreateTableOp):
+            table_keys, table_indexed = _table_keys(operation)
+            keys.setdefault(lower(operation.table_name), []).extend(table_keys)
+            indexed.setdefault(lower(operation.table_name), []).extend(table_indexed)
+        elif isinstance(operation, ops.CreateForeignKeyOp):
+            columns = tuple(lower(name) for name in operation.local_cols)
+            keys.setdefault(lower(operation.source_table), []).append(columns)
+        elif isinstance(operation, ops.CreateIndexOp):
+            names = tuple(lower(getattr(c, "name", c)) for c in operation.columns)
+            indexed.setdefault(lower(operation.table_name), []).append(names)
+    for table, table_keys in keys.items():
+        for columns in table_keys:
+            if not _covered(columns, indexed.get(table, [])):
+                yield found(
+                    "foreign-key-without-index",
+                    recorded,
+                    f"foreign key {table}({', '.join(columns)}) has no index: add "
+                    f"{_suggestion(table, columns)}",
+                    table=table,
+                    column=columns[0],
+                )

@@ -1,0 +1,127 @@
+-- Oracle target version: 23 (set ORACLE_TARGET_VERSION to change it)
+
+WHENEVER SQLERROR EXIT FAILURE ROLLBACK
+WHENEVER OSERROR EXIT FAILURE ROLLBACK
+SET DEFINE OFF
+SET SQLBLANKLINES ON
+SET ECHO ON
+
+DECLARE
+  found PLS_INTEGER;
+  total PLS_INTEGER;
+  matching PLS_INTEGER;
+BEGIN
+  SELECT COUNT(*) INTO found FROM all_tables WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'ALEMBIC_VERSION';
+  IF found = 0 THEN
+    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0004 but alembic_version does not hold it: nothing was run');
+  END IF;
+  SELECT COUNT(*) INTO found FROM all_tables WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'MIGRATION_HISTORY';
+  IF found = 0 THEN
+    EXECUTE IMMEDIATE 'CREATE TABLE migration_history ( id INTEGER NOT NULL, revision VARCHAR2(64 CHAR) NOT NULL, direction VARCHAR2(16 CHAR) NOT NULL, checksum VARCHAR2(64 CHAR), db_user VARCHAR2(128 CHAR), os_user VARCHAR2(128 CHAR), host VARCHAR2(255 CHAR), pid INTEGER, started DATE NOT NULL, finished DATE, duration_ms INTEGER, outcome VARCHAR2(16 CHAR) NOT NULL, error VARCHAR2(1000 CHAR), note VARCHAR2(1000 CHAR), PRIMARY KEY (id) )';
+  END IF;
+  EXECUTE IMMEDIATE 'SELECT COUNT(*), COUNT(CASE WHEN version_num = ''0004'' THEN 1 END) FROM alembic_version' INTO total, matching;
+  IF total <> 1 OR matching <> 1 THEN
+    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0004 but alembic_version does not hold it: nothing was run');
+  END IF;
+END;
+
+/
+
+PROMPT oramigrate: downgrade 0004 -> 0003 (Audit columns: index, a column with a default, a type change, a rename, a drop.)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0004' AS revision, 'downgrade' AS direction, '8ae5d6299e041e4baeadca3947bcc53c4f182ae9f6fd6162b7f9744a9c7be9f7' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
+
+/
+
+-- Running downgrade 0004 -> 0003
+
+ALTER TABLE auth_user ADD confirmed_at DATE
+
+/
+
+ALTER TABLE audit_log RENAME COLUMN event TO action
+
+/
+
+ALTER TABLE audit_log MODIFY action VARCHAR2(40 CHAR)
+
+/
+
+ALTER TABLE audit_log DROP COLUMN flagged
+
+/
+
+ALTER TABLE audit_log DROP COLUMN happened
+
+/
+
+DROP INDEX ix_audit_log_user_id
+
+/
+
+UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0004'
+
+/
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0004' AND migration_history.direction = 'downgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
+
+/
+
+PROMPT oramigrate: downgrade 0003 -> 0002 (Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0003' AS revision, 'downgrade' AS direction, '1569ee1a40a23fbc3851322f7480697c97fb2920b514b6a299408d4db7bdaac1' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
+
+/
+
+-- Running downgrade 0003 -> 0002
+
+DELETE FROM auth_role WHERE name = 'auditor'
+
+/
+
+DROP TABLE audit_log
+
+/
+
+DROP SEQUENCE audit_batch_seq
+
+/
+
+DROP SEQUENCE audit_log_id_seq
+
+/
+
+UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0003'
+
+/
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0003' AND migration_history.direction = 'downgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
+
+/
+
+EXIT SUCCESS
+

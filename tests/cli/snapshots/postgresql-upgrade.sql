@@ -1,0 +1,78 @@
+\set ON_ERROR_STOP on
+
+CREATE TABLE IF NOT EXISTS alembic_version ( version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num) );
+
+CREATE TABLE IF NOT EXISTS migration_history ( id INTEGER NOT NULL, revision VARCHAR(64) NOT NULL, direction VARCHAR(16) NOT NULL, checksum VARCHAR(64), db_user VARCHAR(128), os_user VARCHAR(128), host VARCHAR(255), pid INTEGER, started TIMESTAMP WITHOUT TIME ZONE NOT NULL, finished TIMESTAMP WITHOUT TIME ZONE, duration_ms INTEGER, outcome VARCHAR(16) NOT NULL, error VARCHAR(1000), note VARCHAR(1000), PRIMARY KEY (id) );
+
+DO $$
+BEGIN
+  IF to_regclass('alembic_version') IS NULL OR (SELECT COUNT(*) FROM alembic_version) <> 0 THEN
+    RAISE EXCEPTION 'oramigrate: this script starts from an empty schema but alembic_version is not empty: nothing was run';
+  END IF;
+END
+$$;
+
+\echo oramigrate: upgrade -> 0001 (Users and roles: their sequences first, then the tables.)
+
+BEGIN;
+
+-- Running upgrade  -> 0001
+
+CREATE SEQUENCE auth_role_id_seq INCREMENT BY 1 START WITH 1;
+
+CREATE SEQUENCE auth_user_id_seq INCREMENT BY 1 START WITH 1;
+
+CREATE TABLE auth_role (
+    id INTEGER NOT NULL, 
+    name VARCHAR(80) NOT NULL, 
+    description VARCHAR(255), 
+    CONSTRAINT pk_auth_role PRIMARY KEY (id), 
+    CONSTRAINT uq_auth_role_name UNIQUE (name)
+);
+
+CREATE TABLE auth_user (
+    id INTEGER NOT NULL, 
+    email VARCHAR(255) NOT NULL, 
+    first_name VARCHAR(100), 
+    last_name VARCHAR(100), 
+    password VARCHAR(255) NOT NULL, 
+    active BOOLEAN NOT NULL, 
+    fs_uniquifier VARCHAR(64) NOT NULL, 
+    confirmed_at TIMESTAMP WITHOUT TIME ZONE, 
+    CONSTRAINT pk_auth_user PRIMARY KEY (id), 
+    CONSTRAINT uq_auth_user_email UNIQUE (email), 
+    CONSTRAINT uq_auth_user_fs_uniquifier UNIQUE (fs_uniquifier)
+);
+
+CREATE TABLE auth_roles_users (
+    user_id INTEGER NOT NULL, 
+    role_id INTEGER NOT NULL, 
+    CONSTRAINT pk_auth_roles_users PRIMARY KEY (user_id, role_id), 
+    CONSTRAINT fk_auth_roles_users_user_59c3 FOREIGN KEY(user_id) REFERENCES auth_user (id) ON DELETE CASCADE, 
+    CONSTRAINT fk_auth_roles_users_role_daca FOREIGN KEY(role_id) REFERENCES auth_role (id) ON DELETE CASCADE
+);
+
+INSERT INTO alembic_version (version_num) VALUES ('0001');
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, finished, duration_ms, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0001' AS revision, 'upgrade' AS direction, '8eea870d3c56e2b92be86dedfee1e27ef68ae586d2e8abad96690e2d502fdc69' AS checksum, current_user AS db_user, NULL AS os_user, host(inet_client_addr()) AS host, (now() AT TIME ZONE 'UTC') AS started, (clock_timestamp() AT TIME ZONE 'UTC') AS finished, CAST(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000 AS INTEGER) AS duration_ms, 'success' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history;
+
+COMMIT;
+
+\echo oramigrate: upgrade 0001 -> 0002 (Make auth_user.first_name NOT NULL: backfill NULLs, then alter the column in place.)
+
+BEGIN;
+
+-- Running upgrade 0001 -> 0002
+
+UPDATE auth_user SET first_name='unknown' WHERE auth_user.first_name IS NULL;
+
+ALTER TABLE auth_user ALTER COLUMN first_name SET NOT NULL;
+
+UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001';
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, finished, duration_ms, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0002' AS revision, 'upgrade' AS direction, '59121552390b29a9347047d2664721c8d963d05268f626526c9b52ee7c23723e' AS checksum, current_user AS db_user, NULL AS os_user, host(inet_client_addr()) AS host, (now() AT TIME ZONE 'UTC') AS started, (clock_timestamp() AT TIME ZONE 'UTC') AS finished, CAST(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000 AS INTEGER) AS duration_ms, 'success' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history;
+
+COMMIT;
+

@@ -1,0 +1,95 @@
+"""The --sql script run by the database's own client, as a DBA runs it: psql and the MariaDB client.
+
+The same mechanism as the Oracle script (guard, history rows, COMMIT per revision), proved on the
+servers we have: the script applies the chain and leaves a history ``db log`` and ``db verify`` read;
+run again, the guard stops it before anything runs, with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from support.cli import run_manage
+from support.databases import SERVERS, fresh_database
+
+CLIENTS = {"postgresql": "psql", "mariadb": "mariadb"}
+
+
+def _run_client(backend: str, url: str, script: Path) -> subprocess.CompletedProcess[str]:
+    client = shutil.which(CLIENTS[backend])
+    if client is None:
+        pytest.skip(f"{CLIENTS[backend]} is not installed")
+    parsed = sa.make_url(url)
+    if backend == "postgresql":
+        args = [
+            client,
+            "-X",
+            "-q",
+            "-h",
+            str(parsed.host),
+            "-p",
+            str(parsed.port or 5432),
+            "-U",
+            str(parsed.username),
+        ]
+        args += ["-d", str(parsed.database), "-f", str(script)]
+        return subprocess.run(args, capture_output=True, text=True, timeout=60)
+    args = [
+        client,
+        "-h",
+        str(parsed.host),
+        "-P",
+        str(parsed.port or 3306),
+        "-u",
+        str(parsed.username),
+        str(parsed.database),
+    ]
+    with open(script, encoding="utf-8") as handle:
+        return subprocess.run(args, stdin=handle, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("backend", SERVERS)
+def test_script_applies_audits_and_refuses_a_second_run(backend: str, tmp_path: Path) -> None:
+    dialect = "mariadb" if backend == "mariadb" else backend
+    written = run_manage("db", "upgrade", "--sql", "--dialect", dialect)
+    assert written.returncode == 0, written.stderr
+    script = tmp_path / "upgrade.sql"
+    script.write_text(written.stdout, encoding="utf-8")
+    with fresh_database(backend, tmp_path) as database:
+        ran = _run_client(backend, database.url, script)
+        assert ran.returncode == 0, ran.stderr
+        assert {"auth_user", "auth_role", "auth_roles_users", "migration_history"} <= database.tables()
+
+        logged = run_manage("db", "log", "--json", database_url=database.url)
+        assert logged.returncode == 0, logged.stderr
+        rows = json.loads(logged.stdout)
+        assert [(r["revision"], r["direction"], r["outcome"], r["note"]) for r in rows] == [
+            ("0001", "upgrade", "success", "run from a --sql script"),
+            ("0002", "upgrade", "success", "run from a --sql script"),
+        ]
+        assert all(r["db_user"] == "root" or r["db_user"] == "postgres" for r in rows)
+        assert all(r["checksum"] and r["finished"] and r["duration_ms"] is not None for r in rows)
+        verified = run_manage("db", "verify", database_url=database.url)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+
+        again = _run_client(backend, database.url, script)
+        assert again.returncode != 0
+        assert "this script starts from an empty schema but alembic_version is not empty" in again.stderr
+        assert len(json.loads(run_manage("db", "log", "--json", database_url=database.url).stdout)) == 2
+
+        back = run_manage("db", "downgrade", "--sql", "--dialect", dialect, "0002:base")
+        assert back.returncode == 0, back.stderr
+        (tmp_path / "downgrade.sql").write_text(back.stdout, encoding="utf-8")
+        reverted = _run_client(backend, database.url, tmp_path / "downgrade.sql")
+        assert reverted.returncode == 0, reverted.stderr
+        assert not {"auth_user", "auth_role", "auth_roles_users"} & database.tables()
+        rows = json.loads(run_manage("db", "log", "--json", database_url=database.url).stdout)
+        assert [(r["revision"], r["direction"], r["outcome"]) for r in rows[2:]] == [
+            ("0002", "downgrade", "success"),
+            ("0001", "downgrade", "success"),
+        ]

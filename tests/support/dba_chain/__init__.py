@@ -1,0 +1,10 @@
+"""Revisions on top of the project's chain that repro what a DBA's script must survive (issue 18).
+
+``0003``: raw SQL as people write it (a trailing ``;``, blank lines, ``&``, several statements, a
+PL/SQL block), sequence options, a foreign key with ON DELETE SET NULL; ``0004``: the other
+operations we render (index, column added with a default, type change, rename, drop).
+"""
+
+from pathlib import Path
+
+REVISIONS = {path.name: path.read_text(encoding="utf-8") for path in Path(__file__).parent.glob("0*.py")}
