@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .model import RULES, Finding, found
-from .recorder import NO_ALLOW, RecordedRevision
+from .model import NO_ALLOW, RecordedRevision
 
 # Codes about the acknowledgement itself or about the chain cannot be acknowledged away.
 NOT_ACKNOWLEDGEABLE = frozenset({"allow-without-reason", "unused-allow", "multiple-heads"})
