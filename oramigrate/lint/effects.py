@@ -99,7 +99,7 @@ def _operation(index: int, operation: MigrateOperation) -> Iterator[Effect]:
         )
     elif isinstance(operation, ops.DropColumnOp):
         reverse = getattr(operation, "_reverse", None)  # drop_column(..., existing_type=) keeps it
-        old = getattr(getattr(reverse, "column", None), "type", None)
+        old = getattr(getattr(reverse, "column", None), "type", None) or operation.kw.get("existing_type")
         table, column_name = lower(operation.table_name), lower(operation.column_name)
         yield Effect("drop column", table, index, column_name, operation, old_type=old)
     elif isinstance(operation, ops.AlterColumnOp):
@@ -130,6 +130,7 @@ _CHANGE_KINDS: dict[str, EffectKind] = {
     "drop": "drop column",
     "type": "alter type",
     "not null": "set not null",
+    "null": "ddl",
     "rename": "rename column",
 }
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Action = Literal["add", "drop", "type", "not null", "rename"]
+Action = Literal["add", "drop", "type", "not null", "null", "rename"]
 _NAME = r'("[^"]+"|[\w$#.]+)'
 _ALTER = re.compile(rf"^\s*ALTER\s+TABLE\s+{_NAME}\s+(.*?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 _MODIFY = re.compile(r"^MODIFY\s*(?:\((.*)\)|(.*))$", re.IGNORECASE | re.DOTALL)
@@ -57,6 +57,8 @@ def _modify_clause(clause: str) -> list[ColumnChange]:
     changes = [ColumnChange("type", column, type_text)] if type_text else []
     if re.search(r"\bNOT\s+NULL\b", rest, re.IGNORECASE):
         changes.append(ColumnChange("not null", column, default=bool(re.search(r"\bDEFAULT\b", rest, re.I))))
+    elif re.search(r"\bNULL\b", rest, re.IGNORECASE):
+        changes.append(ColumnChange("null", column))
     return changes
 
 

@@ -59,8 +59,10 @@ class RawStatement:
         return frozenset(c.column for c in self.changes if c.action == "drop")
 
     def describe(self) -> str:
-        """``DROP TABLE users``: the verb and what it is on."""
-        return f"{self.verb.upper()} {self.table}" if self.table else self.verb.upper()
+        """``DROP TABLE users``, ``CREATE INDEX ON users``: the verb and what it is on."""
+        if not self.table:
+            return self.verb.upper()
+        return f"{self.verb.upper()} {'ON ' if self.verb == 'create index' else ''}{self.table}"
 
 
 def _name(node: exp.Expression | None) -> str | None:
@@ -87,7 +89,9 @@ def _by_words(text: str) -> RawStatement:
             table, changes = understood
             return RawStatement("ddl", "alter table", text, table, changes=changes)
     kind: Kind = "ddl" if first in {"CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "COMMENT"} else "unknown"
-    return RawStatement(kind, f"{first} {second}".strip().lower(), text, parsed=False)
+    table = re.match(r"^\s*ALTER\s+TABLE\s+([\w$#\"]+)", text, re.IGNORECASE)
+    name = table.group(1).strip('"').lower() if table else None
+    return RawStatement(kind, f"{first} {second}".strip().lower(), text, name, parsed=False)
 
 
 def _update(tree: Any, text: str) -> RawStatement:
@@ -124,6 +128,8 @@ def _create_or_drop(tree: Any, text: str) -> list[RawStatement]:
     kind = str(tree.args.get("kind") or "").lower()
     verb = f"{'create' if isinstance(tree, exp.Create) else 'drop'} {kind}".strip()
     if isinstance(tree, exp.Drop):
+        if kind not in ("table", "sequence"):  # DROP INDEX ix: the name is no table's
+            return [RawStatement("ddl", verb, text)]
         targets = tree.args.get("tables") or ([tree.this] if isinstance(tree.this, exp.Expression) else [])
         return [RawStatement("ddl", verb, text, _name(target)) for target in targets] or [
             RawStatement("ddl", verb, text)
@@ -170,8 +176,9 @@ def _from_tree(tree: Any, text: str, dialect: str | None) -> list[RawStatement]:
 
 def _plsql(text: str, dialect: str) -> list[RawStatement]:
     """A PL/SQL block is not read, but the SQL it runs by EXECUTE IMMEDIATE '...' is."""
-    block = RawStatement("ddl", "pl/sql block", text, parsed=False)
     inner = [s.replace("''", "'") for s in _IMMEDIATE.findall(text)]
+    # what the block runs is judged statement by statement; the block itself is only "unparsed"
+    block = RawStatement("unknown" if inner else "ddl", "pl/sql block", text, parsed=False)
     return [block, *(statement for sql in inner for statement in classify_text(sql, dialect))]
 
 

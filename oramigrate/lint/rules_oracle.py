@@ -197,10 +197,13 @@ def _only_creates(step: Step, made_tables: set[str]) -> bool:
     if isinstance(operation, ops.DropTableOp):
         return lower(operation.table_name) in made_tables  # taking away what it made just before
     if isinstance(operation, ops.ExecuteSQLOp):
-        return all(
-            s.kind != "ddl" or s.verb in ("create table", "create sequence") or s.table in made_tables
-            for s in step.statements
-        )
+        own = set(made_tables)
+        for s in step.statements:
+            if s.verb in ("create table", "create sequence"):
+                own.add(str(s.table))
+            elif s.kind == "ddl" and s.table not in own:
+                return False
+        return True
     return isinstance(operation, ops.BulkInsertOp)
 
 

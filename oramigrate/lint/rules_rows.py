@@ -81,6 +81,14 @@ def update_without_where(recorded: RecordedRevision, target: LintTarget) -> Iter
                 )
 
 
+def _backfilled_by_upgrade(recorded: RecordedRevision, phase: str, effect: Effect) -> frozenset[str]:
+    """In downgrade(), columns of the table the upgrade filled: putting NULL back is their undo."""
+    if phase != "downgrade":
+        return frozenset()
+    updates = [e for e in phase_effects(recorded, "upgrade") if e.kind == "update" and e.table == effect.table]
+    return frozenset(column for e in updates for column in e.columns)
+
+
 @rule(
     "update-set-null",
     "error",
@@ -94,7 +102,7 @@ def update_set_null(recorded: RecordedRevision, target: LintTarget) -> Iterator[
             statement = effect.statement
             if effect.kind != "update" or statement is None:
                 continue
-            for column in _existing(effect, made, statement.nulls):
+            for column in _existing(effect, made, statement.nulls - _backfilled_by_upgrade(recorded, phase, effect)):
                 scope = "matching rows" if statement.where else "every row"
                 message = f"{phase}() sets {effect.table}.{column} to NULL in {scope}"
                 yield found(

@@ -1,0 +1,19 @@
+"""DELETE without WHERE through exec_driver_sql"""
+
+from alembic import context, op
+import sqlalchemy as sa
+
+revision = "c02"
+down_revision = "0001"
+EXPECTED = [
+    ('data-change-irreversible', 'downgrade', 'orders', None),
+    ('delete-without-where', 'upgrade', 'orders', None),
+]
+
+
+def upgrade():
+    op.get_bind().exec_driver_sql("DELETE FROM orders")
+
+
+def downgrade():
+    pass

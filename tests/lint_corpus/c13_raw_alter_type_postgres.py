@@ -1,0 +1,21 @@
+"""raw PostgreSQL ALTER COLUMN .. TYPE"""
+
+from alembic import context, op
+import sqlalchemy as sa
+
+revision = "c13"
+down_revision = "0001"
+TARGET = "postgresql"
+EXPECTED = [
+    ('missing-downgrade', 'downgrade', None, None),
+    ('narrowing-type', 'upgrade', 'users', 'name'),
+    ('raw-ddl', 'upgrade', 'users', None),
+]
+
+
+def upgrade():
+    op.execute("ALTER TABLE users ALTER COLUMN name TYPE VARCHAR(20)")
+
+
+def downgrade():
+    pass

@@ -1,0 +1,18 @@
+"""an integer primary key nothing generates on Oracle"""
+
+from alembic import context, op
+import sqlalchemy as sa
+
+revision = "c35"
+down_revision = "0001"
+EXPECTED = [
+    ('integer-pk-without-generator', 'upgrade', 'tags', 'id'),
+]
+
+
+def upgrade():
+    op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("label", sa.String(40)))
+
+
+def downgrade():
+    op.drop_table("tags")

@@ -1,0 +1,21 @@
+"""ondelete='RESTRICT' is invalid on Oracle"""
+
+from alembic import context, op
+import sqlalchemy as sa
+
+revision = "c39"
+down_revision = "0001"
+EXPECTED = [
+    ('fk-action-unsupported', 'upgrade', 'orders', None),
+    ('several-ddl-non-transactional', 'upgrade', None, None),
+]
+
+
+def upgrade():
+    op.add_column("orders", sa.Column("user_id", sa.Integer()))
+    op.create_foreign_key("fk_orders_user", "orders", "users", ["user_id"], ["id"], ondelete="RESTRICT")
+
+
+def downgrade():
+    op.drop_constraint("fk_orders_user", "orders", type_="foreignkey")
+    op.drop_column("orders", "user_id")

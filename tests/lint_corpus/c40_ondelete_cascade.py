@@ -1,0 +1,20 @@
+"""twin: ondelete='CASCADE' is Oracle's"""
+
+from alembic import context, op
+import sqlalchemy as sa
+
+revision = "c40"
+down_revision = "0001"
+EXPECTED = [
+    ('several-ddl-non-transactional', 'upgrade', None, None),
+]
+
+
+def upgrade():
+    op.add_column("orders", sa.Column("user_id", sa.Integer()))
+    op.create_foreign_key("fk_orders_user", "orders", "users", ["user_id"], ["id"], ondelete="CASCADE")
+
+
+def downgrade():
+    op.drop_constraint("fk_orders_user", "orders", type_="foreignkey")
+    op.drop_column("orders", "user_id")

@@ -1,0 +1,20 @@
+"""a revision importing an application module that is not installed"""
+
+from alembic import context, op
+import sqlalchemy as sa
+
+revision = "c52"
+down_revision = "0001"
+from myapp.models import Base  # noqa: E402
+EXPECTED = [
+    ('not-analysable', 'module', None, None),
+]
+
+
+def upgrade():
+    from myapp.models import User  # noqa: F401 - never reached
+    op.drop_table("orders")
+
+
+def downgrade():
+    pass
