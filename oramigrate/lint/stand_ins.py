@@ -16,6 +16,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from sqlalchemy.types import UserDefinedType
+
 
 class StandIn:
     """Any attribute, call, item or base class a revision asks of a missing module: another stand-in."""
@@ -35,7 +37,9 @@ class StandIn:
         return self._derived(f".{attr}")
 
     def __call__(self, *args: Any, **kwargs: Any) -> StandIn:
-        return self._derived("()")
+        self._owner.touch(self._module)
+        # what a call makes is most often a column type (myapp.types.GUID()): let it stand as one
+        return StandInType(f"{self._name}()", self._module, self._owner)
 
     def __getitem__(self, key: Any) -> StandIn:
         return self._derived("[]")
@@ -55,6 +59,16 @@ class StandIn:
 
     def __repr__(self) -> str:
         return f"<stand-in {self._name}>"
+
+
+class StandInType(StandIn, UserDefinedType):  # type: ignore[type-arg]
+    """A stand-in that SQLAlchemy also accepts as a column type (it renders as its own name)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        """The DDL spelling: a placeholder naming the missing type."""
+        return "STAND_IN"
 
 
 class StandInModule(ModuleType):

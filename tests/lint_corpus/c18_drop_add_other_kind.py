@@ -1,4 +1,4 @@
-"""twin: drop + add of another kind is no rename (drop-column only)"""
+"""drop + add of another kind is no rename: drop-column only, no rename-as-drop-add"""
 
 from alembic import context, op
 import sqlalchemy as sa
