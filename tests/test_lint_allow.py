@@ -104,7 +104,7 @@ def test_json_report_matches_schema(tmp_path: Path) -> None:
     data = json.loads(report_to_json(report))
     jsonschema.validate(data, SCHEMA)
     assert data == report_to_dict(report)
-    assert data["summary"] == {"revisions": 2, "errors": 0, "warnings": 2, "acknowledged": 1}
+    assert data["summary"] == {"revisions": 2, "errors": 0, "warnings": 2, "acknowledged": 1, "skipped": 0}
     assert [(f["code"], f["acknowledged"]) for f in data["findings"]] == [
         ("drop-column", True),
         ("quoted-identifier", False),
@@ -117,7 +117,7 @@ def test_schema_rejects_a_finding_without_why() -> None:
         "format_version": 1,
         "target": {"dialect": "oracle", "version": "11.2"},
         "revisions": ["1"],
-        "summary": {"revisions": 1, "errors": 1, "warnings": 0, "acknowledged": 0},
+        "summary": {"revisions": 1, "errors": 1, "warnings": 0, "acknowledged": 0, "skipped": 0},
         "findings": [
             {
                 "code": "drop-table",
