@@ -313,7 +313,8 @@ def test_reserved_word_sqlalchemy_does_not_quote(tmp_path: Path) -> None:
     )
     (finding,) = lint_directory(directory, ["0002"], ORACLE_11).findings
     assert finding.message == (
-        "column name session is an Oracle reserved word: the compiled SQL leaves session bare and Oracle rejects it"
+        "column name session is an Oracle reserved word: "
+        "the compiled SQL leaves session bare and Oracle rejects it"
     )
 
 

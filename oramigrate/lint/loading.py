@@ -81,7 +81,7 @@ class TolerantScripts(ScriptDirectory):
 
 
 def tolerant_scripts(directory: str, stub_imports: bool = False) -> TolerantScripts:
-    """The scripts of ``directory``, each loaded on its own; ``stub_imports``: stand-ins for missing modules."""
+    """The scripts of ``directory``, each loaded on its own (``stub_imports``: stand-ins for the missing)."""
     scripts = TolerantScripts(directory)
     if stub_imports:
         scripts.stand_ins = StandIns(directory)

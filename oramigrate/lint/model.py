@@ -184,3 +184,13 @@ class LintInputError(MigrationError):
     """The migrations to lint cannot be found or read (bad directory, unknown revision)."""
 
     exit_code = 2
+
+
+class OfflineRevisionFailed(MigrationError):
+    """A revision cannot be written as SQL offline (``db upgrade --sql``): it reads rows, does not
+    load, or does not compile for the target. ``revision`` and ``cause`` say which and why."""
+
+    def __init__(self, revision: str, cause: str) -> None:
+        super().__init__(f"revision {revision} cannot be written as SQL offline: {cause}")
+        self.revision = revision
+        self.cause = cause

@@ -28,7 +28,7 @@ from .model import LintTarget
 LIBRARIES = ("alembic.", "sqlalchemy.", "oramigrate.", "sqlglot.")
 
 
-class OfflineRead(Exception):  # noqa: N818 - the message is what the user reads
+class OfflineRead(Exception):
     """A revision asked for rows, which an offline (``--sql``) run cannot give."""
 
 

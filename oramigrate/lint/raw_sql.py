@@ -89,8 +89,8 @@ def _by_words(text: str) -> RawStatement:
             table, changes = understood
             return RawStatement("ddl", "alter table", text, table, changes=changes)
     kind: Kind = "ddl" if first in {"CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "COMMENT"} else "unknown"
-    table = re.match(r"^\s*ALTER\s+TABLE\s+([\w$#\"]+)", text, re.IGNORECASE)
-    name = table.group(1).strip('"').lower() if table else None
+    altered = re.match(r"^\s*ALTER\s+TABLE\s+([\w$#\"]+)", text, re.IGNORECASE)
+    name = altered.group(1).strip('"').lower() if altered else None
     return RawStatement(kind, f"{first} {second}".strip().lower(), text, name, parsed=False)
 
 

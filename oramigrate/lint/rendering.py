@@ -25,15 +25,19 @@ _NOISE = (
 
 
 @lru_cache(maxsize=8)
-def render_context(target: LintTarget) -> MigrationContext:
-    """An offline context for the target, writing into a buffer that each render empties."""
+def _context_and_buffer(target: LintTarget) -> tuple[MigrationContext, io.StringIO]:
+    buffer = io.StringIO()
     context = MigrationContext.configure(
-        dialect_name=target.dialect,
-        opts={"as_sql": True, "output_buffer": io.StringIO(), "literal_binds": True},
+        dialect_name=target.dialect, opts={"as_sql": True, "output_buffer": buffer, "literal_binds": True}
     )
     if target.dialect == "oracle" and target.version is not None:
         oracle_target.apply_to_dialect(context.dialect, target.version)
-    return context
+    return context, buffer
+
+
+def render_context(target: LintTarget) -> MigrationContext:
+    """An offline context for the target (one per target, reused: its buffer is emptied per render)."""
+    return _context_and_buffer(target)[0]
 
 
 def _clean(exc: BaseException) -> str:
@@ -55,8 +59,7 @@ def render(step: Step, target: LintTarget) -> Rendered:
     """Compile ``step`` for ``target``; guard refusals are other rules' business and count as rendered."""
     if step.batch and target.dialect == "sqlite":
         return Rendered("", None, ())  # SQLite batch mode rebuilds the table; nothing to compile alone
-    context = render_context(target)
-    buffer = context.output_buffer
+    context, buffer = _context_and_buffer(target)
     buffer.seek(0)
     buffer.truncate()
     with warnings.catch_warnings(record=True) as caught:

@@ -135,7 +135,8 @@ def drop_recreate_column(recorded: RecordedRevision, target: LintTarget) -> Iter
         for effect, made in walk(recorded, phase):
             if effect.kind == "drop column" and not made.has_column(effect.table, effect.column):
                 if _readded(recorded, phase, effect):
-                    message = f"{phase}() drops and re-adds column {effect.table}.{effect.column}: it comes back empty"
+                    where = f"{effect.table}.{effect.column}"
+                    message = f"{phase}() drops and re-adds column {where}: it comes back empty"
                     yield found(
                         "drop-recreate-column",
                         recorded,
@@ -230,12 +231,15 @@ def narrowing_downgrade(recorded: RecordedRevision, target: LintTarget) -> Itera
         if effect.kind != "alter type" or not isinstance(alter, ops.AlterColumnOp):
             continue
         upgrade = _reversed_alter(recorded, alter)
-        if upgrade is None or narrows(upgrade.existing_type, upgrade.modify_type) is not None:
+        if upgrade is None or alter.modify_type is None or upgrade.modify_type is None:
+            continue
+        if narrows(upgrade.existing_type, upgrade.modify_type) is not None:
             continue  # not a widening undone (a narrowing undone only widens back)
         if narrows(alter.existing_type, alter.modify_type) is None:
             continue
         rows = f"rows of {effect.table} whose {effect.column} does not fit {alter.modify_type!r}"
-        message = f"downgrade() narrows {effect.table}.{effect.column} back to {alter.modify_type!r}: {rows} make it fail"
+        back = f"{effect.table}.{effect.column} back to {alter.modify_type!r}"
+        message = f"downgrade() narrows {back}: {rows} make it fail"
         yield found(
             "narrowing-downgrade",
             recorded,
@@ -279,7 +283,8 @@ def not_null_without_default(recorded: RecordedRevision, target: LintTarget) -> 
                 continue
             if not _backfilled(recorded, phase, effect):
                 how = " by raw SQL" if effect.statement is not None else ""
-                message = f"{phase}() makes {effect.table}.{effect.column} NOT NULL{how} with no backfill or server default"
+                what = f"{effect.table}.{effect.column} NOT NULL{how}"
+                message = f"{phase}() makes {what} with no backfill or server default"
                 yield found(
                     "not-null-without-default",
                     recorded,

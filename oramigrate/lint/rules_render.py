@@ -4,6 +4,7 @@ or silently means something else."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.operations import ops
@@ -30,13 +31,14 @@ def not_renderable(recorded: RecordedRevision, target: LintTarget) -> Iterator[F
             error = render(step, target).error
             if error is not None:
                 table = getattr(step.operation, "table_name", None)
-                message = f"{phase}() {type(step.operation).__name__} does not compile for {target.describe()}: {error}"
+                operation = type(step.operation).__name__
+                message = f"{phase}() {operation} does not compile for {target.describe()}: {error}"
                 yield found("not-renderable", recorded, message, phase=phase, table=table)
 
 
 def _oracle_uses(
     recorded: RecordedRevision, target: LintTarget
-) -> Iterator[tuple[str, str, str, sa.Column | None, str]]:
+) -> Iterator[tuple[str, str, str, sa.Column[Any] | None, str]]:
     """(phase, table, column, compiled type, definition) of every column defined or retyped, for Oracle."""
     if target.dialect != "oracle":
         return
@@ -129,7 +131,7 @@ def lob_type_change(recorded: RecordedRevision, target: LintTarget) -> Iterator[
                 yield found("lob-type-change", recorded, message, phase=phase, table=table, column=column)
 
 
-def _generated(column: sa.Column, target: LintTarget) -> bool:
+def _generated(column: sa.Column[Any], target: LintTarget) -> bool:
     if isinstance(column.default, sa.Sequence) or column.server_default is not None:
         return True
     return column.identity is not None and target.version is not None and target.version >= (12,)
@@ -156,7 +158,8 @@ def integer_pk_without_generator(recorded: RecordedRevision, target: LintTarget)
                 continue
             if not _generated(keys[0], target):
                 name, column = table.table_name.lower(), keys[0].name.lower()
-                message = f"{phase}() creates {name}.{column}, an integer primary key nothing generates on {target.describe()}"
+                key = f"{name}.{column}, an integer primary key"
+                message = f"{phase}() creates {key} nothing generates on {target.describe()}"
                 yield found(
                     "integer-pk-without-generator", recorded, message, phase=phase, table=name, column=column
                 )
@@ -200,7 +203,8 @@ def fk_action_unsupported(recorded: RecordedRevision, target: LintTarget) -> Ite
                     )
                     yield found("fk-action-unsupported", recorded, message, phase=phase, table=table)
                 if onupdate:
-                    message = f"{phase}() creates a foreign key on {table} with onupdate={onupdate!r}, dropped on Oracle"
+                    action = f"onupdate={onupdate!r}"
+                    message = f"{phase}() creates a foreign key on {table} with {action}, dropped on Oracle"
                     yield found("fk-action-unsupported", recorded, message, phase=phase, table=table)
 
 

@@ -85,7 +85,8 @@ def unparsed_sql(recorded: RecordedRevision, target: LintTarget) -> Iterator[Fin
             unparsed = [s for s in step.statements if not s.parsed]
             if unparsed:
                 shown = "; ".join(" ".join(s.text.split())[:60] for s in unparsed)
-                message = f"{phase}() sends SQL through {step.via} that was not parsed for {target.dialect}: {shown}"
+                how = f"through {step.via} that was not parsed for {target.dialect}"
+                message = f"{phase}() sends SQL {how}: {shown}"
                 yield found("unparsed-sql", recorded, message, phase=phase)
 
 

@@ -85,7 +85,9 @@ def _backfilled_by_upgrade(recorded: RecordedRevision, phase: str, effect: Effec
     """In downgrade(), columns of the table the upgrade filled: putting NULL back is their undo."""
     if phase != "downgrade":
         return frozenset()
-    updates = [e for e in phase_effects(recorded, "upgrade") if e.kind == "update" and e.table == effect.table]
+    updates = [
+        e for e in phase_effects(recorded, "upgrade") if e.kind == "update" and e.table == effect.table
+    ]
     return frozenset(column for e in updates for column in e.columns)
 
 
@@ -102,7 +104,9 @@ def update_set_null(recorded: RecordedRevision, target: LintTarget) -> Iterator[
             statement = effect.statement
             if effect.kind != "update" or statement is None:
                 continue
-            for column in _existing(effect, made, statement.nulls - _backfilled_by_upgrade(recorded, phase, effect)):
+            for column in _existing(
+                effect, made, statement.nulls - _backfilled_by_upgrade(recorded, phase, effect)
+            ):
                 scope = "matching rows" if statement.where else "every row"
                 message = f"{phase}() sets {effect.table}.{column} to NULL in {scope}"
                 yield found(
@@ -137,7 +141,8 @@ def empty_string_not_null(recorded: RecordedRevision, target: LintTarget) -> Ite
                 for e in every[:index]
             )
             if empties or default == "":
-                message = f"{phase}() makes {effect.table}.{effect.column} NOT NULL after filling it with '' (NULL on Oracle)"
+                what = f"{effect.table}.{effect.column} NOT NULL"
+                message = f"{phase}() makes {what} after filling it with '' (NULL on Oracle)"
                 yield found(
                     "empty-string-not-null",
                     recorded,

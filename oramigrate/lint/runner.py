@@ -18,7 +18,16 @@ from ..settings import mask_url
 from . import rules_data, rules_oracle, rules_render, rules_revision, rules_rows  # noqa: F401 - registers rules
 from .acknowledge import acknowledge
 from .loading import tolerant_scripts
-from .model import RULES, Finding, LintInputError, LintReport, LintTarget, RecordedRevision, found
+from .model import (
+    RULES,
+    Finding,
+    LintInputError,
+    LintReport,
+    LintTarget,
+    OfflineRevisionFailed,
+    RecordedRevision,
+    found,
+)
 from .offline import offline_environment
 from .recorder import record_revision
 
@@ -137,3 +146,13 @@ def lint_directory(
     scripts = load_scripts(directory, stub_imports)
     selected = select_revisions(scripts, revisions) if revisions else all_revisions(scripts)
     return lint_revisions(scripts, selected, target or LintTarget())
+
+
+OFFLINE_BLOCKERS = ("not-analysable", "not-renderable")
+
+
+def ensure_offline_renderable(report: LintReport) -> None:
+    """Raise OfflineRevisionFailed for the first revision ``--sql`` could not write (before any output)."""
+    for finding in report.findings:
+        if finding.code in OFFLINE_BLOCKERS and finding.phase in ("upgrade", "module"):
+            raise OfflineRevisionFailed(finding.revision, finding.message)

@@ -1,4 +1,4 @@
-"""What a phase changes, effect by effect, and what the revision made itself (which it may freely take away)."""
+"""What a phase changes, effect by effect, and what the revision made itself (free to take away)."""
 
 from __future__ import annotations
 

@@ -31,13 +31,18 @@ def downgrade():
 # (title, upgrade body, the code the gate names)
 DESTRUCTIVE = [
     ("drop through the bind", 'op.get_bind().execute(sa.text("DROP TABLE auth_role"))', "drop-table"),
-    ("delete through exec_driver_sql", 'op.get_bind().exec_driver_sql("DELETE FROM auth_user")', "delete-without-where"),
+    (
+        "delete through exec_driver_sql",
+        'op.get_bind().exec_driver_sql("DELETE FROM auth_user")',
+        "delete-without-where",
+    ),
     ("truncate", 'op.execute("TRUNCATE TABLE auth_user")', "truncate-table"),
     ("overwrite every row", "op.execute(\"UPDATE auth_user SET email = 'x'\")", "update-without-where"),
     ("null a column", 'op.execute("UPDATE auth_user SET last_name = NULL")', "update-set-null"),
     (
         "retype by drop + add",
-        'op.drop_column("auth_user", "last_name")\n    op.add_column("auth_user", sa.Column("last_name", sa.Text()))',
+        'op.drop_column("auth_user", "last_name")\n'
+        '    op.add_column("auth_user", sa.Column("last_name", sa.Text()))',
         "drop-recreate-column",
     ),
 ]
@@ -65,7 +70,9 @@ def _rows(database: Database) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.parametrize("database", ["postgresql", "mariadb"], indirect=True)
-def test_upgrade_refuses_every_destructive_repro_and_keeps_the_rows(tmp_path: Path, database: Database) -> None:
+def test_upgrade_refuses_every_destructive_repro_and_keeps_the_rows(
+    tmp_path: Path, database: Database
+) -> None:
     directory = _chain(tmp_path)
     applied = run_manage("db", "-d", str(directory), "upgrade", "0002", database_url=database.url)
     assert applied.returncode == 0, applied.stderr

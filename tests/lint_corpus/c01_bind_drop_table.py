@@ -1,13 +1,13 @@
 """DROP TABLE sent through op.get_bind().execute(text())"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c01"
 down_revision = "0001"
 EXPECTED = [
-    ('drop-table', 'upgrade', 'orders', None),
-    ('raw-ddl', 'upgrade', 'orders', None),
+    ("drop-table", "upgrade", "orders", None),
+    ("raw-ddl", "upgrade", "orders", None),
 ]
 
 

@@ -1,13 +1,12 @@
 """DELETE without WHERE through exec_driver_sql"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c02"
 down_revision = "0001"
 EXPECTED = [
-    ('data-change-irreversible', 'downgrade', 'orders', None),
-    ('delete-without-where', 'upgrade', 'orders', None),
+    ("data-change-irreversible", "downgrade", "orders", None),
+    ("delete-without-where", "upgrade", "orders", None),
 ]
 
 

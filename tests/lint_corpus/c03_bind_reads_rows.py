@@ -1,12 +1,12 @@
 """a revision that reads rows offline: fetchall() on no result"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c03"
 down_revision = "0001"
 EXPECTED = [
-    ('not-analysable', 'upgrade', None, None),
+    ("not-analysable", "upgrade", None, None),
 ]
 
 

@@ -1,13 +1,13 @@
 """a Core UPDATE through the bind that nulls an existing column"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c04"
 down_revision = "0001"
 EXPECTED = [
-    ('data-change-irreversible', 'downgrade', 'users', None),
-    ('update-set-null', 'upgrade', 'users', 'legacy'),
+    ("data-change-irreversible", "downgrade", "users", None),
+    ("update-set-null", "upgrade", "users", "legacy"),
 ]
 
 

@@ -1,14 +1,13 @@
 """TRUNCATE of an existing table"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c05"
 down_revision = "0001"
 EXPECTED = [
-    ('data-change-irreversible', 'downgrade', 'orders', None),
-    ('raw-ddl', 'upgrade', 'orders', None),
-    ('truncate-table', 'upgrade', 'orders', None),
+    ("data-change-irreversible", "downgrade", "orders", None),
+    ("raw-ddl", "upgrade", "orders", None),
+    ("truncate-table", "upgrade", "orders", None),
 ]
 
 

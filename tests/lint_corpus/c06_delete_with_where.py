@@ -1,7 +1,6 @@
 """twin: DELETE with WHERE, undone by the downgrade"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c06"
 down_revision = "0001"

@@ -1,12 +1,11 @@
 """UPDATE without WHERE overwrites an existing column"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c07"
 down_revision = "0001"
 EXPECTED = [
-    ('update-without-where', 'upgrade', 'users', 'name'),
+    ("update-without-where", "upgrade", "users", "name"),
 ]
 
 

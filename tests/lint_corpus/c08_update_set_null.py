@@ -1,13 +1,12 @@
 """UPDATE .. SET existing column = NULL"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c08"
 down_revision = "0001"
 EXPECTED = [
-    ('data-change-irreversible', 'downgrade', 'users', None),
-    ('update-set-null', 'upgrade', 'users', 'legacy'),
+    ("data-change-irreversible", "downgrade", "users", None),
+    ("update-set-null", "upgrade", "users", "legacy"),
 ]
 
 

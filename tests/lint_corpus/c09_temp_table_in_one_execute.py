@@ -1,12 +1,11 @@
 """twin: a TEMPORARY table created, used and dropped in one op.execute"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c09"
 down_revision = "0001"
 EXPECTED = [
-    ('raw-ddl', 'upgrade', 'tmp_ids', None),
+    ("raw-ddl", "upgrade", "tmp_ids", None),
 ]
 
 

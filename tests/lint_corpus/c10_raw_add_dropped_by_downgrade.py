@@ -1,12 +1,11 @@
 """twin: a column added by raw ALTER .. ADD, dropped by the downgrade"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c10"
 down_revision = "0001"
 EXPECTED = [
-    ('raw-ddl', 'upgrade', 'users', None),
+    ("raw-ddl", "upgrade", "users", None),
 ]
 
 

@@ -1,13 +1,12 @@
 """catch: the downgrade drops a column the raw ADD did not make"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c11"
 down_revision = "0001"
 EXPECTED = [
-    ('drop-column', 'downgrade', 'users', 'legacy'),
-    ('raw-ddl', 'upgrade', 'users', None),
+    ("drop-column", "downgrade", "users", "legacy"),
+    ("raw-ddl", "upgrade", "users", None),
 ]
 
 

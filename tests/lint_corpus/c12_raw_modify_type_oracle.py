@@ -1,15 +1,14 @@
 """raw Oracle MODIFY of a type: narrowing with the old type unknown"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c12"
 down_revision = "0001"
 EXPECTED = [
-    ('narrowing-type', 'downgrade', 'users', 'amount'),
-    ('narrowing-type', 'upgrade', 'users', 'amount'),
-    ('raw-ddl', 'downgrade', 'users', None),
-    ('raw-ddl', 'upgrade', 'users', None),
+    ("narrowing-type", "downgrade", "users", "amount"),
+    ("narrowing-type", "upgrade", "users", "amount"),
+    ("raw-ddl", "downgrade", "users", None),
+    ("raw-ddl", "upgrade", "users", None),
 ]
 
 

@@ -1,15 +1,14 @@
 """raw PostgreSQL ALTER COLUMN .. TYPE"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c13"
 down_revision = "0001"
 TARGET = "postgresql"
 EXPECTED = [
-    ('missing-downgrade', 'downgrade', None, None),
-    ('narrowing-type', 'upgrade', 'users', 'name'),
-    ('raw-ddl', 'upgrade', 'users', None),
+    ("missing-downgrade", "downgrade", None, None),
+    ("narrowing-type", "upgrade", "users", "name"),
+    ("raw-ddl", "upgrade", "users", None),
 ]
 
 

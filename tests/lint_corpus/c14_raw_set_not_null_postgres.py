@@ -1,15 +1,14 @@
 """raw SET NOT NULL with no backfill"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c14"
 down_revision = "0001"
 TARGET = "postgresql"
 EXPECTED = [
-    ('not-null-without-default', 'upgrade', 'users', 'name'),
-    ('raw-ddl', 'downgrade', 'users', None),
-    ('raw-ddl', 'upgrade', 'users', None),
+    ("not-null-without-default", "upgrade", "users", "name"),
+    ("raw-ddl", "downgrade", "users", None),
+    ("raw-ddl", "upgrade", "users", None),
 ]
 
 

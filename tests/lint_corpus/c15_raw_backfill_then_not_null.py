@@ -1,13 +1,12 @@
 """twin: raw backfill, then MODIFY (c NOT NULL)"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c15"
 down_revision = "0001"
 EXPECTED = [
-    ('raw-ddl', 'downgrade', 'users', None),
-    ('raw-ddl', 'upgrade', 'users', None),
+    ("raw-ddl", "downgrade", "users", None),
+    ("raw-ddl", "upgrade", "users", None),
 ]
 
 

@@ -1,14 +1,14 @@
 """a column dropped and re-added under the same name (a retype)"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c16"
 down_revision = "0001"
 EXPECTED = [
-    ('drop-column', 'upgrade', 'users', 'legacy'),
-    ('drop-recreate-column', 'upgrade', 'users', 'legacy'),
-    ('several-ddl-non-transactional', 'upgrade', None, None),
+    ("drop-column", "upgrade", "users", "legacy"),
+    ("drop-recreate-column", "upgrade", "users", "legacy"),
+    ("several-ddl-non-transactional", "upgrade", None, None),
 ]
 
 

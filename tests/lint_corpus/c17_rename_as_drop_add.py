@@ -1,14 +1,14 @@
 """a rename written as drop + add of a fitting type"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c17"
 down_revision = "0001"
 EXPECTED = [
-    ('drop-column', 'upgrade', 'users', 'name'),
-    ('rename-as-drop-add', 'upgrade', 'users', 'name'),
-    ('several-ddl-non-transactional', 'upgrade', None, None),
+    ("drop-column", "upgrade", "users", "name"),
+    ("rename-as-drop-add", "upgrade", "users", "name"),
+    ("several-ddl-non-transactional", "upgrade", None, None),
 ]
 
 

@@ -1,13 +1,13 @@
 """drop + add of another kind is no rename: drop-column only, no rename-as-drop-add"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c18"
 down_revision = "0001"
 EXPECTED = [
-    ('drop-column', 'upgrade', 'users', 'legacy'),
-    ('several-ddl-non-transactional', 'upgrade', None, None),
+    ("drop-column", "upgrade", "users", "legacy"),
+    ("several-ddl-non-transactional", "upgrade", None, None),
 ]
 
 

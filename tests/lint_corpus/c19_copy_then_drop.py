@@ -1,13 +1,13 @@
 """the values are copied by an UPDATE before the drop: the finding says so"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c19"
 down_revision = "0001"
 EXPECTED = [
-    ('drop-column', 'upgrade', 'users', 'name'),
-    ('several-ddl-non-transactional', 'upgrade', None, None),
+    ("drop-column", "upgrade", "users", "name"),
+    ("several-ddl-non-transactional", "upgrade", None, None),
 ]
 
 

@@ -1,13 +1,13 @@
 """a branch on context.is_offline_mode()"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import context, op
 
 revision = "c20"
 down_revision = "0001"
 EXPECTED = [
-    ('data-change-irreversible', 'downgrade', 'users', None),
-    ('offline-branch', 'upgrade', None, None),
+    ("data-change-irreversible", "downgrade", "users", None),
+    ("offline-branch", "upgrade", None, None),
 ]
 
 
@@ -15,7 +15,7 @@ def upgrade():
     if context.is_offline_mode():
         op.execute("UPDATE users SET name = '?' WHERE name IS NULL")
     else:
-        for row in op.get_bind().execute(sa.text("SELECT id FROM users")):
+        for _row in op.get_bind().execute(sa.text("SELECT id FROM users")):
             pass
 
 

@@ -1,12 +1,12 @@
 """a branch on op.get_context().as_sql"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c21"
 down_revision = "0001"
 EXPECTED = [
-    ('offline-branch', 'upgrade', None, None),
+    ("offline-branch", "upgrade", None, None),
 ]
 
 

@@ -1,7 +1,7 @@
 """twin: context.config, get_x_argument() and op.get_context().config work offline"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import context, op
 
 revision = "c22"
 down_revision = "0001"

@@ -1,7 +1,6 @@
 """twin: a data-only revision whose downgrade undoes it"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c24"
 down_revision = "0001"

@@ -1,12 +1,11 @@
 """a data-only revision with no downgrade: warning, not missing-downgrade"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c25"
 down_revision = "0001"
 EXPECTED = [
-    ('data-change-irreversible', 'downgrade', 'users', None),
+    ("data-change-irreversible", "downgrade", "users", None),
 ]
 
 

@@ -1,12 +1,12 @@
 """twin: a scratch table made and dropped; the revision changes rows only"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c26"
 down_revision = "0001"
 EXPECTED = [
-    ('data-change-irreversible', 'downgrade', 'orders', None),
+    ("data-change-irreversible", "downgrade", "orders", None),
 ]
 
 

@@ -1,12 +1,12 @@
 """a UnicodeText primary key (CLOB, ORA-02329)"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c29"
 down_revision = "0001"
 EXPECTED = [
-    ('lob-in-key', 'upgrade', 'pages', 'slug'),
+    ("lob-in-key", "upgrade", "pages", "slug"),
 ]
 
 

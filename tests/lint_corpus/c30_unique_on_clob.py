@@ -1,13 +1,13 @@
 """UNIQUE on a Text column"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c30"
 down_revision = "0001"
 EXPECTED = [
-    ('lob-in-key', 'upgrade', 'users', 'bio'),
-    ('several-ddl-non-transactional', 'upgrade', None, None),
+    ("lob-in-key", "upgrade", "users", "bio"),
+    ("several-ddl-non-transactional", "upgrade", None, None),
 ]
 
 

@@ -1,12 +1,12 @@
 """String() with no length: a bare VARCHAR2"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c31"
 down_revision = "0001"
 EXPECTED = [
-    ('varchar-without-length', 'upgrade', 'users', 'nick'),
+    ("varchar-without-length", "upgrade", "users", "nick"),
 ]
 
 

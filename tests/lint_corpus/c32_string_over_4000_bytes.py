@@ -1,12 +1,12 @@
 """String(5000) on 11.2"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c32"
 down_revision = "0001"
 EXPECTED = [
-    ('string-too-long', 'upgrade', 'users', 'notes'),
+    ("string-too-long", "upgrade", "users", "notes"),
 ]
 
 

@@ -1,7 +1,7 @@
 """twin: String(4000) fits"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c33"
 down_revision = "0001"

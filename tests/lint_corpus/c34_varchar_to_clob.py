@@ -1,14 +1,14 @@
 """VARCHAR2 -> CLOB alter (ORA-22858)"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c34"
 down_revision = "0001"
 EXPECTED = [
-    ('lob-type-change', 'downgrade', 'users', 'name'),
-    ('lob-type-change', 'upgrade', 'users', 'name'),
-    ('narrowing-downgrade', 'downgrade', 'users', 'name'),
+    ("lob-type-change", "downgrade", "users", "name"),
+    ("lob-type-change", "upgrade", "users", "name"),
+    ("narrowing-downgrade", "downgrade", "users", "name"),
 ]
 
 

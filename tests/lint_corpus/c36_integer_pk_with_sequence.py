@@ -1,7 +1,7 @@
 """twin: the key has a Sequence"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c36"
 down_revision = "0001"

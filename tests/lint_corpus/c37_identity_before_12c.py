@@ -1,12 +1,12 @@
 """Identity() on 11.2 is dropped silently"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c37"
 down_revision = "0001"
 EXPECTED = [
-    ('identity-unsupported', 'upgrade', 'tags', 'id'),
+    ("identity-unsupported", "upgrade", "tags", "id"),
 ]
 
 

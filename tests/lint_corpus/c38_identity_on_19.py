@@ -1,7 +1,7 @@
 """twin: Identity() on 19 generates the key"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c38"
 down_revision = "0001"

@@ -1,13 +1,13 @@
 """ondelete='RESTRICT' is invalid on Oracle"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c39"
 down_revision = "0001"
 EXPECTED = [
-    ('fk-action-unsupported', 'upgrade', 'orders', None),
-    ('several-ddl-non-transactional', 'upgrade', None, None),
+    ("fk-action-unsupported", "upgrade", "orders", None),
+    ("several-ddl-non-transactional", "upgrade", None, None),
 ]
 
 

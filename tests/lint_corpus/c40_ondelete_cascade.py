@@ -1,12 +1,12 @@
 """twin: ondelete='CASCADE' is Oracle's"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c40"
 down_revision = "0001"
 EXPECTED = [
-    ('several-ddl-non-transactional', 'upgrade', None, None),
+    ("several-ddl-non-transactional", "upgrade", None, None),
 ]
 
 

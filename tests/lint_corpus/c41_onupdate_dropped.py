@@ -1,12 +1,12 @@
 """onupdate= on a foreign key is silently dropped on Oracle"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c41"
 down_revision = "0001"
 EXPECTED = [
-    ('fk-action-unsupported', 'upgrade', 'orders', None),
+    ("fk-action-unsupported", "upgrade", "orders", None),
 ]
 
 

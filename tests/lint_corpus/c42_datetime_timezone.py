@@ -1,12 +1,12 @@
 """DateTime(timezone=True) is stored as DATE"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c42"
 down_revision = "0001"
 EXPECTED = [
-    ('timezone-dropped', 'upgrade', 'orders', 'placed_at'),
+    ("timezone-dropped", "upgrade", "orders", "placed_at"),
 ]
 
 

@@ -1,12 +1,12 @@
 """a NOT NULL backfill of '' is NULL on Oracle"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c43"
 down_revision = "0001"
 EXPECTED = [
-    ('empty-string-not-null', 'upgrade', 'users', 'legacy'),
+    ("empty-string-not-null", "upgrade", "users", "legacy"),
 ]
 
 

@@ -1,7 +1,7 @@
 """twin: on PostgreSQL '' is a value"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c44"
 down_revision = "0001"

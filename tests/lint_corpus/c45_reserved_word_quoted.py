@@ -1,12 +1,12 @@
 """a reserved word SQLAlchemy quotes: the message says so"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c45"
 down_revision = "0001"
 EXPECTED = [
-    ('oracle-reserved-word', 'upgrade', None, None),
+    ("oracle-reserved-word", "upgrade", None, None),
 ]
 
 

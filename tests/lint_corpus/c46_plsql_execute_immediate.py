@@ -1,14 +1,14 @@
 """PL/SQL is not parsed, but the SQL it runs by EXECUTE IMMEDIATE is"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c46"
 down_revision = "0001"
 EXPECTED = [
-    ('drop-table', 'upgrade', 'orders', None),
-    ('raw-ddl', 'upgrade', 'orders', None),
-    ('unparsed-sql', 'upgrade', None, None),
+    ("drop-table", "upgrade", "orders", None),
+    ("raw-ddl", "upgrade", "orders", None),
+    ("unparsed-sql", "upgrade", None, None),
 ]
 
 

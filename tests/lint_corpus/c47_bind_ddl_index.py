@@ -1,13 +1,13 @@
 """twin: harmless DDL through the bind is a raw-ddl warning, nothing more"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c47"
 down_revision = "0001"
 EXPECTED = [
-    ('raw-ddl', 'downgrade', None, None),
-    ('raw-ddl', 'upgrade', 'users', None),
+    ("raw-ddl", "downgrade", None, None),
+    ("raw-ddl", "upgrade", "users", None),
 ]
 
 

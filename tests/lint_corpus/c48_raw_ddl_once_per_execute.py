@@ -1,13 +1,12 @@
 """raw-ddl is one warning per op.execute, listing its statements"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c48"
 down_revision = "0001"
 EXPECTED = [
-    ('raw-ddl', 'upgrade', 'users', None),
-    ('several-ddl-non-transactional', 'upgrade', None, None),
+    ("raw-ddl", "upgrade", "users", None),
+    ("several-ddl-non-transactional", "upgrade", None, None),
 ]
 
 

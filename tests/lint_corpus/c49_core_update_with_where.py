@@ -1,7 +1,7 @@
 """twin: a Core UPDATE with WHERE through op.execute"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c49"
 down_revision = "0001"

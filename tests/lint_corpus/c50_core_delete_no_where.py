@@ -1,13 +1,13 @@
 """a Core DELETE without WHERE through op.execute"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c50"
 down_revision = "0001"
 EXPECTED = [
-    ('data-change-irreversible', 'downgrade', 'orders', None),
-    ('delete-without-where', 'upgrade', 'orders', None),
+    ("data-change-irreversible", "downgrade", "orders", None),
+    ("delete-without-where", "upgrade", "orders", None),
 ]
 
 

@@ -1,15 +1,14 @@
 """a statement sqlglot cannot parse is said so"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c51"
 down_revision = "0001"
 EXPECTED = [
-    ('raw-ddl', 'downgrade', 'users', None),
-    ('raw-ddl', 'upgrade', 'users', None),
-    ('unparsed-sql', 'downgrade', None, None),
-    ('unparsed-sql', 'upgrade', None, None),
+    ("raw-ddl", "downgrade", "users", None),
+    ("raw-ddl", "upgrade", "users", None),
+    ("unparsed-sql", "downgrade", None, None),
+    ("unparsed-sql", "upgrade", None, None),
 ]
 
 

@@ -1,18 +1,18 @@
 """a revision importing an application module that is not installed"""
 
-from alembic import context, op
-import sqlalchemy as sa
+from alembic import op
 
 revision = "c52"
 down_revision = "0001"
-from myapp.models import Base  # noqa: E402
+
 EXPECTED = [
-    ('not-analysable', 'module', None, None),
+    ("not-analysable", "module", None, None),
 ]
 
 
 def upgrade():
     from myapp.models import User  # noqa: F401 - never reached
+
     op.drop_table("orders")
 
 

@@ -1,12 +1,12 @@
 """twin: a branch on the dialect name is no offline branch"""
 
-from alembic import context, op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c53"
 down_revision = "0001"
 EXPECTED = [
-    ('several-ddl-non-transactional', 'upgrade', None, None),
+    ("several-ddl-non-transactional", "upgrade", None, None),
 ]
 
 

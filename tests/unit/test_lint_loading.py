@@ -17,8 +17,20 @@ IMPORTS_APP = "from myapp.models import Base\nfrom myapp import types as app_typ
 def chain_of_five(tmp_path: Path) -> Path:
     """0001..0005; 0003 imports an application that is not installed, 0005 drops a column."""
     directory = tmp_path / "migrations"
-    write_revision(directory, "0001", None, 'op.create_table("users", sa.Column("id", sa.Integer(), sa.Sequence("s"), primary_key=True))', 'op.drop_table("users")')
-    write_revision(directory, "0002", "0001", 'op.add_column("users", sa.Column("nick", sa.String(30)))', 'op.drop_column("users", "nick")')
+    write_revision(
+        directory,
+        "0001",
+        None,
+        'op.create_table("users", sa.Column("id", sa.Integer(), sa.Sequence("s"), primary_key=True))',
+        'op.drop_table("users")',
+    )
+    write_revision(
+        directory,
+        "0002",
+        "0001",
+        'op.add_column("users", sa.Column("nick", sa.String(30)))',
+        'op.drop_column("users", "nick")',
+    )
     write_revision(
         directory,
         "0003",
@@ -27,8 +39,20 @@ def chain_of_five(tmp_path: Path) -> Path:
         "pass",
         extra=IMPORTS_APP,
     )
-    write_revision(directory, "0004", "0003", 'op.create_index("ix_users_id", "users", ["id"])', 'op.drop_index("ix_users_id", table_name="users")')
-    write_revision(directory, "0005", "0004", 'op.drop_column("users", "nick")', 'op.add_column("users", sa.Column("nick", sa.String(30)))')
+    write_revision(
+        directory,
+        "0004",
+        "0003",
+        'op.create_index("ix_users_id", "users", ["id"])',
+        'op.drop_index("ix_users_id", table_name="users")',
+    )
+    write_revision(
+        directory,
+        "0005",
+        "0004",
+        'op.drop_column("users", "nick")',
+        'op.add_column("users", sa.Column("nick", sa.String(30)))',
+    )
     return directory
 
 
