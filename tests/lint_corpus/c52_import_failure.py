@@ -1,6 +1,7 @@
 """a revision importing an application module that is not installed"""
 
 from alembic import op
+from myapp.models import Base  # noqa: F401 - the application is not installed here
 
 revision = "c52"
 down_revision = "0001"
