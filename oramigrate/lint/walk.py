@@ -67,16 +67,23 @@ def steps(recorded: RecordedRevision, phase: PhaseName) -> list[Step]:
 
 
 def phase_effects(recorded: RecordedRevision, phase: PhaseName) -> list[Effect]:
-    """The effects of one phase, in order."""
-    return list(effects(steps(recorded, phase)))
+    """The effects of one phase, in order (derived once per revision: every rule walks them)."""
+    key = f"effects {phase}"
+    if key not in recorded.derived:
+        recorded.derived[key] = list(effects(steps(recorded, phase)))
+    found: list[Effect] = recorded.derived[key]
+    return found
 
 
 def made_by_upgrade(recorded: RecordedRevision) -> Made:
-    """Everything the upgrade creates: its downgrade may drop all of it."""
-    made = Made(unknown=recorded.upgrade_error is not None)
-    for effect in phase_effects(recorded, "upgrade"):
-        made.add(effect)
-    return made
+    """Everything the upgrade creates: its downgrade may drop all of it (a copy the caller may extend)."""
+    if "made" not in recorded.derived:
+        made = Made(unknown=recorded.upgrade_error is not None)
+        for effect in phase_effects(recorded, "upgrade"):
+            made.add(effect)
+        recorded.derived["made"] = made
+    cached: Made = recorded.derived["made"]
+    return cached.copy()
 
 
 def walk(recorded: RecordedRevision, phase: PhaseName) -> Iterator[tuple[Effect, Made]]:
