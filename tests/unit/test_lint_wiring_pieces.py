@@ -54,3 +54,20 @@ def test_a_revision_that_fails_offline_is_a_typed_error(tmp_path: Path) -> None:
         "revision 0002 cannot be written as SQL offline: upgrade() could not be recorded: reads rows from "
         "the database (.scalar on the result of 'SELECT 1 FROM dual'), which an offline run cannot do"
     )
+
+
+def test_extended_strings_is_a_target_setting(tmp_path: Path) -> None:
+    directory = case_directory(
+        tmp_path,
+        'op.add_column("users", sa.Column("notes", sa.String(5000)))',
+        'op.drop_column("users", "notes")',
+    )
+    codes = {
+        target: [f.code for f in lint_directory(directory, ["0002"], target)]
+        for target in (
+            LintTarget("oracle", (19,)),
+            LintTarget("oracle", (19,), extended_strings=True),
+            LintTarget("oracle", (11, 2), extended_strings=True),  # no EXTENDED before 12c
+        )
+    }
+    assert list(codes.values()) == [["string-too-long"], [], ["string-too-long"]]
