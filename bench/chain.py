@@ -42,7 +42,9 @@ def revision_id(number: int) -> str:
 
 def _operations(number: int) -> tuple[str, str, str]:
     if number == 1:
-        create = f'op.create_table("{TABLE}", sa.Column("id", sa.Integer(), primary_key=True))'
+        # ids are the application's (autoincrement=False): Oracle would generate none for this key
+        key = 'sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False)'
+        create = f'op.create_table("{TABLE}", {key})'
         return "create table", create, f'op.drop_table("{TABLE}")'
     kind = number % 3
     column = f"c{number:04d}"

@@ -6,14 +6,18 @@ one of these, this module is the only one to mend (and the tests that exercise e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from alembic import context as alembic_context
 from alembic import op as alembic_op
 from alembic.ddl.impl import DefaultImpl
 from alembic.operations import Operations
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
 from sqlalchemy import Column, MetaData, Sequence
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import IdentifierPreparer
@@ -79,6 +83,49 @@ def install_as_module_operations(operations: Operations) -> None:
     operations._install_proxy()
 
 
+class PerFileScripts(ScriptDirectory):
+    """A ScriptDirectory that loads each revision file through ``load_one`` (one failing file is not fatal).
+
+    Alembic loads every file in one private generator; overriding it is the only way in.
+    """
+
+    def load_one(self, path: Path, load: Callable[[Path], Script | None]) -> Script | None:
+        """Load the revision file at ``path`` with ``load`` (Alembic's own); subclasses decide on failures."""
+        return load(path)
+
+    def _load_revisions(self) -> Iterator[Script]:
+        for location in [v for v in self._version_locations if v.exists()]:
+            for file_path in Script._list_py_dir(self, location):
+                script = self.load_one(file_path.resolve(), lambda path: Script._from_path(self, path))
+                if script is not None:
+                    yield script
+
+
+def set_migration_context(environment: EnvironmentContext, context: MigrationContext) -> None:
+    """Make ``context`` the one ``environment`` hands out (no public setter exists)."""
+    environment._migration_context = context
+
+
+@contextmanager
+def proxy_installed(proxy: Any) -> Iterator[None]:
+    """Point a module-level proxy (``alembic.op``, ``alembic.context``) at ``proxy``, then restore it.
+
+    Restoring (rather than removing, as Alembic does) keeps an enclosing migration run working when
+    lint is called from inside one.
+    """
+    attr_names, modules = proxy._setups[type(proxy)]
+    names = ["_proxy", *attr_names]
+    saved = [{name: module.get(name) for name in names if name in module} for module, _ in modules]
+    proxy._install_proxy()
+    try:
+        yield
+    finally:
+        for (module, _), before in zip(modules, saved, strict=True):
+            for name in names:
+                module.pop(name, None)
+            module.update(before)
+
+
 def implementation_of(op_class: type) -> Callable[..., Any]:
     """Alembic's current implementation of ``op_class`` (to wrap it with a check)."""
     implementation: Callable[..., Any] = Operations._to_impl.dispatch(op_class)
@@ -91,6 +138,16 @@ def implementation_of(op_class: type) -> Callable[..., Any]:
 def standalone_sequences(metadata: MetaData) -> Iterable[Sequence]:
     """Sequences declared on ``metadata`` itself (not through a column); no public accessor exists."""
     return list(metadata._sequences.values())
+
+
+def update_values(update: Any) -> dict[Any, Any]:
+    """The SET clause of an ``update()`` construct, column -> value (what ``.values()`` was given)."""
+    return dict(update._values or {})
+
+
+def constraint_column_names(constraint: Any) -> list[Any]:
+    """The columns a constraint names before it is attached to a table (``Index``/``*Constraint``)."""
+    return list(getattr(constraint, "_pending_colargs", []) or [])
 
 
 def copy_column(column: Column[Any]) -> Column[Any]:

@@ -9,10 +9,21 @@ The API the ``db`` commands use::
 
 from __future__ import annotations
 
-from .model import RULES, Finding, LintFailed, LintInputError, LintReport, LintTarget, Rule
+from .acknowledge import write_lint_allow
+from .model import (
+    RULES,
+    Finding,
+    LintFailed,
+    LintInputError,
+    LintReport,
+    LintTarget,
+    OfflineRevisionFailed,
+    Rule,
+)
 from .report import SCHEMA_PATH, render, report_to_dict, report_to_json, report_to_text
 from .runner import (
     all_revisions,
+    ensure_offline_renderable,
     lint_directory,
     lint_revisions,
     load_scripts,
@@ -28,8 +39,10 @@ __all__ = [
     "LintInputError",
     "LintReport",
     "LintTarget",
+    "OfflineRevisionFailed",
     "Rule",
     "all_revisions",
+    "ensure_offline_renderable",
     "lint_directory",
     "lint_revisions",
     "load_scripts",
@@ -39,4 +52,5 @@ __all__ = [
     "report_to_json",
     "report_to_text",
     "select_revisions",
+    "write_lint_allow",
 ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .model import RULES, Finding, found
-from .recorder import NO_ALLOW, RecordedRevision
+import re
+
+from .model import NO_ALLOW, RULES, Finding, RecordedRevision, found
 
 # Codes about the acknowledgement itself or about the chain cannot be acknowledged away.
 NOT_ACKNOWLEDGEABLE = frozenset({"allow-without-reason", "unused-allow", "multiple-heads"})
@@ -59,3 +60,28 @@ def acknowledge(recorded: RecordedRevision, findings: list[Finding]) -> list[Fin
                 )
             )
     return result + problems
+
+
+_AFTER = re.compile(r"^(depends_on|branch_labels|down_revision)\b.*$", re.MULTILINE)
+
+
+def write_lint_allow(source: str, entries: dict[str, str]) -> str:
+    """A revision's source with ``lint_allow`` entries (code -> reason) merged in, for ``db migrate``.
+
+    Existing entries are kept; the assignment goes after the revision identifiers. Reasons must be
+    non-empty: an acknowledgement without one is itself an error (allow-without-reason).
+    """
+    if any(not reason.strip() for reason in entries.values()):
+        raise ValueError("every lint_allow entry needs a reason")
+    existing = re.search(r"^lint_allow = (\{.*?\})$", source, re.MULTILINE | re.DOTALL)
+    merged: dict[str, str] = {}
+    if existing:
+        import ast
+
+        merged.update(ast.literal_eval(existing.group(1)))
+        source = source[: existing.start()] + source[existing.end() + 1 :]
+    merged.update(entries)
+    lines = ["lint_allow = {"] + [f"    {code!r}: {reason!r}," for code, reason in merged.items()] + ["}"]
+    anchors = list(_AFTER.finditer(source))
+    at = anchors[-1].end() if anchors else 0
+    return source[:at] + "\n" + "\n".join(lines) + source[at:]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
+
+from alembic.operations import MigrateOperation
 
 from ..errors import MigrationError
+from .raw_sql import RawStatement
 
-if TYPE_CHECKING:
-    from .recorder import RecordedRevision
+NO_ALLOW = object()  # the revision module has no ``lint_allow``
 
 Severity = Literal["error", "warning"]
 Phase = Literal["upgrade", "downgrade", "module", "chain"]
@@ -21,12 +23,44 @@ class LintTarget:
 
     dialect: str = "oracle"
     version: tuple[int, ...] | None = (11, 2)
+    # the Oracle database has MAX_STRING_SIZE=EXTENDED (12c+): VARCHAR2 up to 32767 bytes
+    extended_strings: bool = False
 
     def describe(self) -> str:
         """``oracle 11.2``, ``postgresql``."""
         if self.version is None:
             return self.dialect
         return f"{self.dialect} {'.'.join(str(part) for part in self.version)}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One operation a phase performed, and for SQL (``op.execute`` or the bind) its statements."""
+
+    operation: MigrateOperation
+    batch: bool = False
+    statements: tuple[RawStatement, ...] = ()
+    via: str = "op.execute"  # how SQL was sent: op.execute, or through op.get_bind()
+
+
+@dataclass
+class RecordedRevision:
+    """What one revision does when upgraded and downgraded, and what its module declares."""
+
+    revision: str
+    path: str
+    down_revision: tuple[str, ...]
+    upgrade: list[Step] = field(default_factory=list)
+    downgrade: list[Step] = field(default_factory=list)
+    upgrade_error: str | None = None
+    downgrade_error: str | None = None
+    has_downgrade: bool = True
+    lint_allow: Any = NO_ALLOW
+    load_error: str | None = None  # the module could not be imported: nothing else is known
+    offline_branches: dict[str, str] = field(default_factory=dict)  # phase -> what it asked
+    stand_ins: set[str] = field(default_factory=set)  # stand-in modules the revision touched
+    # what rules derive from the steps (effects per phase), computed once per revision
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -116,6 +150,7 @@ class LintReport:
     target: LintTarget
     revisions: list[str]
     findings: list[Finding] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # revisions whose module could not be loaded
 
     def unacknowledged(self, revision: str | None = None) -> list[Finding]:
         """Findings not accepted by a ``lint_allow`` (of one revision, or all)."""
@@ -151,3 +186,13 @@ class LintInputError(MigrationError):
     """The migrations to lint cannot be found or read (bad directory, unknown revision)."""
 
     exit_code = 2
+
+
+class OfflineRevisionFailed(MigrationError):
+    """A revision cannot be written as SQL offline (``db upgrade --sql``): it reads rows, does not
+    load, or does not compile for the target. ``revision`` and ``cause`` say which and why."""
+
+    def __init__(self, revision: str, cause: str) -> None:
+        super().__init__(f"revision {revision} cannot be written as SQL offline: {cause}")
+        self.revision = revision
+        self.cause = cause

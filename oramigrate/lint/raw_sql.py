@@ -1,4 +1,8 @@
-"""What an ``op.execute(...)`` does: SQL strings parsed with sqlglot, SQLAlchemy constructs by type."""
+"""What SQL sent by a revision does: strings parsed with sqlglot (the target's dialect), constructs by type.
+
+Each statement says what it changes (tables, columns, rows) so rules can follow a string of several
+statements in order, exactly as they follow operations.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy.sql import ClauseElement, TextClause, dml
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 
+from ..private import update_values
 from ..quiet import quieter
+from .raw_alter import ColumnChange, alter_changes, by_regex, oracle_modify
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -20,23 +26,28 @@ if TYPE_CHECKING:
 # does not pay its import time
 
 Kind = Literal["ddl", "dml", "query", "unknown"]
-_DDL_WORDS = {"CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "COMMENT", "GRANT", "REVOKE", "PURGE"}
-_DML_WORDS = {"INSERT", "UPDATE", "DELETE", "MERGE"}
 _PLSQL_WORDS = {"BEGIN", "DECLARE", "CALL", "EXEC", "EXECUTE"}
-_ALTER_TABLE = re.compile(r"^\s*ALTER\s+TABLE\s+([\w.$#\"]+)", re.IGNORECASE)
-_SQLGLOT_DIALECTS = {"oracle": "oracle", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+_IMMEDIATE = re.compile(r"EXECUTE\s+IMMEDIATE\s+'((?:[^']|'')*)'", re.IGNORECASE)
+SQLGLOT_DIALECTS = {"oracle": "oracle", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
 
 
 @dataclass(frozen=True)
 class RawStatement:
-    """One statement of an ``op.execute``: DDL or DML, its verb, the table and columns it touches."""
+    """One SQL statement a revision sends: its kind and verb, and what it changes."""
 
     kind: Kind
     verb: str
     text: str
     table: str | None = None
-    columns: frozenset[str] = field(default_factory=frozenset)
+    columns: frozenset[str] = field(default_factory=frozenset)  # UPDATE: the columns it sets
     hidden: bool = True  # a string or text(): nothing but this parse tells what it does
+    parsed: bool = True  # False: neither sqlglot nor our fallbacks understood it
+    temporary: bool = False  # CREATE TEMPORARY / GLOBAL TEMPORARY TABLE
+    where: bool = True  # UPDATE / DELETE: has a WHERE clause
+    nulls: frozenset[str] = field(default_factory=frozenset)  # UPDATE: columns SET to NULL
+    empties: frozenset[str] = field(default_factory=frozenset)  # UPDATE: columns SET to ''
+    copies: tuple[tuple[str, str], ...] = ()  # UPDATE: (column set, column its value is read from)
+    changes: tuple[ColumnChange, ...] = ()  # ALTER TABLE: per column, in order
 
     @property
     def drops_table(self) -> bool:
@@ -46,7 +57,13 @@ class RawStatement:
     @property
     def dropped_columns(self) -> frozenset[str]:
         """Columns an ``ALTER TABLE ... DROP`` removes."""
-        return self.columns if self.verb == "alter table drop column" else frozenset()
+        return frozenset(c.column for c in self.changes if c.action == "drop")
+
+    def describe(self) -> str:
+        """``DROP TABLE users``, ``CREATE INDEX ON users``: the verb and what it is on."""
+        if not self.table:
+            return self.verb.upper()
+        return f"{self.verb.upper()} {'ON ' if self.verb == 'create index' else ''}{self.table}"
 
 
 def _name(node: exp.Expression | None) -> str | None:
@@ -60,106 +77,171 @@ def _quiet_sqlglot() -> AbstractContextManager[None]:
     return quieter("sqlglot", logging.ERROR)
 
 
-def _by_first_word(text: str) -> RawStatement:
+def _by_words(text: str) -> RawStatement:
+    """A statement sqlglot could not parse: what its words say, marked unparsed unless understood."""
     words = text.strip().split(None, 2)
     first = words[0].upper() if words else ""
     second = words[1].upper() if len(words) > 1 else ""
     if first in _PLSQL_WORDS:
-        return RawStatement("ddl", "pl/sql block", text)
-    if first in _DDL_WORDS:
-        match = _ALTER_TABLE.match(text)
-        table = match.group(1).strip('"').lower() if match else None
-        verb = f"{first} {second}".lower()
-        if match and re.search(r"\bDROP\b", text, re.IGNORECASE):
-            columns = re.findall(r"\bDROP\s+(?:COLUMN\s+)?\(?\s*([\w$#\" ,]+)", text, re.IGNORECASE)
-            names = {c.strip().strip('"').lower() for part in columns for c in part.split(",")}
-            return RawStatement("ddl", "alter table drop column", text, table, frozenset(names - {""}))
-        return RawStatement("ddl", verb, text, table)
-    if first in _DML_WORDS:
-        return RawStatement("dml", first.lower(), text)
-    if first in {"SELECT", "WITH"}:
-        return RawStatement("query", first.lower(), text)
-    return RawStatement("unknown", first.lower(), text)
+        return RawStatement("ddl", "pl/sql block", text, parsed=False)
+    if first == "ALTER" and second == "TABLE":
+        understood = oracle_modify(text) or by_regex(text)
+        if understood is not None:
+            table, changes = understood
+            return RawStatement("ddl", "alter table", text, table, changes=changes)
+    kind: Kind = "ddl" if first in {"CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "COMMENT"} else "unknown"
+    altered = re.match(r"^\s*ALTER\s+TABLE\s+([\w$#\"]+)", text, re.IGNORECASE)
+    name = altered.group(1).strip('"').lower() if altered else None
+    return RawStatement(kind, f"{first} {second}".strip().lower(), text, name, parsed=False)
 
 
-def _from_tree(tree: Any, text: str) -> RawStatement:
+def _update(tree: Any, text: str) -> RawStatement:
     from sqlglot import exp
 
-    table = _name(tree.find(exp.Table))
+    columns, nulls, empties, copies = set(), set(), set(), []
+    for eq in tree.expressions:
+        if not isinstance(eq, exp.EQ) or _name(eq.this) is None:
+            continue
+        column = str(_name(eq.this))
+        columns.add(column)
+        value = eq.expression
+        if isinstance(value, exp.Null):
+            nulls.add(column)
+        elif isinstance(value, exp.Literal) and value.is_string and value.this == "":
+            empties.add(column)
+        copies += [(column, str(_name(source))) for source in value.find_all(exp.Column) if _name(source)]
+    return RawStatement(
+        "dml",
+        "update",
+        text,
+        _name(tree.find(exp.Table)),
+        frozenset(columns),
+        where=tree.args.get("where") is not None,
+        nulls=frozenset(nulls),
+        empties=frozenset(empties),
+        copies=tuple(copies),
+    )
+
+
+def _create_or_drop(tree: Any, text: str) -> list[RawStatement]:
+    from sqlglot import exp
+
+    kind = str(tree.args.get("kind") or "").lower()
+    verb = f"{'create' if isinstance(tree, exp.Create) else 'drop'} {kind}".strip()
+    if isinstance(tree, exp.Drop):
+        if kind not in ("table", "sequence"):  # DROP INDEX ix: the name is no table's
+            return [RawStatement("ddl", verb, text)]
+        targets = tree.args.get("tables") or ([tree.this] if isinstance(tree.this, exp.Expression) else [])
+        return [RawStatement("ddl", verb, text, _name(target)) for target in targets] or [
+            RawStatement("ddl", verb, text)
+        ]
+    target = tree.this
+    if isinstance(target, exp.Index):
+        return [RawStatement("ddl", verb, text, _name(target.args.get("table")))]
+    if isinstance(target, exp.Schema):
+        target = target.this
+    properties = tree.args.get("properties")
+    temporary = properties is not None and any(
+        isinstance(p, exp.TemporaryProperty) for p in properties.expressions
+    )
+    return [RawStatement("ddl", verb, text, _name(target), temporary=temporary)]
+
+
+def _from_tree(tree: Any, text: str, dialect: str | None) -> list[RawStatement]:
+    from sqlglot import exp
+
     if isinstance(tree, exp.Command):
-        return _by_first_word(text)
+        return [_by_words(text)]
     if isinstance(tree, (exp.Create, exp.Drop)):
-        kind = str(tree.args.get("kind") or "").lower()
-        verb = f"{'create' if isinstance(tree, exp.Create) else 'drop'} {kind}".strip()
-        if kind in {"sequence", "view", "index", "procedure", "function", "trigger"} and not isinstance(
-            tree, exp.Create
-        ):
-            table = _name(tree.this) if isinstance(tree.this, exp.Expression) else table
-        return RawStatement("ddl", verb, text, table)
+        return _create_or_drop(tree, text)
     if isinstance(tree, exp.Alter):
-        actions = tree.args.get("actions") or []
-        dropped: set[str] = set()
-        for action in actions:
-            if isinstance(action, exp.Command):
-                return _by_first_word(text)
-            if isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() == "COLUMN":
-                dropped.update(_name(column) or "" for column in action.args.get("tables") or [])
-        if dropped:
-            return RawStatement("ddl", "alter table drop column", text, table, frozenset(dropped - {""}))
-        return RawStatement("ddl", "alter table", text, table)
-    if isinstance(tree, (exp.TruncateTable, exp.Comment, exp.Grant)):
-        return RawStatement("ddl", type(tree).__name__.lower(), text, table)
+        changes = alter_changes(tree, dialect)
+        if changes is None:
+            return [_by_words(text)]
+        return [RawStatement("ddl", "alter table", text, _name(tree.this), changes=changes)]
+    if isinstance(tree, exp.TruncateTable):
+        return [RawStatement("ddl", "truncate table", text, _name(t)) for t in tree.expressions]
+    if isinstance(tree, (exp.Comment, exp.Grant)):
+        return [RawStatement("ddl", type(tree).__name__.lower(), text, _name(tree.find(exp.Table)))]
     if isinstance(tree, exp.Update):
-        columns = {_name(eq.this) for eq in tree.expressions if isinstance(eq, exp.EQ)}
-        return RawStatement("dml", "update", text, table, frozenset(c for c in columns if c))
-    if isinstance(tree, (exp.Insert, exp.Delete, exp.Merge)):
-        return RawStatement("dml", type(tree).__name__.lower(), text, table)
+        return [_update(tree, text)]
+    if isinstance(tree, exp.Delete):
+        table = _name(tree.find(exp.Table))
+        return [RawStatement("dml", "delete", text, table, where=tree.args.get("where") is not None)]
+    if isinstance(tree, (exp.Insert, exp.Merge)):
+        return [RawStatement("dml", type(tree).__name__.lower(), text, _name(tree.find(exp.Table)))]
     if isinstance(tree, exp.Query):
-        return RawStatement("query", "select", text, table)
-    return _by_first_word(text)
+        return [RawStatement("query", "select", text, _name(tree.find(exp.Table)))]
+    return [_by_words(text)]
+
+
+def _plsql(text: str, dialect: str) -> list[RawStatement]:
+    """A PL/SQL block is not read, but the SQL it runs by EXECUTE IMMEDIATE '...' is."""
+    inner = [s.replace("''", "'") for s in _IMMEDIATE.findall(text)]
+    # what the block runs is judged statement by statement; the block itself is only "unparsed"
+    block = RawStatement("unknown" if inner else "ddl", "pl/sql block", text, parsed=False)
+    return [block, *(statement for sql in inner for statement in classify_text(sql, dialect))]
 
 
 def classify_text(text: str, dialect: str = "oracle") -> list[RawStatement]:
-    """Each statement of an SQL string: what kind it is and what it touches."""
+    """Each statement of an SQL string, in order: what kind it is and what it changes."""
     first = text.strip().split(None, 1)[:1]
-    if not first or first[0].upper() in _PLSQL_WORDS:
-        return [_by_first_word(text)]  # sqlglot reads SQL, not PL/SQL
+    if not first:
+        return []
+    if first[0].upper() in _PLSQL_WORDS:
+        return _plsql(text, dialect)
     import sqlglot
 
+    read = SQLGLOT_DIALECTS.get(dialect)
     try:
         with _quiet_sqlglot():
-            trees = sqlglot.parse(text, read=_SQLGLOT_DIALECTS.get(dialect))
+            trees = [tree for tree in sqlglot.parse(text, read=read) if tree is not None]
     except sqlglot.errors.SqlglotError:
-        return [_by_first_word(text)]
-    parts = [tree for tree in trees if tree is not None]
-    if len(parts) == 1:
-        return [_from_tree(parts[0], text)]
-    return [_from_tree(tree, tree.sql(dialect=_SQLGLOT_DIALECTS.get(dialect))) for tree in parts]
+        return [_by_words(text)]
+    if len(trees) == 1:
+        return _from_tree(trees[0], text, read)
+    return [s for tree in trees for s in _from_tree(tree, tree.sql(dialect=read), read)]
 
 
-def classify(sqltext: Any, dialect: str = "oracle") -> list[RawStatement]:
-    """The statements of an ``op.execute`` argument (string, ``text()`` or SQLAlchemy construct)."""
-    if isinstance(sqltext, str):
-        return classify_text(sqltext, dialect)
-    if isinstance(sqltext, TextClause):
-        return classify_text(sqltext.text, dialect)
+def _construct(sqltext: Any) -> list[RawStatement]:
+    """A SQLAlchemy construct: it says what it is, no parsing needed."""
     if isinstance(sqltext, dml.Update):
         table = getattr(sqltext.table, "name", None)
-        values: dict[Any, Any] = dict(sqltext._values or {})
-        columns = {str(getattr(key, "key", key)).lower() for key in values}
-        return [RawStatement("dml", "update", str(type(sqltext).__name__), table, frozenset(columns), False)]
-    if isinstance(sqltext, (dml.Insert, dml.Delete)):
-        table = getattr(sqltext.table, "name", None)
+        values = update_values(sqltext)
+        named = {str(getattr(key, "key", key)).lower(): value for key, value in values.items()}
+        nulls = {c for c, v in named.items() if getattr(v, "value", v) is None or type(v).__name__ == "Null"}
         return [
-            RawStatement("dml", type(sqltext).__name__.lower(), type(sqltext).__name__, table, hidden=False)
+            RawStatement(
+                "dml",
+                "update",
+                "Update",
+                table,
+                frozenset(named),
+                False,
+                where=sqltext.whereclause is not None,
+                nulls=frozenset(nulls),
+            )
+        ]
+    if isinstance(sqltext, (dml.Insert, dml.Delete)):
+        verb = type(sqltext).__name__.lower()
+        where = getattr(sqltext, "whereclause", None) is not None or verb == "insert"
+        return [
+            RawStatement("dml", verb, verb, getattr(sqltext.table, "name", None), hidden=False, where=where)
         ]
     if isinstance(sqltext, ExecutableDDLElement):
         # CreateSequence -> "create sequence", DropTable -> "drop table": the same verbs as parsed SQL
         verb = re.sub(r"(?<!^)([A-Z])", r" \1", type(sqltext).__name__).lower()
         name = getattr(getattr(sqltext, "element", None), "name", None)
-        return [
-            RawStatement("ddl", verb, type(sqltext).__name__, name.lower() if name else None, hidden=False)
-        ]
+        return [RawStatement("ddl", verb, verb, name.lower() if name else None, hidden=False)]
+    return [RawStatement("query", type(sqltext).__name__.lower(), type(sqltext).__name__, hidden=False)]
+
+
+def classify(sqltext: Any, dialect: str = "oracle") -> list[RawStatement]:
+    """The statements of an ``op.execute`` / bind argument (string, ``text()`` or SQLAlchemy construct)."""
+    if isinstance(sqltext, str):
+        return classify_text(sqltext, dialect)
+    if isinstance(sqltext, TextClause):
+        return classify_text(sqltext.text, dialect)
     if isinstance(sqltext, ClauseElement):
-        return [RawStatement("query", type(sqltext).__name__.lower(), type(sqltext).__name__, hidden=False)]
-    return [RawStatement("unknown", type(sqltext).__name__.lower(), repr(sqltext)[:80])]
+        return _construct(sqltext)
+    return [RawStatement("unknown", type(sqltext).__name__.lower(), repr(sqltext)[:80], parsed=False)]

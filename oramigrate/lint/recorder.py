@@ -1,66 +1,26 @@
 """Run a revision's ``upgrade()`` and ``downgrade()`` against a recording ``op``: nothing is executed.
 
 Rules judge what a revision does, not how its source reads, so loops, helper functions and
-``batch_alter_table`` blocks are all seen. The context is Alembic's offline (``as_sql``) one for the
-target dialect, so ``op.get_context().dialect`` answers as it would when the DBA runs ``--sql``.
+``batch_alter_table`` blocks are all seen. Each phase runs in Alembic's offline environment for the
+target (``offline.py``), and SQL sent through ``op.get_bind()`` is recorded like ``op.execute``.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 import alembic.op  # noqa: F401 - sets up the module-level ``op`` proxy we install ourselves
 from alembic.operations import BatchOperations, MigrateOperation, Operations, ops
-from alembic.runtime.migration import MigrationContext
+from alembic.runtime.environment import EnvironmentContext
 from alembic.script import Script
 
 from .. import plugin
-from ..oracle import target as oracle_target
-from .model import LintTarget
-from .raw_sql import RawStatement, classify
-
-NO_ALLOW = object()  # the revision module has no ``lint_allow``
-
-
-@dataclass(frozen=True)
-class Step:
-    """One operation a phase performed, and for ``op.execute`` what its statements are."""
-
-    operation: MigrateOperation
-    batch: bool = False
-    statements: tuple[RawStatement, ...] = ()
-
-
-@dataclass
-class RecordedRevision:
-    """What one revision does when upgraded and downgraded, and what its module declares."""
-
-    revision: str
-    path: str
-    down_revision: tuple[str, ...]
-    upgrade: list[Step] = field(default_factory=list)
-    downgrade: list[Step] = field(default_factory=list)
-    upgrade_error: str | None = None
-    downgrade_error: str | None = None
-    has_downgrade: bool = True
-    lint_allow: Any = NO_ALLOW
-
-
-def recording_context(target: LintTarget) -> MigrationContext:
-    """An offline migration context for the target dialect (and Oracle version); output discarded."""
-    plugin.install()  # op.create_sequence / op.drop_sequence, as env.py has them
-    context = MigrationContext.configure(
-        dialect_name=target.dialect,
-        opts={"as_sql": True, "output_buffer": io.StringIO(), "literal_binds": True},
-    )
-    if target.dialect == "oracle" and target.version is not None:
-        oracle_target.apply_to_dialect(context.dialect, target.version)
-    return context
+from .model import NO_ALLOW, RecordedRevision, Step
+from .offline import OfflineRead, RecordingBind, WatchedContext, installed
+from .raw_sql import classify
+from .stand_ins import StandIns
 
 
 class _BatchTable:
@@ -71,41 +31,45 @@ class _BatchTable:
         self.schema = schema
 
 
-@contextmanager
-def _installed(operations: Operations) -> Iterator[None]:
-    """Point the module-level ``op`` at ``operations``, then restore whatever it pointed at.
-
-    Restoring (rather than removing, as ``Operations.context`` does) keeps an enclosing
-    migration run working when lint is called from inside one.
-    """
-    attr_names, modules = Operations._setups[Operations]
-    names = ["_proxy", *attr_names]
-    saved = [{name: module.get(name) for name in names if name in module} for module, _ in modules]
-    operations._install_proxy()
-    try:
-        yield
-    finally:
-        for (module, _), before in zip(modules, saved, strict=True):
-            for name in names:
-                module.pop(name, None)
-            module.update(before)
-
-
-def _first_line(exc: BaseException) -> str:
+def _failure_line(exc: BaseException) -> str:
+    if isinstance(exc, OfflineRead):
+        return str(exc)
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def record_phase(function: Callable[[], Any], context: MigrationContext) -> tuple[list[Step], str | None]:
-    """The steps ``function`` (an ``upgrade``/``downgrade``) performs, and the error that stopped it."""
+@contextmanager
+def _watching(environment: EnvironmentContext, asked: list[str]) -> Iterator[None]:
+    """Note every question revision code asks about offline mode."""
+    context = environment.get_context()
+    assert isinstance(context, WatchedContext)
+
+    def is_offline_mode() -> bool:
+        asked.append("context.is_offline_mode()")
+        return True
+
+    environment.is_offline_mode = is_offline_mode  # type: ignore[method-assign]
+    context.watch = asked.append
+    try:
+        yield
+    finally:
+        context.watch = None
+        del environment.is_offline_mode
+
+
+def record_phase(
+    function: Callable[[], Any], environment: EnvironmentContext
+) -> tuple[list[Step], str | None, str | None]:
+    """The steps ``function`` performs, the error that stopped it, and how it asked about offline mode."""
     steps: list[Step] = []
+    context = environment.get_context()
     dialect = context.dialect.name
 
-    def record(operation: MigrateOperation, batch: bool = False) -> Any:
+    def record(operation: MigrateOperation, batch: bool = False, via: str = "op.execute") -> Any:
         statements = (
             tuple(classify(operation.sqltext, dialect)) if isinstance(operation, ops.ExecuteSQLOp) else ()
         )
-        steps.append(Step(operation, batch, statements))
+        steps.append(Step(operation, batch, statements, via))
         # nothing is executed: the one return value scripts use is create_table's Table (bulk_insert)
         if isinstance(operation, ops.CreateTableOp):
             return operation.to_table(context)
@@ -120,29 +84,57 @@ def record_phase(function: Callable[[], Any], context: MigrationContext) -> tupl
     operations = Operations(context)
     operations.invoke = record  # type: ignore[method-assign]
     operations.batch_alter_table = batch_alter_table  # type: ignore[method-assign,assignment]
-    with _installed(operations):
+    bind = RecordingBind(context, lambda statement, via: record(ops.ExecuteSQLOp(statement), via=via))
+    context.connection = context.impl.connection = bind  # type: ignore[assignment]
+    asked: list[str] = []
+    with installed(environment), installed(operations), _watching(environment, asked):
         try:
             function()
         except Exception as exc:  # noqa: BLE001 - any failure of user code becomes a finding, not a crash
-            return steps, _first_line(exc)
-    return steps, None
+            return steps, _failure_line(exc), (asked[0] if asked else None)
+    return steps, None, (asked[0] if asked else None)
 
 
-def record_revision(script: Script, context: MigrationContext) -> RecordedRevision:
-    """Record both phases of one revision script."""
-    module: ModuleType = script.module
+def _down_revisions(script: Script) -> tuple[str, ...]:
     down = script.down_revision
+    return tuple(down) if isinstance(down, (tuple, list)) else ((down,) if down else ())
+
+
+def record_revision(
+    script: Script, environment: EnvironmentContext, stand_ins: StandIns | None = None
+) -> RecordedRevision:
+    """Record both phases of one revision script (or say why its module could not be loaded)."""
+    plugin.install()  # op.create_sequence / op.drop_sequence and the guards, as env.py has them
+    module = script.module
     recorded = RecordedRevision(
         revision=script.revision,
-        path=script.path,
-        down_revision=tuple(down) if isinstance(down, (tuple, list)) else ((down,) if down else ()),
+        path=str(script.path),
+        down_revision=_down_revisions(script),
         lint_allow=getattr(module, "lint_allow", NO_ALLOW),
+        load_error=getattr(module, "__lint_load_error__", None),
     )
-    upgrade = getattr(module, "upgrade", None)
-    if callable(upgrade):
-        recorded.upgrade, recorded.upgrade_error = record_phase(upgrade, context)
-    downgrade = getattr(module, "downgrade", None)
-    recorded.has_downgrade = callable(downgrade)
-    if callable(downgrade):
-        recorded.downgrade, recorded.downgrade_error = record_phase(downgrade, context)
+    if recorded.load_error:
+        return recorded
+    if stand_ins is not None:
+        recorded.stand_ins |= stand_ins.touched_by(str(script.path))
+    for phase in ("upgrade", "downgrade"):
+        function = getattr(module, phase, None)
+        if phase == "downgrade":
+            recorded.has_downgrade = callable(function)
+        if not callable(function):
+            continue
+        with stand_ins.active() if stand_ins is not None else _nothing() as touched:
+            steps, error, asked = record_phase(function, environment)
+        recorded.stand_ins |= touched
+        if phase == "upgrade":
+            recorded.upgrade, recorded.upgrade_error = steps, error
+        else:
+            recorded.downgrade, recorded.downgrade_error = steps, error
+        if asked:
+            recorded.offline_branches[phase] = asked
     return recorded
+
+
+@contextmanager
+def _nothing() -> Iterator[set[str]]:
+    yield set()

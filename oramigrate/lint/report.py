@@ -38,6 +38,7 @@ def summary(report: LintReport) -> dict[str, int]:
         "errors": sum(1 for f in open_findings if f.severity == "error"),
         "warnings": sum(1 for f in open_findings if f.severity == "warning"),
         "acknowledged": sum(1 for f in report.findings if f.acknowledged),
+        "skipped": len(report.skipped),
     }
 
 
@@ -76,6 +77,7 @@ def report_to_text(report: LintReport) -> str:
     lines.append(
         f"{counts['revisions']} revision(s) linted for {report.target.describe()}: "
         f"{counts['errors']} error(s), {counts['warnings']} warning(s), {counts['acknowledged']} acknowledged"
+        + (f", {counts['skipped']} skipped (could not be loaded)" if counts["skipped"] else "")
     )
     return "\n".join(lines)
 

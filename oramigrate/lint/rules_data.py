@@ -6,46 +6,65 @@ from collections.abc import Iterator
 
 from alembic.operations import ops
 
-from .model import Finding, LintTarget, found, rule
+from .effects import Effect
+from .model import Finding, LintTarget, RecordedRevision, found, rule
 from .narrowing import narrows
-from .recorder import RecordedRevision, Step
-from .walk import PhaseName, created_tables, dropped_columns, dropped_tables, lower, steps, walk
-
-PHASES: tuple[PhaseName, ...] = ("upgrade", "downgrade")
+from .walk import PHASES, PhaseName, lower, phase_effects, walk
 
 
-def _recreated(recorded: RecordedRevision, phase: PhaseName, index: int, table: str) -> bool:
-    return any(table in created_tables(step) for step in steps(recorded, phase)[index + 1 :])
+def _later(recorded: RecordedRevision, phase: PhaseName, effect: Effect, kind: str) -> list[Effect]:
+    every = phase_effects(recorded, phase)
+    return [e for e in every[every.index(effect) + 1 :] if e.kind == kind and e.table == effect.table]
 
 
-def _added_columns(recorded: RecordedRevision, phase: PhaseName) -> list[tuple[int, ops.AddColumnOp]]:
-    added = []
-    for index, step, made in walk(recorded, phase):
-        if isinstance(step.operation, ops.AddColumnOp) and not made.has_table(step.operation.table_name):
-            added.append((index, step.operation))
-    return added
+def _recreated(recorded: RecordedRevision, phase: PhaseName, effect: Effect) -> bool:
+    return bool(_later(recorded, phase, effect, "create table"))
 
 
-def _types_compatible(step: Step, added: ops.AddColumnOp) -> bool:
-    reverse = getattr(step.operation, "_reverse", None)  # drop_column(..., existing_type=) keeps it
-    old = getattr(getattr(reverse, "column", None), "type", None)
-    return old is None or narrows(old, added.column.type) is None
+def _readded(recorded: RecordedRevision, phase: PhaseName, effect: Effect) -> bool:
+    return any(e.column == effect.column for e in _later(recorded, phase, effect, "add column"))
+
+
+def _types_fit(dropped: Effect, added: Effect) -> bool:
+    if dropped.old_type is None or isinstance(added.new_type, str) or added.new_type is None:
+        return True
+    return narrows(dropped.old_type, added.new_type) is None
 
 
 def rename_pairs(recorded: RecordedRevision, phase: PhaseName) -> dict[tuple[str, str], str]:
-    """(table, dropped column) -> the column added to the same table in the same phase."""
-    free = _added_columns(recorded, phase)
+    """(table, dropped column) -> a column of another name, of a fitting type, added to the same table."""
     pairs: dict[tuple[str, str], str] = {}
-    for _, step, made in walk(recorded, phase):
-        for table, column in dropped_columns(step):
-            if made.has_column(table, column):
+    taken: set[tuple[str, str]] = set()
+    for effect, made in walk(recorded, phase):
+        if effect.kind != "drop column" or made.has_column(effect.table, effect.column):
+            continue
+        copied = _copied_to(recorded, phase, effect)  # values kept: not a rename that loses them
+        for added in [
+            e for e in phase_effects(recorded, phase) if e.kind == "add column" and e.table == effect.table
+        ]:
+            key = (str(added.table), str(added.column))
+            if added.column in copied or added.column == effect.column or key in taken:
                 continue
-            for position, (_, added) in enumerate(free):
-                if lower(added.table_name) == table and _types_compatible(step, added):
-                    pairs[(table, column)] = lower(added.column.name)
-                    del free[position]
-                    break
+            if _types_fit(effect, added):
+                pairs[(str(effect.table), str(effect.column))] = str(added.column)
+                taken.add(key)
+                break
     return pairs
+
+
+def _copied_to(recorded: RecordedRevision, phase: PhaseName, effect: Effect) -> list[str]:
+    every = phase_effects(recorded, phase)
+    statements = [e.statement for e in every[: every.index(effect)] if e.kind == "update" and e.statement]
+    return sorted(
+        {
+            target
+            for s in statements
+            if s.table == effect.table
+            for target, source in s.copies
+            if source == effect.column
+        }
+        - {str(effect.column)}
+    )
 
 
 @rule(
@@ -58,16 +77,11 @@ def drop_table(recorded: RecordedRevision, target: LintTarget) -> Iterator[Findi
     """Dropping a table deletes every row in it; on Oracle DDL commits at once, so no rollback brings
     it back."""
     for phase in PHASES:
-        for index, step, made in walk(recorded, phase):
-            for table in dropped_tables(step):
-                if not made.has_table(table) and not _recreated(recorded, phase, index, table):
-                    yield found(
-                        "drop-table",
-                        recorded,
-                        f"{phase}() drops table {table} and its rows",
-                        phase=phase,
-                        table=table,
-                    )
+        for effect, made in walk(recorded, phase):
+            if effect.kind == "drop table" and not made.has_table(effect.table):
+                if not _recreated(recorded, phase, effect):
+                    message = f"{phase}() drops table {effect.table} and its rows"
+                    yield found("drop-table", recorded, message, phase=phase, table=effect.table)
 
 
 @rule(
@@ -80,16 +94,11 @@ def drop_recreate(recorded: RecordedRevision, target: LintTarget) -> Iterator[Fi
     """Dropping a table and creating it again under the same name empties it: this is what autogenerate emits
     when names do not match on reflection (case, schema), and it silently loses every row."""
     for phase in PHASES:
-        for index, step, made in walk(recorded, phase):
-            for table in dropped_tables(step):
-                if not made.has_table(table) and _recreated(recorded, phase, index, table):
-                    yield found(
-                        "drop-recreate",
-                        recorded,
-                        f"{phase}() drops and recreates table {table}",
-                        phase=phase,
-                        table=table,
-                    )
+        for effect, made in walk(recorded, phase):
+            if effect.kind == "drop table" and not made.has_table(effect.table):
+                if _recreated(recorded, phase, effect):
+                    message = f"{phase}() drops and recreates table {effect.table}"
+                    yield found("drop-recreate", recorded, message, phase=phase, table=effect.table)
 
 
 @rule(
@@ -101,17 +110,40 @@ def drop_recreate(recorded: RecordedRevision, target: LintTarget) -> Iterator[Fi
 def drop_column(recorded: RecordedRevision, target: LintTarget) -> Iterator[Finding]:
     """Dropping a column deletes its values in every row, and code still deployed that reads it breaks."""
     for phase in PHASES:
-        pairs = rename_pairs(recorded, phase)
-        for _, step, made in walk(recorded, phase):
-            for table, column in dropped_columns(step):
-                if not made.has_column(table, column) and (table, column) not in pairs:
+        for effect, made in walk(recorded, phase):
+            if effect.kind != "drop column" or made.has_column(effect.table, effect.column):
+                continue
+            message = f"{phase}() drops column {effect.table}.{effect.column}"
+            copied = _copied_to(recorded, phase, effect)
+            if copied:
+                message += f" (its values were first copied by an UPDATE into {', '.join(copied)})"
+            yield found(
+                "drop-column", recorded, message, phase=phase, table=effect.table, column=effect.column
+            )
+
+
+@rule(
+    "drop-recreate-column",
+    "error",
+    "Change the column in place: op.alter_column(table, column, type_=..., existing_type=...); "
+    "if it must be rebuilt, add a new column, copy the values, then drop the old one in a later revision.",
+)
+def drop_recreate_column(recorded: RecordedRevision, target: LintTarget) -> Iterator[Finding]:
+    """A column dropped and added again under the same name (a retype written as drop + add) comes back
+    empty in every row: all its values are gone, though the schema looks unchanged."""
+    for phase in PHASES:
+        for effect, made in walk(recorded, phase):
+            if effect.kind == "drop column" and not made.has_column(effect.table, effect.column):
+                if _readded(recorded, phase, effect):
+                    where = f"{effect.table}.{effect.column}"
+                    message = f"{phase}() drops and re-adds column {where}: it comes back empty"
                     yield found(
-                        "drop-column",
+                        "drop-recreate-column",
                         recorded,
-                        f"{phase}() drops column {table}.{column}",
+                        message,
                         phase=phase,
-                        table=table,
-                        column=column,
+                        table=effect.table,
+                        column=effect.column,
                     )
 
 
@@ -122,38 +154,46 @@ def drop_column(recorded: RecordedRevision, target: LintTarget) -> Iterator[Find
     "(db migrate --rename TABLE.OLD=NEW writes it for you).",
 )
 def rename_as_drop_add(recorded: RecordedRevision, target: LintTarget) -> Iterator[Finding]:
-    """A column dropped and another added to the same table in one step is usually a rename that
-    autogenerate could not recognise: the values of the old column are lost, the new one starts empty."""
+    """A column dropped and another of a fitting type added to the same table in one phase is usually a
+    rename that autogenerate could not recognise: the values of the old column are lost, the new one
+    starts empty."""
     for phase in PHASES:
         for (table, column), added in rename_pairs(recorded, phase).items():
-            yield found(
-                "rename-as-drop-add",
-                recorded,
-                f"{phase}() drops {table}.{column} and adds {table}.{added}: a rename loses its data",
-                phase=phase,
-                table=table,
-                column=column,
-            )
+            message = f"{phase}() drops {table}.{column} and adds {table}.{added}: a rename loses its data"
+            yield found("rename-as-drop-add", recorded, message, phase=phase, table=table, column=column)
 
 
-def _reverses(recorded: RecordedRevision, phase: PhaseName, alter: ops.AlterColumnOp, attribute: str) -> bool:
-    """In downgrade(), an alter_column that puts back what the upgrade's own alter_column changed."""
-    if phase != "downgrade":
-        return False
+def _reversed_alter(recorded: RecordedRevision, alter: ops.AlterColumnOp) -> ops.AlterColumnOp | None:
+    """The upgrade's alter_column of the same column whose type change this downgrade alter undoes."""
+    key = (lower(alter.table_name), lower(alter.column_name))
     for step in recorded.upgrade:
         other = step.operation
-        if not isinstance(other, ops.AlterColumnOp):
-            continue
-        if (lower(other.table_name), lower(other.column_name)) != (
-            lower(alter.table_name),
-            lower(alter.column_name),
+        if (
+            isinstance(other, ops.AlterColumnOp)
+            and (lower(other.table_name), lower(other.column_name)) == key
         ):
-            continue
-        if attribute == "type" and other.modify_type is not None:
-            return repr(other.existing_type) == repr(alter.modify_type)
-        if attribute == "nullable" and other.modify_nullable is True:
-            return True
-    return False
+            if other.modify_type is not None and repr(other.existing_type) == repr(alter.modify_type):
+                return other
+    return None
+
+
+def _reverses_not_null(recorded: RecordedRevision, effect: Effect) -> bool:
+    return any(
+        isinstance(step.operation, ops.AlterColumnOp)
+        and step.operation.modify_nullable is True
+        and (lower(step.operation.table_name), lower(step.operation.column_name))
+        == (effect.table, effect.column)
+        for step in recorded.upgrade
+    )
+
+
+def _narrowing(recorded: RecordedRevision, phase: PhaseName, effect: Effect) -> str | None:
+    if isinstance(effect.new_type, str):
+        return f"to {effect.new_type} by raw SQL from a type the revision does not state"
+    if phase == "downgrade" and isinstance(effect.operation, ops.AlterColumnOp):
+        if _reversed_alter(recorded, effect.operation) is not None:
+            return None  # putting back the upgrade's type: narrowing-downgrade judges a widening undone
+    return narrows(effect.old_type, effect.new_type)
 
 
 @rule(
@@ -166,31 +206,59 @@ def narrowing_type(recorded: RecordedRevision, target: LintTarget) -> Iterator[F
     """A shorter VARCHAR2, a smaller NUMBER or a change of kind fails on the first value that does not fit
     (ORA-01441, ORA-01440) after earlier statements of the revision have already committed."""
     for phase in PHASES:
-        for _, step, made in walk(recorded, phase):
-            alter = step.operation
-            if not isinstance(alter, ops.AlterColumnOp) or alter.modify_type is None:
+        for effect, made in walk(recorded, phase):
+            if effect.kind != "alter type" or made.has_column(effect.table, effect.column):
                 continue
-            table, column = lower(alter.table_name), lower(alter.column_name)
-            if made.has_column(table, column) or _reverses(recorded, phase, alter, "type"):
-                continue
-            why = narrows(alter.existing_type, alter.modify_type)
+            why = _narrowing(recorded, phase, effect)
             if why is not None:
+                message = f"{phase}() changes {effect.table}.{effect.column} {why}"
                 yield found(
-                    "narrowing-type",
-                    recorded,
-                    f"{phase}() changes {table}.{column} {why}",
-                    phase=phase,
-                    table=table,
-                    column=column,
+                    "narrowing-type", recorded, message, phase=phase, table=effect.table, column=effect.column
                 )
 
 
-def _backfilled(recorded: RecordedRevision, phase: PhaseName, index: int, table: str, column: str) -> bool:
-    for step in steps(recorded, phase)[:index]:
-        for statement in step.statements:
-            if statement.verb == "update" and statement.table == table:
-                if not statement.columns or column in statement.columns:
-                    return True
+@rule(
+    "narrowing-downgrade",
+    "warning",
+    "Before downgrading, find the rows that no longer fit (the query in the message) and fix or "
+    "archive them; or leave the column wide in downgrade().",
+)
+def narrowing_downgrade(recorded: RecordedRevision, target: LintTarget) -> Iterator[Finding]:
+    """A downgrade that narrows back what its upgrade widened fails on any row written since the upgrade
+    that uses the wider type, half-way through a downgrade that cannot be rolled back on Oracle."""
+    for effect, _made in walk(recorded, "downgrade"):
+        alter = effect.operation
+        if effect.kind != "alter type" or not isinstance(alter, ops.AlterColumnOp):
+            continue
+        upgrade = _reversed_alter(recorded, alter)
+        if upgrade is None or alter.modify_type is None or upgrade.modify_type is None:
+            continue
+        if narrows(upgrade.existing_type, upgrade.modify_type) is not None:
+            continue  # not a widening undone (a narrowing undone only widens back)
+        if narrows(alter.existing_type, alter.modify_type) is None:
+            continue
+        rows = f"rows of {effect.table} whose {effect.column} does not fit {alter.modify_type!r}"
+        back = f"{effect.table}.{effect.column} back to {alter.modify_type!r}"
+        message = f"downgrade() narrows {back}: {rows} make it fail"
+        yield found(
+            "narrowing-downgrade",
+            recorded,
+            message,
+            phase="downgrade",
+            table=effect.table,
+            column=effect.column,
+        )
+
+
+def _backfilled(recorded: RecordedRevision, phase: PhaseName, effect: Effect) -> bool:
+    every = phase_effects(recorded, phase)
+    for earlier in every[: every.index(effect)]:
+        if earlier.kind == "update" and earlier.table == effect.table:
+            statement = earlier.statement
+            sets = earlier.columns or (statement.columns if statement else frozenset())
+            nulls = statement.nulls if statement else frozenset()
+            if (not sets or effect.column in sets) and effect.column not in nulls:
+                return True
     return False
 
 
@@ -204,23 +272,26 @@ def not_null_without_default(recorded: RecordedRevision, target: LintTarget) -> 
     """Making a populated column NOT NULL fails on the first NULL row (ORA-02296), half-way through a
     revision that Oracle cannot roll back."""
     for phase in PHASES:
-        for index, step, made in walk(recorded, phase):
-            alter = step.operation
-            if not isinstance(alter, ops.AlterColumnOp) or alter.modify_nullable is not False:
+        for effect, made in walk(recorded, phase):
+            if (
+                effect.kind != "set not null"
+                or effect.with_default
+                or made.has_column(effect.table, effect.column)
+            ):
                 continue
-            table, column = lower(alter.table_name), lower(alter.column_name)
-            if made.has_column(table, column) or _reverses(recorded, phase, alter, "nullable"):
+            if phase == "downgrade" and _reverses_not_null(recorded, effect):
                 continue
-            if alter.modify_server_default not in (None, False):
-                continue
-            if not _backfilled(recorded, phase, index, table, column):
+            if not _backfilled(recorded, phase, effect):
+                how = " by raw SQL" if effect.statement is not None else ""
+                what = f"{effect.table}.{effect.column} NOT NULL{how}"
+                message = f"{phase}() makes {what} with no backfill or server default"
                 yield found(
                     "not-null-without-default",
                     recorded,
-                    f"{phase}() makes {table}.{column} NOT NULL with no backfill or server default",
+                    message,
                     phase=phase,
-                    table=table,
-                    column=column,
+                    table=effect.table,
+                    column=effect.column,
                 )
 
 
@@ -234,21 +305,17 @@ def not_null_without_default(recorded: RecordedRevision, target: LintTarget) -> 
 def add_column_not_null(recorded: RecordedRevision, target: LintTarget) -> Iterator[Finding]:
     """A NOT NULL column with no default cannot be added to a table that has rows (ORA-01758)."""
     for phase in PHASES:
-        for _, step, made in walk(recorded, phase):
-            add = step.operation
-            if not isinstance(add, ops.AddColumnOp) or made.has_table(add.table_name):
+        for effect, made in walk(recorded, phase):
+            if effect.kind != "add column" or not effect.not_null or effect.with_default:
                 continue
-            column = add.column
-            if column.nullable or column.server_default is not None or column.computed is not None:
+            if made.has_table(effect.table):
                 continue
-            if column.identity is not None:
-                continue
-            table = lower(add.table_name)
+            message = f"{phase}() adds {effect.table}.{effect.column} NOT NULL without a server default"
             yield found(
                 "add-column-not-null-no-default",
                 recorded,
-                f"{phase}() adds {table}.{lower(column.name)} NOT NULL without a server default",
+                message,
                 phase=phase,
-                table=table,
-                column=lower(column.name),
+                table=effect.table,
+                column=effect.column,
             )

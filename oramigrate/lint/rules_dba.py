@@ -1,7 +1,4 @@
-"""Oracle habits a DBA expects: a foreign key's columns carry an index.
-
-Not registered until ``runner.py`` imports this module beside the other rule modules.
-"""
+"""Oracle habits a DBA expects: a foreign key's columns carry an index."""
 
 from __future__ import annotations
 
@@ -11,9 +8,8 @@ import sqlalchemy as sa
 from alembic.operations import ops
 
 from ..oracle.naming import short_name
-from .model import Finding, LintTarget, found, rule
-from .recorder import RecordedRevision
-from .walk import lower, walk
+from .model import Finding, LintTarget, RecordedRevision, found, rule
+from .walk import lower, steps
 
 
 def _covered(columns: tuple[str, ...], leading: Iterable[tuple[str, ...]]) -> bool:
@@ -54,7 +50,7 @@ def foreign_key_without_index(recorded: RecordedRevision, target: LintTarget) ->
         return
     keys: dict[str, list[tuple[str, ...]]] = {}
     indexed: dict[str, list[tuple[str, ...]]] = {}
-    for _, step, _made in walk(recorded, "upgrade"):
+    for step in steps(recorded, "upgrade"):
         operation = step.operation
         if isinstance(operation, ops.CreateTableOp):
             table_keys, table_indexed = _table_keys(operation)

@@ -13,9 +13,10 @@ from sqlalchemy.engine import Dialect, make_url
 
 from ..operations import CreateSequenceOp
 from ..oracle import target as oracle_target
-from .model import Finding, LintTarget, found, rule
-from .recorder import RecordedRevision, Step
-from .walk import lower, walk
+from ..private import requires_quotes
+from .effects import effects
+from .model import Finding, LintTarget, RecordedRevision, Step, found, rule
+from .walk import PHASES, Made, lower, steps
 
 # Oracle's own reserved words (V$RESERVED_WORDS, "Oracle SQL Reserved Words") that SQLAlchemy's list
 # lacks: SQLAlchemy leaves them unquoted and Oracle rejects the statement.
@@ -116,7 +117,7 @@ def quoted_identifier(recorded: RecordedRevision, target: LintTarget) -> Iterato
     for kind, name in _upgrade_names(recorded):
         if name.upper() in ORACLE_RESERVED and target.dialect == "oracle":
             continue  # oracle-reserved-word says it better
-        if preparer._requires_quotes(name):
+        if requires_quotes(preparer, name):
             yield found("quoted-identifier", recorded, f'{kind} name {name} would be quoted as "{name}"')
 
 
@@ -131,13 +132,15 @@ def oracle_reserved_word(recorded: RecordedRevision, target: LintTarget) -> Iter
     it leaves bare, and Oracle rejects the statement (ORA-00904)."""
     if target.dialect != "oracle":
         return
+    preparer = _dialect("oracle").identifier_preparer
     for kind, name in _upgrade_names(recorded):
         if name.upper() not in ORACLE_RESERVED:
             continue
-        if name.lower() in RESERVED_WORDS:
-            effect = f'SQLAlchemy quotes it as "{name}", a case-sensitive name'
+        compiled = preparer.quote(name)
+        if compiled != name:
+            effect = f"the compiled SQL quotes it as {compiled}, a case-sensitive name"
         else:
-            effect = "SQLAlchemy does not quote it and Oracle rejects it"
+            effect = f"the compiled SQL leaves {name} bare and Oracle rejects it"
         yield found(
             "oracle-reserved-word", recorded, f"{kind} name {name} is an Oracle reserved word: {effect}"
         )
@@ -154,8 +157,8 @@ def identity_on_existing_column(recorded: RecordedRevision, target: LintTarget) 
     alter_column(server_default=Identity()) as ALTER TABLE ... MODIFY ... GENERATED AS IDENTITY."""
     if target.dialect != "oracle":
         return
-    for phase in ("upgrade", "downgrade"):
-        for _, step, _made in walk(recorded, phase):  # type: ignore[arg-type]
+    for phase in PHASES:
+        for step in steps(recorded, phase):
             alter = step.operation
             if isinstance(alter, ops.AlterColumnOp) and isinstance(alter.modify_server_default, sa.Identity):
                 table, column = lower(alter.table_name), lower(alter.column_name)
@@ -192,8 +195,16 @@ def _only_creates(step: Step, made_tables: set[str]) -> bool:
     if isinstance(operation, (ops.CreateIndexOp, ops.AddConstraintOp, ops.AddColumnOp)):
         table = getattr(operation, "table_name", None) or getattr(operation, "source_table", "")
         return lower(table) in made_tables
+    if isinstance(operation, ops.DropTableOp):
+        return lower(operation.table_name) in made_tables  # taking away what it made just before
     if isinstance(operation, ops.ExecuteSQLOp):
-        return all(s.kind != "ddl" or s.verb in ("create table", "create sequence") for s in step.statements)
+        own = set(made_tables)
+        for s in step.statements:
+            if s.verb in ("create table", "create sequence"):
+                own.add(str(s.table))
+            elif s.kind == "ddl" and s.table not in own:
+                return False
+        return True
     return isinstance(operation, ops.BulkInsertOp)
 
 
@@ -209,12 +220,14 @@ def several_ddl_non_transactional(recorded: RecordedRevision, target: LintTarget
     only creates new objects is not flagged: a failure leaves new, empty objects that are dropped by hand."""
     if target.dialect not in NON_TRANSACTIONAL_DDL:
         return
-    total, changes_existing = 0, False
-    for _, step, made in walk(recorded, "upgrade"):
+    total, changes_existing, made = 0, False, Made()
+    for step in recorded.upgrade:
         count = ddl_statements(step)
         total += count
         if count and not _only_creates(step, made.tables):
             changes_existing = True
+        for effect in effects([step]):
+            made.add(effect)
     if total > 1 and changes_existing:
         yield found(
             "several-ddl-non-transactional",

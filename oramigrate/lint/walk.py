@@ -1,22 +1,18 @@
-"""What a phase changes, step by step, and what it made itself (which it may then freely take away)."""
+"""What a phase changes, effect by effect, and what the revision made itself (free to take away)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from alembic.operations import ops
-
-from ..operations import CreateSequenceOp, DropSequenceOp
-from .recorder import RecordedRevision, Step
+from .effects import Effect, effects, lower
+from .model import RecordedRevision, Step
 
 PhaseName = Literal["upgrade", "downgrade"]
+PHASES: tuple[PhaseName, ...] = ("upgrade", "downgrade")
 
-
-def lower(name: object) -> str:
-    """Names compare case-insensitively, as unquoted Oracle names do."""
-    return str(name).lower()
+__all__ = ["PHASES", "Made", "PhaseName", "lower", "made_by_upgrade", "phase_effects", "steps", "walk"]
 
 
 @dataclass
@@ -26,35 +22,43 @@ class Made:
     tables: set[str] = field(default_factory=set)
     columns: set[tuple[str, str]] = field(default_factory=set)
     sequences: set[str] = field(default_factory=set)
+    types: dict[tuple[str, str], Any] = field(default_factory=dict)  # column types the revision gave
+    unknown: bool = False  # the upgrade could not be recorded: anything may be its own
 
-    def has_table(self, table: str) -> bool:
+    def has_table(self, table: str | None) -> bool:
         """The table was created by this revision."""
-        return lower(table) in self.tables
+        return self.unknown or lower(table) in self.tables
 
-    def has_column(self, table: str, column: str) -> bool:
+    def has_column(self, table: str | None, column: str | None) -> bool:
         """The column (or its whole table) was created by this revision."""
         return self.has_table(table) or (lower(table), lower(column)) in self.columns
 
     def copy(self) -> Made:
         """A snapshot."""
-        return Made(set(self.tables), set(self.columns), set(self.sequences))
+        return Made(set(self.tables), set(self.columns), set(self.sequences), dict(self.types), self.unknown)
 
-    def add(self, step: Step) -> None:
-        """Note what ``step`` creates."""
-        operation = step.operation
-        if isinstance(operation, ops.CreateTableOp):
-            self.tables.add(lower(operation.table_name))
-        elif isinstance(operation, ops.AddColumnOp):
-            self.columns.add((lower(operation.table_name), lower(operation.column.name)))
-        elif isinstance(operation, CreateSequenceOp):
-            self.sequences.add(lower(operation.sequence_name))
-        elif isinstance(operation, ops.RenameTableOp) and self.has_table(operation.table_name):
-            self.tables.add(lower(operation.new_table_name))
-        for statement in step.statements:
-            if statement.verb == "create table" and statement.table:
-                self.tables.add(statement.table)
-            elif statement.verb == "create sequence" and statement.table:
-                self.sequences.add(statement.table)
+    def _create_table(self, effect: Effect) -> None:
+        self.tables.add(str(effect.table))
+        for column in getattr(effect.operation, "columns", ()):
+            if hasattr(column, "type") and hasattr(column, "name"):
+                self.types[(str(effect.table), lower(column.name))] = column.type
+
+    def add(self, effect: Effect) -> None:
+        """Note what ``effect`` creates."""
+        table, column = effect.table or "", effect.column or ""
+        if effect.kind == "create table":
+            self._create_table(effect)
+        elif effect.kind == "add column":
+            self.columns.add((table, column))
+            self.types[(table, column)] = effect.new_type
+        elif effect.kind == "create sequence":
+            self.sequences.add(table)
+        elif effect.kind == "rename table" and self.has_table(table) and effect.new_name:
+            self.tables.add(effect.new_name)
+        elif effect.kind == "rename column" and self.has_column(table, column) and effect.new_name:
+            self.columns.add((table, effect.new_name))
+        elif effect.kind == "alter type" and not isinstance(effect.new_type, str):
+            self.types[(table, column)] = effect.new_type
 
 
 def steps(recorded: RecordedRevision, phase: PhaseName) -> list[Step]:
@@ -62,50 +66,29 @@ def steps(recorded: RecordedRevision, phase: PhaseName) -> list[Step]:
     return recorded.upgrade if phase == "upgrade" else recorded.downgrade
 
 
+def phase_effects(recorded: RecordedRevision, phase: PhaseName) -> list[Effect]:
+    """The effects of one phase, in order (derived once per revision: every rule walks them)."""
+    key = f"effects {phase}"
+    if key not in recorded.derived:
+        recorded.derived[key] = list(effects(steps(recorded, phase)))
+    found: list[Effect] = recorded.derived[key]
+    return found
+
+
 def made_by_upgrade(recorded: RecordedRevision) -> Made:
-    """Everything the upgrade creates: its downgrade may drop all of it."""
-    made = Made()
-    for step in recorded.upgrade:
-        made.add(step)
-    return made
+    """Everything the upgrade creates: its downgrade may drop all of it (a copy the caller may extend)."""
+    if "made" not in recorded.derived:
+        made = Made(unknown=recorded.upgrade_error is not None)
+        for effect in phase_effects(recorded, "upgrade"):
+            made.add(effect)
+        recorded.derived["made"] = made
+    cached: Made = recorded.derived["made"]
+    return cached.copy()
 
 
-def walk(recorded: RecordedRevision, phase: PhaseName) -> Iterator[tuple[int, Step, Made]]:
-    """Each step of a phase with what the revision had made before it."""
+def walk(recorded: RecordedRevision, phase: PhaseName) -> Iterator[tuple[Effect, Made]]:
+    """Each effect of a phase with what the revision had made before it."""
     made = made_by_upgrade(recorded) if phase == "downgrade" else Made()
-    for index, step in enumerate(steps(recorded, phase)):
-        yield index, step, made.copy()
-        made.add(step)
-
-
-def dropped_tables(step: Step) -> list[str]:
-    """Tables a step drops (``op.drop_table`` or a raw ``DROP TABLE``)."""
-    if isinstance(step.operation, ops.DropTableOp):
-        return [lower(step.operation.table_name)]
-    return [s.table for s in step.statements if s.drops_table and s.table]
-
-
-def created_tables(step: Step) -> list[str]:
-    """Tables a step creates."""
-    if isinstance(step.operation, ops.CreateTableOp):
-        return [lower(step.operation.table_name)]
-    return [s.table for s in step.statements if s.verb == "create table" and s.table]
-
-
-def dropped_columns(step: Step) -> list[tuple[str, str]]:
-    """(table, column) pairs a step drops."""
-    if isinstance(step.operation, ops.DropColumnOp):
-        return [(lower(step.operation.table_name), lower(step.operation.column_name))]
-    return [(s.table, c) for s in step.statements if s.table for c in sorted(s.dropped_columns)]
-
-
-def sequence_names(recorded: RecordedRevision, phase: PhaseName, create: bool) -> list[str]:
-    """Sequences a phase creates (``create``) or drops."""
-    kind = CreateSequenceOp if create else DropSequenceOp
-    verb = "create sequence" if create else "drop sequence"
-    names = []
-    for step in steps(recorded, phase):
-        if isinstance(step.operation, kind):
-            names.append(lower(step.operation.sequence_name))
-        names += [s.table for s in step.statements if s.verb == verb and s.table]
-    return names
+    for effect in phase_effects(recorded, phase):
+        yield effect, made.copy()
+        made.add(effect)

@@ -84,7 +84,7 @@ def test_check_fails_on_lint_errors_and_passes_clean(tmp_path: Path) -> None:
     assert clean.returncode == 0, clean.stderr
     assert (
         clean.stdout.splitlines()[-1]
-        == "2 revision(s) linted for oracle 11.2: 0 error(s), 0 warning(s), 0 acknowledged"
+        == "2 revision(s) linted for oracle 11.2: 0 error(s), 1 warning(s), 0 acknowledged"
     )
     failed = run_manage("db", "-d", str(directory), "check", database_url=url)
     assert failed.returncode == 1

@@ -34,13 +34,14 @@ def test_foreign_directory_with_batch_ops_as_json() -> None:
     assert result.returncode == 1
     assert (
         _one_line_error(result.stderr)
-        == "Error: lint: 2 unacknowledged finding(s) in revision(s) 8e4d0c7a2b55"
+        == "Error: lint: 3 unacknowledged finding(s) in revision(s) 3f1c2a9b7d10, 8e4d0c7a2b55"
     )
     data = json.loads(result.stdout)
     jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
     assert data["target"] == {"dialect": "oracle", "version": "19"}
     assert data["revisions"] == ["3f1c2a9b7d10", "8e4d0c7a2b55"]
     assert [(f["revision"], f["code"], f["table"], f["column"]) for f in data["findings"]] == [
+        ("3f1c2a9b7d10", "integer-pk-without-generator", "posts", "id"),
         ("8e4d0c7a2b55", "drop-column", "posts", "summary"),
         ("8e4d0c7a2b55", "narrowing-type", "posts", "title"),
         ("8e4d0c7a2b55", "several-ddl-non-transactional", None, None),

@@ -1,31 +1,18 @@
-"""foreign-key-without-index (oramigrate/lint/rules_dba.py), registered only for these tests."""
+"""foreign-key-without-index (oramigrate/lint/rules_dba.py): Oracle locks a child table without one."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from support.cli import migrations_with
 from support.dba_chain import REVISIONS
 
-from oramigrate.lint import RULES, LintTarget, lint_revisions, load_scripts
+from oramigrate.lint import LintTarget, lint_revisions, load_scripts
 
 CODE = "foreign-key-without-index"
 
 
-@pytest.fixture
-def rule_registered() -> Iterator[None]:
-    """The rule in the registry for one test: other tests see the lint as the runner registers it."""
-    module = importlib.import_module("oramigrate.lint.rules_dba")
-    if CODE not in RULES:  # popped by an earlier test in this process: register it again
-        importlib.reload(module)
-    yield
-    RULES.pop(CODE, None)
-
-
-def test_foreign_key_without_index_offers_the_index(rule_registered: None, tmp_path: Path) -> None:
+def test_foreign_key_without_index_offers_the_index(tmp_path: Path) -> None:
     scripts = load_scripts(migrations_with(tmp_path, REVISIONS))
     report = lint_revisions(scripts, ["0001", "0003", "0004"], LintTarget("oracle", (19,)))
     assert [(f.revision, f.severity, f.message) for f in report if f.code == CODE] == [

@@ -31,12 +31,12 @@ def downgrade():
 BASE_UPGRADE = """
 op.create_table(
     "users",
-    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("id", sa.Integer(), sa.Sequence("users_id_seq"), primary_key=True),
     sa.Column("name", sa.String(100)),
     sa.Column("legacy", sa.String(20)),
     sa.Column("amount", sa.Numeric(10, 2)),
 )
-op.create_table("orders", sa.Column("id", sa.Integer(), primary_key=True))
+op.create_table("orders", sa.Column("id", sa.Integer(), sa.Sequence("orders_id_seq"), primary_key=True))
 """
 BASE_DOWNGRADE = """
 op.drop_table("orders")
