@@ -1,3 +1,6 @@
+-- data loss: 0001: drops table auth_roles_users (rows not counted offline)
+-- data loss: 0001: drops table auth_user (rows not counted offline)
+-- data loss: 0001: drops table auth_role (rows not counted offline)
 -- Oracle target version: 19 (set ORACLE_TARGET_VERSION to change it)
 
 
