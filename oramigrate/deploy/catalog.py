@@ -22,13 +22,8 @@ APPLIED, NOT_APPLIED, UNDECIDED = "applied", "not applied", "undecided"
 
 
 def decide(connection: Connection, construct: Any) -> str:
-    """APPLIED, NOT_APPLIED or UNDECIDED for a statement that may or may not have run."""
-    inspector = sa.inspect(connection)
-    try:
-        return _decide(inspector, connection, construct)
-    finally:
-        if connection.in_transaction():
-            connection.commit()  # end the reads' transaction: the next statement may be DDL
+    """APPLIED, NOT_APPLIED or UNDECIDED for a statement that may or may not have run (reads only)."""
+    return _decide(sa.inspect(connection), connection, construct)
 
 
 def _decide(inspector: Inspector, connection: Connection, construct: Any) -> str:

@@ -227,6 +227,7 @@ class StatementJournal:
         self._described: str | None = None
         self.applied = {entry.index: entry for entry in resume or []}
         self.decided: list[str] = []
+        self.found_applied = 0
 
     @property
     def current(self) -> str:
@@ -238,7 +239,7 @@ class StatementJournal:
     @property
     def resumed(self) -> int:
         """How many statements a previous run applied (or the catalog showed applied)."""
-        return sum(1 for entry in self.applied.values() if entry.state == DONE) + len(self.decided)
+        return sum(1 for entry in self.applied.values() if entry.state == DONE) + self.found_applied
 
     def run(self, migration_fn: Callable[..., Any], **kwargs: Any) -> None:
         """Run the revision, each statement journaled (or skipped if a previous run applied it)."""
@@ -254,8 +255,9 @@ class StatementJournal:
                 self.completed = self.index
                 return None
             if not self.journaling:
-                result = execute(construct, *args, **options)
-                self.completed = self.index
+                with self.checkpoint.statement_running():
+                    result = execute(construct, *args, **options)
+                    self.completed = self.index
                 return result
             return self._journaled(execute, construct, args, options)
 
@@ -277,6 +279,7 @@ class StatementJournal:
         if entry.state == DONE:
             return True
         decision = catalog.decide(self._connection(), construct)
+        self._commit()  # end the reads' transaction before anything else runs
         if decision == catalog.UNDECIDED:
             raise JournalUndecided(
                 f"revision {self.revision}: operation {self.index} ({self.current}) was started by a runner"
@@ -285,6 +288,7 @@ class StatementJournal:
             )
         if decision == catalog.APPLIED:
             self._mark_done()
+            self.found_applied += 1
             self.decided.append(f"operation {self.index} found applied")
             return True
         self.decided.append(f"operation {self.index} found not applied, run again")

@@ -162,12 +162,12 @@ class MigrationLock:
             elif self.dialect in ("mysql", "mariadb"):
                 connection.execute(sa.text("SELECT RELEASE_LOCK(:name)"), {"name": self._name})
             connection.rollback()  # Oracle: ends the transaction that holds the row lock
-        except sa.exc.DBAPIError as exc:
+        except sa.exc.SQLAlchemyError as exc:
             return f"could not release the migration lock ({_short(exc)}); it ended with its session"
         finally:
             try:
                 connection.close()
-            except sa.exc.DBAPIError:
+            except sa.exc.SQLAlchemyError:
                 pass
         return None
 
@@ -233,7 +233,7 @@ class MigrationLock:
                 ).scalar()
             else:  # Oracle: the row lock lasts as long as the session and its transaction
                 held = connection.exec_driver_sql("SELECT 1 FROM dual").scalar()
-        except sa.exc.DBAPIError as exc:
+        except sa.exc.SQLAlchemyError as exc:
             return f"its session ended: {_short(exc)}"
         return None if held else "another session holds it now"
 
@@ -306,8 +306,9 @@ class MigrationLock:
         raise MigrationError("could not create the migration lock table (created and dropped concurrently?)")
 
 
-def _short(exc: sa.exc.DBAPIError) -> str:
-    text = str(exc.orig) if exc.orig is not None else str(exc)
+def _short(exc: sa.exc.SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig) if orig is not None else str(exc).split("(Background on this error")[0]
     return " ".join(text.split())[:200]
 
 
