@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -83,35 +82,43 @@ def _finished(runner: Any) -> tuple[int, str]:
     return runner.returncode, err
 
 
-FAULT_CASES = [
-    *[pytest.param("mariadb", point, id=f"mariadb-sigkill-{point}") for point in BOUNDARIES],
-    *[
-        pytest.param("postgresql", point, id=f"postgresql-sigkill-{point}")
-        for point in ("before-1", "after-5")
-    ],
-]
-
-
-@pytest.mark.parametrize(("database", "point"), FAULT_CASES, indirect=["database"])
-def test_sigkill_at_a_statement_boundary(database: Database, point: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("database", ["mariadb", "postgresql"], indirect=True)
+def test_sigkill_at_each_statement_boundary_then_rerun(database: Database, tmp_path: Path) -> None:
+    """One runner killed at each boundary in turn, each resuming the last one's work; then a rerun."""
     directory = _prepared(database, tmp_path)
-    runner = start_runner(database, directory, tmp_path, stop_at=point)
-    wait_until(lambda: (tmp_path / "marker").exists(), f"the runner to reach {point}", runner)
-    os.kill(runner.pid, signal.SIGKILL)
-    runner.communicate(timeout=30)
+    points = BOUNDARIES if database.backend == "mariadb" else ("before-1", "after-3", "after-5")
+    for point in points:
+        runner = start_runner(database, directory, tmp_path, stop_at=point)
+        wait_until(lambda: (tmp_path / "marker").exists(), f"the runner to reach {point}", runner)
+        os.kill(runner.pid, signal.SIGKILL)
+        runner.communicate(timeout=30)
+        (tmp_path / "marker").unlink()
+        if database.backend == "mariadb":
+            done = 0 if point == "before-1" else int(point[-1])
+            assert query(database, f"SELECT COUNT(*) FROM {JOURNAL} WHERE state = 'done'") == [(done,)]
 
-    applied = 0 if point == "before-1" else int(point[-1])
     _rerun_ends_at_head(database, directory, tmp_path)
-    if database.backend == "mariadb" and applied:
-        note = f"resumed: skipped {applied} operations applied by an earlier run"
-        assert _rows_of_0003(database) == [
-            ("0003", "upgrade", "partial", ABANDONED, None),
-            ("0003", "upgrade", "success", None, note),
-        ]
-    else:  # nothing journaled (or rolled back as a unit): the rerun ran the revision whole
-        assert _rows_of_0003(database) == [
+    rows = _rows_of_0003(database)
+    if database.backend == "mariadb":  # each run resumed where the last one was killed
+        assert rows == [
             ("0003", "upgrade", "failed", ABANDONED, None),
-            ("0003", "upgrade", "success", None, None),
+            ("0003", "upgrade", "partial", ABANDONED, None),
+            *[
+                (
+                    "0003",
+                    "upgrade",
+                    "partial",
+                    ABANDONED,
+                    f"resumed: skipped {k} operations applied by an earlier run",
+                )
+                for k in ()
+            ],
+            *[("0003", "upgrade", "partial", ABANDONED, None)] * 4,
+            ("0003", "upgrade", "success", None, "resumed: skipped 5 operations applied by an earlier run"),
+        ]
+    else:  # rolled back as a unit each time: the rerun ran the revision whole
+        assert rows == [("0003", "upgrade", "failed", ABANDONED, None)] * 3 + [
+            ("0003", "upgrade", "success", None, None)
         ]
 
 
@@ -147,58 +154,45 @@ def test_sigkill_during_the_long_ddl_waits_for_the_orphan(database: Database, tm
         ]
 
 
-@pytest.mark.parametrize("database", ["mariadb", "postgresql"], indirect=True)
-def test_kill_of_the_migration_connection_during_the_long_ddl(database: Database, tmp_path: Path) -> None:
-    directory = _prepared(database, tmp_path, rows=BIG_ROWS)
-    runner, session = _during_long_ddl(database, directory, tmp_path)
-    kill_session(database, session)
-    code, err = _finished(runner)
-    assert code == 1
-    if database.backend == "mariadb":
-        assert re.fullmatch(
-            r"Error: revision 0003 failed at operation 2 of 5 \(CREATE INDEX ix_deploy_big_payload ON deploy_big"
-            r" \(payload\)\): database error: .*; the connection was lost while operation 2 ran, so its outcome"
-            r" is unknown; 1 operations applied and journaled; the next `db upgrade` decides it from the catalog",
-            _last_line(err),
-        ), err
-    else:
-        assert _last_line(err).startswith("Error: revision 0003 failed at operation 2 (CREATE INDEX"), err
-        assert _last_line(err).endswith("; rolled back as a unit"), err
-
-    _rerun_ends_at_head(database, directory, tmp_path)
-    rows = _rows_of_0003(database)
-    assert [row[:3] for row in rows] == [
-        ("0003", "upgrade", "partial" if database.backend == "mariadb" else "failed"),
-        ("0003", "upgrade", "success"),
-    ]
-    assert rows[0][3].startswith("database error: ")
-    if database.backend == "mariadb":  # KILL aborted the index build: the catalog says not applied
-        note = "resumed: skipped 1 operations applied by an earlier run; operation 2 found not applied, run again"
-        assert rows[1][4] == note
-
-
-def test_undecidable_statement_stops_naming_the_journal_command(tmp_path: Path) -> None:
+def test_kill_of_the_migration_connection_during_raw_ddl_is_settled_by_db_journal(tmp_path: Path) -> None:
+    """MariaDB: KILL aborts the index build; raw SQL the catalog cannot judge, so a person settles it."""
     with fresh_database("mariadb", tmp_path) as database:
         directory = _prepared(database, tmp_path, rows=BIG_ROWS, raw_index=True)
         runner, session = _during_long_ddl(database, directory, tmp_path)
         kill_session(database, session)
-        assert _finished(runner)[0] == 1
-
+        code, err = _finished(runner)
+        assert code == 1
+        statement = "CREATE INDEX ix_deploy_big_payload ON deploy_big (payload)"
+        assert re.fullmatch(
+            rf"Error: revision 0003 failed at operation 2 of 5 \({re.escape(statement)}\):"
+            r" database error: .*;"
+            r" the connection was lost while operation 2 ran, so its outcome is unknown; 1 operations applied"
+            r" and journaled; the next `db upgrade` decides it from the catalog",
+            _last_line(err),
+        ), err
         show = run_manage("db", "-d", str(directory), "journal", "show", database_url=database.url)
         assert show.stdout.splitlines() == [
             "0003 upgrade operation 1 of 5 done: CREATE TABLE deploy_probe_a ( id INTEGER NOT NULL,"
             " note VARCHAR(20), CONSTRAINT pk_deploy_probe_a PRIMARY KEY (id) )",
-            "0003 upgrade operation 2 of 5 started: CREATE INDEX ix_deploy_big_payload ON deploy_big (payload)",
+            f"0003 upgrade operation 2 of 5 started: {statement}",
         ]
+        status = run_manage("db", "-d", str(directory), "status", database_url=database.url)
+        assert status.stdout.splitlines()[3] == (
+            "revision 0003: 1 of 5 operations applied (upgrade; last applied: CREATE TABLE deploy_probe_a"
+            " ( id INTEGER NOT NULL, note VARCHAR(20), CONSTRAINT pk_deploy_probe_a PRIMARY KEY (id) ));"
+            f" operation 2 started, outcome unknown: {statement}; the next `db upgrade` decides it from the"
+            " catalog or names the command to run"
+        )
+
         stopped = run_manage("db", "upgrade", "-d", str(directory), database_url=database.url)
         assert stopped.returncode == 1
         assert _last_line(stopped.stderr) == (
-            "Error: revision 0003 failed at operation 2 of 5 (CREATE INDEX ix_deploy_big_payload ON deploy_big"
-            " (payload)): revision 0003: operation 2 (CREATE INDEX ix_deploy_big_payload ON deploy_big (payload))"
-            " was started by a runner that stopped before it finished, and the catalog cannot show whether it"
-            " took effect; check it by hand, then run `db journal resolve 0003 --applied` if it took effect or"
-            " `db journal resolve 0003 --not-applied` if it did not, and `db upgrade` again; 1 operations applied"
-            " and journaled; `db upgrade` resumes at operation 2"
+            f"Error: revision 0003 failed at operation 2 of 5 ({statement}): revision 0003: operation 2"
+            f" ({statement}) was started by a runner that stopped before it finished, and the catalog cannot"
+            " show whether it took effect; check it by hand, then run `db journal resolve 0003 --applied`"
+            " if it"
+            " took effect or `db journal resolve 0003 --not-applied` if it did not, and `db upgrade` again;"
+            " 1 operations applied and journaled; `db upgrade` resumes at operation 2"
         )
         resolved = run_manage(
             "db",
@@ -212,17 +206,31 @@ def test_undecidable_statement_stops_naming_the_journal_command(tmp_path: Path) 
         )
         assert resolved.returncode == 0, resolved.stderr
         _rerun_ends_at_head(database, directory, tmp_path)
-        journal_rows = [row for row in _rows_of_0003(database) if row[1] == "journal"]
-        assert journal_rows == [
-            (
-                "0003",
-                "journal",
-                "success",
-                None,
-                "resolved by hand as not applied: operation 2 (CREATE INDEX ix_deploy_big_payload ON deploy_big"
-                " (payload))",
-            )
+        rows = _rows_of_0003(database)
+        assert [row[1:3] for row in rows] == [
+            ("upgrade", "partial"),
+            ("upgrade", "partial"),
+            ("journal", "success"),
+            ("upgrade", "success"),
         ]
+        assert rows[2][4] == f"resolved by hand as not applied: operation 2 ({statement})"
+        assert rows[3][4] == "resumed: skipped 1 operations applied by an earlier run"
+
+
+def test_kill_of_the_migration_connection_during_the_long_ddl_postgresql(tmp_path: Path) -> None:
+    """PostgreSQL: the terminated session takes the whole revision with it; the rerun runs it whole."""
+    with fresh_database("postgresql", tmp_path) as database:
+        directory = _prepared(database, tmp_path, rows=BIG_ROWS)
+        runner, session = _during_long_ddl(database, directory, tmp_path)
+        kill_session(database, session)
+        code, err = _finished(runner)
+        assert code == 1
+        assert _last_line(err).startswith("Error: revision 0003 failed at operation 2 (CREATE INDEX"), err
+        assert _last_line(err).endswith("; rolled back as a unit"), err
+        _rerun_ends_at_head(database, directory, tmp_path)
+        rows = _rows_of_0003(database)
+        assert [row[1:3] for row in rows] == [("upgrade", "failed"), ("upgrade", "success")]
+        assert rows[0][3].startswith("database error: ")
 
 
 SIGNAL_CASES = [
@@ -280,7 +288,8 @@ def test_failure_at_statement_three_then_rerun(database: Database, tmp_path: Pat
     assert line.startswith(
         "Error: revision 0003 failed at operation 3"
         + (" of 5" if database.backend == "mariadb" else "")
-        + " (CREATE TABLE deploy_probe_b ( id INTEGER NOT NULL, CONSTRAINT pk_deploy_probe_b PRIMARY KEY (id) )):"
+        + " (CREATE TABLE deploy_probe_b ( id INTEGER NOT NULL,"
+        " CONSTRAINT pk_deploy_probe_b PRIMARY KEY (id) )):"
         " database error: "
     ), line
     if database.backend == "mariadb":
@@ -305,7 +314,8 @@ def test_lost_lock_connection_stops_the_runner_and_the_next_waits(database: Data
 
     status = run_manage("db", "-d", str(directory), "status", database_url=database.url)
     assert re.fullmatch(
-        rf"lock: held by pid {first.pid} on host \S+ \(user \S+, since [\d:\- ]+ UTC\), running 0003 \(upgrade\)",
+        rf"lock: held by pid {first.pid} on host \S+ \(user \S+, since [\d:\- ]+ UTC\),"
+        r" running 0003 \(upgrade\)",
         status.stdout.splitlines()[2],
     ), status.stdout
     # a runner with another history table shares alembic_version, so it shares the lock
@@ -364,7 +374,8 @@ def test_partial_revision_then_stamp_downgrade_upgrade_skips_nothing(
             []
             if database.backend == "mariadb"
             else [
-                "CREATE TABLE deploy_probe_a (id INTEGER NOT NULL, note VARCHAR(20), CONSTRAINT pk_deploy_probe_a"
+                "CREATE TABLE deploy_probe_a (id INTEGER NOT NULL, note VARCHAR(20),"
+                " CONSTRAINT pk_deploy_probe_a"
                 " PRIMARY KEY (id))",
                 "CREATE INDEX ix_deploy_big_payload ON deploy_big (payload)",
             ]
@@ -400,11 +411,12 @@ def test_partial_revision_then_stamp_downgrade_upgrade_skips_nothing(
 
 def test_downgrade_over_users_refuses_without_allow_data_loss(database: Database) -> None:
     assert run_manage("db", "upgrade", database_url=database.url).returncode == 0
+    true = "true" if database.backend == "postgresql" else "1"
     execute(
         database,
         *(
             "INSERT INTO auth_user (id, email, first_name, password, active, fs_uniquifier)"
-            f" VALUES ({n}, 'u{n}@example.com', 'U', 'x', {'1' if database.backend != 'postgresql' else 'true'}, 'u{n}')"
+            f" VALUES ({n}, 'u{n}@example.com', 'U', 'x', {true}, 'u{n}')"
             for n in range(1, 4)
         ),
     )
@@ -435,4 +447,3 @@ def test_downgrade_over_users_refuses_without_allow_data_loss(database: Database
         None,
         "data loss allowed (--allow-data-loss): 0001: drops table auth_user (3 rows)",
     )
-    time.sleep(0)

@@ -19,12 +19,12 @@ from support.databases import Database
 from support.deploy import DEPLOY_TABLES, start_manage
 
 STOP_SETTING, MARKER_SETTING = "DEPLOY_TEST_STOP_AT", "DEPLOY_TEST_MARKER"
-BIG_ROWS = 400_000
+BIG_ROWS = 250_000  # about a second of index build here: long enough to kill it midway
 LONG_DDL = "CREATE INDEX ix_deploy_big_payload"
 INDEX = '    op.create_index("ix_deploy_big_payload", "deploy_big", ["payload"])'
 RAW_INDEX = '    op.execute("CREATE INDEX ix_deploy_big_payload ON deploy_big (payload)")'
 
-FIVE_STATEMENTS = '''"""Fault-injection revision: five statements, one long DDL, one DML insert, one that fails on demand."""
+FIVE_STATEMENTS = '''"""Fault injection: five statements, a long DDL, a DML insert, one that fails on demand."""
 import os
 import time
 from pathlib import Path
@@ -146,7 +146,7 @@ def wait_until(condition: Any, what: str, runner: subprocess.Popen[str], timeout
         if value:
             return value
         if runner.poll() is not None:
-            out, err = runner.communicate()
+            _out, err = runner.communicate()
             raise AssertionError(f"the runner ended (exit {runner.returncode}) before {what}: {err}")
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
