@@ -51,9 +51,32 @@ def _without_docstrings(tree: ast.Module) -> ast.Module:
     return tree
 
 
+def _canonical(node: object, out: list[str]) -> None:
+    # like ast.dump without positions, but leaving out None and empty fields, so that a field a newer
+    # Python adds (type_params in 3.12) does not turn every revision into an "edited" one
+    if isinstance(node, ast.AST):
+        out.append(type(node).__name__)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value is None or value == []:
+                continue
+            out.append(name)
+            _canonical(value, out)
+        out.append(")")
+    elif isinstance(node, list):
+        out.append("[")
+        for item in node:
+            _canonical(item, out)
+        out.append("]")
+    else:
+        out.append(repr(node))
+
+
 def _digest(nodes: Iterable[ast.AST]) -> str:
-    text = "\n".join(ast.dump(node, include_attributes=False) for node in nodes)
-    return hashlib.sha256(text.encode()).hexdigest()[:PART]
+    out: list[str] = []
+    for node in nodes:
+        _canonical(node, out)
+    return hashlib.sha256("\x00".join(out).encode()).hexdigest()[:PART]
 
 
 def source_checksum(source: bytes) -> str:

@@ -102,18 +102,7 @@ def test_sigkill_at_each_statement_boundary_then_rerun(database: Database, tmp_p
     if database.backend == "mariadb":  # each run resumed where the last one was killed
         assert rows == [
             ("0003", "upgrade", "failed", ABANDONED, None),
-            ("0003", "upgrade", "partial", ABANDONED, None),
-            *[
-                (
-                    "0003",
-                    "upgrade",
-                    "partial",
-                    ABANDONED,
-                    f"resumed: skipped {k} operations applied by an earlier run",
-                )
-                for k in ()
-            ],
-            *[("0003", "upgrade", "partial", ABANDONED, None)] * 4,
+            *[("0003", "upgrade", "partial", ABANDONED, None)] * 5,
             ("0003", "upgrade", "success", None, "resumed: skipped 5 operations applied by an earlier run"),
         ]
     else:  # rolled back as a unit each time: the rerun ran the revision whole

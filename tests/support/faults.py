@@ -24,7 +24,7 @@ LONG_DDL = "CREATE INDEX ix_deploy_big_payload"
 INDEX = '    op.create_index("ix_deploy_big_payload", "deploy_big", ["payload"])'
 RAW_INDEX = '    op.execute("CREATE INDEX ix_deploy_big_payload ON deploy_big (payload)")'
 
-FIVE_STATEMENTS = '''"""Fault injection: five statements, a long DDL, a DML insert, one that fails on demand."""
+FIVE_STATEMENTS = '''"""Fault injection: five statements, a long DDL, a DML insert, one failing on demand."""
 import os
 import time
 from pathlib import Path
