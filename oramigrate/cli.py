@@ -37,6 +37,7 @@ def resolve_config(
 ) -> Config:
     """The app's Alembic Config for ``directory``, carrying its engine and our settings."""
     from .configuration import ENGINE, SETTINGS
+    from .deploy.deployment import VERSION_TABLE
 
     migrate = current_app.extensions["migrate"]
     config: Config = migrate.migrate.get_config(
@@ -45,6 +46,8 @@ def resolve_config(
     engine = migrate.db.engine
     config.attributes[ENGINE] = engine
     config.attributes[SETTINGS] = current_app.extensions["oramigrate"]
+    # the lock is keyed on the version table that runners share, whatever their history table
+    config.attributes[VERSION_TABLE] = migrate.configure_args.get("version_table")
     click.get_current_context().meta[URL_KEY] = engine.url
     return config
 
@@ -52,6 +55,15 @@ def resolve_config(
 def notify(message: str) -> None:
     """Progress and warnings go to stderr, so stdout stays the command's answer (or the SQL script)."""
     click.echo(message, err=True)
+
+
+def confirm_on_terminal(question: str) -> bool:
+    """Ask a person at a terminal (never a pipe or a job: there the answer is no)."""
+    import sys
+
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return False
+    return click.confirm(f"{question}\nDowngrade anyway?", default=False, err=True)
 
 
 @with_appcontext
@@ -85,6 +97,11 @@ lock_timeout_option = click.option(
     default=None,
     metavar="SECONDS",
     help="How long to wait for another runner's migration lock (default: MIGRATION_LOCK_TIMEOUT, else 300).",
+)
+kill_orphan_option = click.option(
+    "--kill-orphan",
+    is_flag=True,
+    help="End a dead runner's migration session still on the server instead of waiting for it.",
 )
 
 
@@ -135,6 +152,7 @@ def check_command(directory: str | None) -> None:
 @db.command("upgrade", params=list(flask_migrate_cli.upgrade.params))
 @lock_timeout_option
 @dialect_option
+@kill_orphan_option
 @click.option(
     "--allow-edited", is_flag=True, help="Upgrade even if applied revision files changed (recorded)."
 )
@@ -152,17 +170,24 @@ def upgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: str
 @db.command("downgrade", params=list(flask_migrate_cli.downgrade.params))
 @lock_timeout_option
 @dialect_option
+@kill_orphan_option
+@click.option(
+    "--allow-data-loss", is_flag=True, help="Drop or empty tables and columns that hold rows (recorded)."
+)
 @with_appcontext
 def downgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: str, **options: Any) -> None:
-    """Revert to a previous version (under the migration lock, audited)."""
+    """Revert to a previous version (under the migration lock, audited; asks before losing data)."""
     from . import command
 
-    command.downgrade(resolve_config(directory, x_arg), revision, notify=notify, **options)
+    command.downgrade(
+        resolve_config(directory, x_arg), revision, notify=notify, confirm=confirm_on_terminal, **options
+    )
 
 
 @db.command("stamp", params=list(flask_migrate_cli.stamp.params))
 @lock_timeout_option
 @dialect_option
+@kill_orphan_option
 @with_appcontext
 def stamp_command(directory: str | None, revision: str, **options: Any) -> None:
     """'stamp' the revision table with the given revision; don't run any migrations (audited)."""
@@ -217,6 +242,54 @@ def status_command(directory: str | None) -> None:
     from . import command
 
     click.echo("\n".join(command.status(resolve_config(directory))))
+
+
+@db.group("journal", cls=click.Group)
+def journal_group() -> None:
+    """Show or settle the journal of a half-applied revision (each change recorded in the history)."""
+
+
+@journal_group.command("show")
+@directory_option
+@with_appcontext
+def journal_show_command(directory: str | None) -> None:
+    """Every journal row: revision, operation, state (started or done), statement."""
+    from . import command
+
+    click.echo("\n".join(command.journal_show(resolve_config(directory))))
+
+
+@journal_group.command("resolve")
+@click.argument("revision")
+@click.option("--applied/--not-applied", required=True, help="Whether the started statement took effect.")
+@directory_option
+@lock_timeout_option
+@with_appcontext
+def journal_resolve_command(
+    revision: str, applied: bool, directory: str | None, lock_timeout: float | None
+) -> None:
+    """Settle a statement a dead runner started: it took effect (--applied) or not (--not-applied)."""
+    from . import command
+
+    click.echo(
+        command.journal_resolve(
+            resolve_config(directory), revision, applied, lock_timeout=lock_timeout, notify=notify
+        )
+    )
+
+
+@journal_group.command("clear")
+@click.argument("revision")
+@directory_option
+@lock_timeout_option
+@with_appcontext
+def journal_clear_command(revision: str, directory: str | None, lock_timeout: float | None) -> None:
+    """Forget a revision's journal (after finishing or undoing its applied statements by hand)."""
+    from . import command
+
+    click.echo(
+        command.journal_clear(resolve_config(directory), revision, lock_timeout=lock_timeout, notify=notify)
+    )
 
 
 DIALECTS = ("oracle", "postgresql", "mariadb", "mysql", "sqlite", "mssql")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from .configuration import OFFLINE_DIALECT, engine_of, settings_of
 from .deploy import gate
 from .deploy.checksums import RevisionsChanged, verify
 from .deploy.deployment import (
+    Confirm,
     Notify,
     accept_edited,
     applied_or_empty,
@@ -142,6 +144,7 @@ def upgrade(
     allow_edited: bool = False,
     allow_unsafe: bool = False,
     dialect: str | None = None,
+    kill_orphan: bool = False,
     notify: Notify = ignore,
 ) -> None:
     """Upgrade to ``revision`` under the lock, refusing edited applied revisions and unsafe new ones."""
@@ -152,7 +155,7 @@ def upgrade(
         gate.check_before_upgrade(scripts, pending(scripts, [], revision), settings, allow_unsafe, notify)
         alembic_command.upgrade(config, revision, sql=True, tag=tag)
         return
-    with deployment(config, lock_timeout, notify) as run:
+    with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
         heads = current_heads(run.audit)
         findings = verify(run.audit, run.names, run.scripts, heads)
         if findings and not allow_edited:
@@ -172,18 +175,47 @@ def downgrade(
     tag: str | None = None,
     lock_timeout: float | None = None,
     dialect: str | None = None,
+    allow_data_loss: bool = False,
+    kill_orphan: bool = False,
+    confirm: Confirm | None = None,
     notify: Notify = ignore,
 ) -> None:
-    """Revert to ``revision`` under the lock, one history row per revision reverted."""
+    """Revert to ``revision`` under the lock, one history row per revision reverted; a downgrade that
+    drops or empties tables or columns holding rows needs ``allow_data_loss`` (or ``confirm``)."""
     _offline_only(sql, dialect)
     if sql:
         # as Flask-Migrate: offline needs a starting point
-        revision = "head:-1" if revision == "-1" else revision
-        _script_scope(config, revision, dialect)
-        alembic_command.downgrade(config, revision, sql=True, tag=tag)
+        target = "head:-1" if revision == "-1" else revision
+        _script_scope(config, target, dialect)
+        listing = offline_losses(config, target)
+        if listing:
+            sys.stdout.write(listing)
+        alembic_command.downgrade(config, target, sql=True, tag=tag)
         return
-    with deployment(config, lock_timeout, notify):
+    with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
+        run.allow_data_loss, run.confirm = allow_data_loss, confirm
         alembic_command.downgrade(config, revision, tag=tag)
+
+
+def offline_losses(config: Config, target: str) -> str:
+    """What an offline downgrade ``from:to`` drops or empties, as SQL comments (no rows counted)."""
+    from .deploy import dataloss
+
+    upper, _, lower = target.rpartition(":")
+    scripts = load_scripts(_directory(config))
+    try:
+        walked = list(scripts.iterate_revisions(upper or "heads", lower or "base"))
+    except CommandError:
+        return ""  # Alembic names the bad revision itself
+    lowest = scripts.get_revision(lower) if lower and not lower.startswith("-") and lower != "base" else None
+    dialect = engine_of(config).dialect.name
+    losses = [
+        loss
+        for script in walked
+        if script is not None and script is not lowest
+        for loss in dataloss.planned(scripts, script, dialect)
+    ]
+    return dataloss.as_comments(losses)
 
 
 def stamp(
@@ -195,6 +227,7 @@ def stamp(
     purge: bool = False,
     lock_timeout: float | None = None,
     dialect: str | None = None,
+    kill_orphan: bool = False,
     notify: Notify = ignore,
 ) -> None:
     """Mark the database as at ``revision`` under the lock; the history records what changed."""
@@ -203,10 +236,40 @@ def stamp(
         _script_scope(config, revision, dialect)
         alembic_command.stamp(config, revision, sql=True, tag=tag, purge=purge)
         return
-    with deployment(config, lock_timeout, notify) as run:
+    with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
         before = applied_or_empty(run.scripts, current_heads(run.audit))
         alembic_command.stamp(config, revision, tag=tag, purge=purge)
         record_stamp(run, before, "stamp")
+
+
+def journal_show(config: Config) -> list[str]:
+    """``db journal show``: every journal row."""
+    from .deploy import repair
+
+    return repair.show(config)
+
+
+def journal_resolve(
+    config: Config,
+    revision: str,
+    applied: bool,
+    *,
+    lock_timeout: float | None = None,
+    notify: Notify = ignore,
+) -> str:
+    """``db journal resolve REV --applied|--not-applied``: settle a started statement by hand (recorded)."""
+    from .deploy import repair
+
+    return repair.resolve(config, revision, applied, lock_timeout=lock_timeout, notify=notify)
+
+
+def journal_clear(
+    config: Config, revision: str, *, lock_timeout: float | None = None, notify: Notify = ignore
+) -> str:
+    """``db journal clear REV``: forget a revision's journal (recorded)."""
+    from .deploy import repair
+
+    return repair.clear(config, revision, lock_timeout=lock_timeout, notify=notify)
 
 
 def baseline(

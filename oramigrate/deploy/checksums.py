@@ -1,7 +1,15 @@
-"""Checksums of revision files, and what differs between the history and the files on disk."""
+"""Checksums of what a revision runs, and what differs between the history and the files on disk.
+
+The checksum is of the module's syntax tree without docstrings (comments are not in it), so
+``ruff format`` or an added comment is not an edit. It is three parts, so ``db verify`` can say
+what changed: ``ast:`` + 20 hex digits of ``upgrade()``, 20 of ``downgrade()``, 20 of the rest of the
+module (imports, identifiers, helpers), 64 characters like the old kind: the sha256 of the file's
+bytes, still recorded in older histories and still compared as such.
+"""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +25,10 @@ from ..revisions import find
 from . import history
 from .tables import DeployTables
 
+AST_KIND = "ast:"
+PART = 20
+PARTS = ("upgrade()", "downgrade()", "the rest of the module")
+
 
 class RevisionsChanged(MigrationError):
     """Applied revisions were edited or removed, or applied outside this tool."""
@@ -29,9 +41,77 @@ class RevisionsChanged(MigrationError):
         self.findings = findings
 
 
+def _without_docstrings(tree: ast.Module) -> ast.Module:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                if isinstance(body[0].value.value, str):
+                    node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def _canonical(node: object, out: list[str]) -> None:
+    # like ast.dump without positions, but leaving out None and empty fields, so that a field a newer
+    # Python adds (type_params in 3.12) does not turn every revision into an "edited" one
+    if isinstance(node, ast.AST):
+        out.append(type(node).__name__)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value is None or value == []:
+                continue
+            out.append(name)
+            _canonical(value, out)
+        out.append(")")
+    elif isinstance(node, list):
+        out.append("[")
+        for item in node:
+            _canonical(item, out)
+        out.append("]")
+    else:
+        out.append(repr(node))
+
+
+def _digest(nodes: Iterable[ast.AST]) -> str:
+    out: list[str] = []
+    for node in nodes:
+        _canonical(node, out)
+    return hashlib.sha256("\x00".join(out).encode()).hexdigest()[:PART]
+
+
+def source_checksum(source: bytes) -> str:
+    """The checksum of a revision module's source (bytes' sha256 if it does not parse)."""
+    try:
+        tree = _without_docstrings(ast.parse(source))
+    except SyntaxError:
+        return hashlib.sha256(source).hexdigest()
+    functions: dict[str, list[ast.AST]] = {"upgrade": [], "downgrade": []}
+    rest: list[ast.AST] = []
+    for node in tree.body:
+        name = getattr(node, "name", None)
+        (functions[name] if name in functions else rest).append(node)
+    return AST_KIND + _digest(functions["upgrade"]) + _digest(functions["downgrade"]) + _digest(rest)
+
+
 def checksum(script: Script) -> str:
-    """sha256 of the revision file's bytes."""
-    return hashlib.sha256(Path(script.path).read_bytes()).hexdigest()
+    """The checksum of a revision file as it is now."""
+    return source_checksum(Path(script.path).read_bytes())
+
+
+def changed_parts(recorded: str, script: Script) -> list[str] | None:
+    """What differs from the recorded checksum: [] if nothing, None if the old kind cannot say."""
+    source = Path(script.path).read_bytes()
+    if not recorded.startswith(AST_KIND):
+        return [] if hashlib.sha256(source).hexdigest() == recorded else None
+    now = source_checksum(source)
+    if not now.startswith(AST_KIND):
+        return ["the file no longer parses"]
+    old, new = recorded[len(AST_KIND) :], now[len(AST_KIND) :]
+    return [
+        part
+        for number, part in enumerate(PARTS)
+        if old[number * PART : (number + 1) * PART] != new[number * PART : (number + 1) * PART]
+    ]
 
 
 @dataclass
@@ -41,15 +121,22 @@ class Findings:
     edited: list[tuple[str, str]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    changes: dict[str, list[str] | None] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.edited or self.missing or self.unknown)
 
     def lines(self) -> list[str]:
         """One line per finding, for people."""
-        found = [
-            f"edited: {revision} ({path}) changed since it was applied" for revision, path in self.edited
-        ]
+        found = []
+        for revision, path in self.edited:
+            parts = self.changes.get(revision)
+            what = (
+                "the file changed (recorded with the old whole-file checksum, which cannot say where)"
+                if parts is None
+                else " and ".join(parts) + " changed"
+            )
+            found.append(f"edited: {revision} ({path}) changed since it was applied: {what}")
         found += [f"missing: {revision} was applied but its file is gone" for revision in self.missing]
         found += [f"unknown: {revision} is applied but has no history row" for revision in self.unknown]
         return found
@@ -78,7 +165,10 @@ def verify(
         if script is None:
             if revision not in findings.missing:
                 findings.missing.append(revision)
-        elif recorded is not None and checksum(script) != recorded:
-            findings.edited.append((revision, script.path))
+        elif recorded is not None:
+            parts = changed_parts(recorded, script)
+            if parts != []:
+                findings.edited.append((revision, script.path))
+                findings.changes[revision] = parts
     findings.unknown += [revision for revision in in_database if revision not in applied]
     return findings

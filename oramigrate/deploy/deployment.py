@@ -1,14 +1,20 @@
 """One deployment: hold the migration lock with the tool's tables ready, and record what it decided.
 
-``deployment(config)`` is what ``db upgrade``, ``downgrade``, ``stamp`` and ``baseline`` run inside;
-the run it yields reaches env.py through ``config.attributes`` (``configuration.RUN``).
+``deployment(config)`` is what ``db upgrade``, ``downgrade``, ``stamp``, ``baseline`` and ``db journal``
+run inside; the run it yields reaches env.py through ``config.attributes`` (``configuration.RUN``).
+In order: SIGINT/SIGTERM become ``Interrupted``; the lock is taken; the previous holder's migration
+session is waited out (or ended); our holder row is written; rows a dead runner left are closed.
+On the way out the holder row is cleared and the lock released; a release that fails after a
+successful run is a warning, not a failure (the lock ends with its session anyway).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import sqlalchemy as sa
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
@@ -16,52 +22,92 @@ from alembic.util import CommandError
 from ..configuration import RUN, engine_of, settings_of
 from ..lint import LintReport
 from ..revisions import applied, current_heads
-from . import history, journal
+from . import history, holder, journal
 from . import tables as deploy_tables
 from .checksums import Findings, checksum
-from .lock import MigrationLock, describe_wait
+from .interrupts import Interruptions
+from .lock import MigrationLock, describe_wait, read_holder_on
 from .run import DeployRun
-from .tables import HOLDER_ROW
 
 ADOPTED = "adopted: applied before the history table existed"
+VERSION_TABLE = "oramigrate.version_table"
 Notify = Callable[[str], None]
+Confirm = Callable[[str], bool]
 
 
 def ignore(_message: str) -> None:
     """The default ``notify``: say nothing."""
 
 
+def names_of(config: Config) -> deploy_tables.DeployTables:
+    """The tool's tables for ``config``: history from the settings, the lock from the version table."""
+    version_table = config.attributes.get(VERSION_TABLE) or deploy_tables.DEFAULT_VERSION_TABLE
+    return deploy_tables.build(settings_of(config).history_table, version_table)
+
+
 @contextmanager
-def deployment(config: Config, lock_timeout: float | None, notify: Notify) -> Iterator[DeployRun]:
+def deployment(
+    config: Config, lock_timeout: float | None, notify: Notify, *, kill_orphan: bool = False
+) -> Iterator[DeployRun]:
     """Hold the migration lock, with the tool's tables ready, for the duration of the block."""
     engine = engine_of(config)
     settings = settings_of(config)
     timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
-    names = deploy_tables.build(settings.history_table)
-    lock = MigrationLock(engine, names)
-    lock.acquire(timeout, lambda holder: notify(describe_wait(holder, timeout)))
+    names = names_of(config)
+    interrupts = Interruptions()
+    with interrupts.installed():
+        deadline = time.monotonic() + timeout
+        lock = MigrationLock(engine, names)
+        lock.acquire(deadline, timeout, lambda holding: notify(describe_wait(holding, timeout)))
+        failed = False
+        try:
+            with engine.connect() as audit:
+                deploy_tables.create_missing(audit, names)  # under the lock: one runner creates them
+                previous = read_holder_on(audit, names)
+                holder.wait_for_orphan(audit, previous, deadline, kill_orphan, notify)
+                token = holder.write(audit, names)
+                run = DeployRun(
+                    engine, names, ScriptDirectory.from_config(config), audit, lock, token, interrupts
+                )
+                _tidy(run)
+                config.attributes[RUN] = run
+                try:
+                    yield run
+                except BaseException:
+                    failed = True
+                    raise
+                finally:
+                    del config.attributes[RUN]
+                    run.dispose()
+                    _leave(run, notify, quiet=failed)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            problem = lock.release()
+            if problem is not None and not failed:
+                notify(f"warning: {problem}")
+
+
+def _leave(run: DeployRun, notify: Notify, quiet: bool) -> None:
     try:
-        with engine.connect() as audit:
-            deploy_tables.create_missing(audit, names)  # under the lock: one runner creates them
-            lock.write_holder(audit)
-            run = DeployRun(engine, names, ScriptDirectory.from_config(config), audit)
-            _tidy(run)
-            config.attributes[RUN] = run
-            try:
-                yield run
-            finally:
-                del config.attributes[RUN]
-                run.dispose()
-                audit.rollback()
-                audit.execute(names.lock.update().where(names.lock.c.id == HOLDER_ROW).values(pid=None))
-                audit.commit()
-    finally:
-        lock.release()
+        run.audit.rollback()
+        holder.clear(run.audit, run.names, run.token)
+    except sa.exc.DBAPIError as exc:
+        if not quiet:
+            notify(f"warning: could not clear the lock holder row ({exc.orig}); the next runner checks it")
 
 
 def _tidy(run: DeployRun) -> None:
     # rows a killed runner left 'running'; revisions applied before the history existed
-    half_applied = {(p.revision, p.direction) for p in journal.progress(run.audit, run.names)}
+    found = journal.progress(run.audit, run.names)
+    done = set(applied_or_empty(run.scripts, current_heads(run.audit)))
+    # a journal whose revision is already where it leads (finished by hand and stamped): superseded
+    stale = {p.revision for p in found if (p.revision in done) == (p.direction == "upgrade")}
+    journal.clear(run.audit, run.names, stale)
+    found = [p for p in found if p.revision not in stale]
+    run.journaled = {p.revision for p in found}
+    half_applied = {(p.revision, p.direction) for p in found}
     history.close_abandoned(run.audit, run.names, half_applied)
     if not history.rows(run.audit, run.names):
         for script in applied(run.scripts, current_heads(run.audit)):
@@ -70,18 +116,10 @@ def _tidy(run: DeployRun) -> None:
 
 
 def record_unsafe(run: DeployRun, report: LintReport) -> None:
-    """``--allow-unsafe``: the history says that revisions with lint errors were applied knowingly."""
+    """``--allow-unsafe``: the revision's own history row says it was applied despite lint errors."""
     for revision in sorted({finding.revision for finding in report.errors_unacknowledged()}):
-        script = run.scripts.get_revision(revision)
         codes = ", ".join(sorted({f.code for f in report.errors_unacknowledged(revision)}))
-        history.record(
-            run.audit,
-            run.names,
-            revision,
-            "accept",
-            checksum(script) if script else None,
-            f"applied with --allow-unsafe despite lint errors: {codes}",
-        )
+        run.notes[(revision, "upgrade")] = f"applied with --allow-unsafe despite lint errors: {codes}"
 
 
 def accept_edited(run: DeployRun, findings: Findings) -> None:

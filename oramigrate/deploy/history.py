@@ -15,9 +15,13 @@ from .lock import os_user, utcnow
 from .tables import TEXT_LENGTH, DeployTables
 
 RUNNING, SUCCESS, FAILED, PARTIAL = "running", "success", "failed", "partial"
+# the lock was lost (stopped before the next step), a signal stopped the run
+ABORTED, INTERRUPTED = "aborted", "interrupted"
 # directions after which the revision counts as applied, with the checksum recorded then
 APPLYING = ("upgrade", "stamp", "baseline", "accept")
 REVERTING = ("downgrade", "unstamp")
+# a repair by hand with `db journal resolve | clear` (the revision's state is unchanged)
+JOURNAL = "journal"
 # monotonic start of the rows this process opened: durations finer than DATE's seconds
 _STARTED: dict[int, float] = {}
 ABANDONED = "the runner stopped before finishing (killed, or its database session ended)"
@@ -144,3 +148,23 @@ def applied_checksums(connection: Connection, names: DeployTables) -> dict[str, 
         elif direction in REVERTING:
             applied.pop(revision, None)
     return applied
+
+
+def superseded(connection: Connection, names: DeployTables, revision: str, attempt: int | None) -> bool:
+    """Whether ``revision`` was applied, reverted or stamped successfully after history row ``attempt``."""
+    table = names.history
+    query = sa.select(sa.func.count()).where(
+        table.c.revision == revision,
+        table.c.outcome == SUCCESS,
+        table.c.direction.in_(APPLYING[:-1] + REVERTING),
+    )
+    if attempt is not None:
+        query = query.where(table.c.id > attempt)
+    return bool(connection.execute(query).scalar_one())
+
+
+def running(connection: Connection, names: DeployTables) -> list[tuple[str, str]]:
+    """(revision, direction) of the rows a runner has open now."""
+    table = names.history
+    query = sa.select(table.c.revision, table.c.direction).where(table.c.outcome == RUNNING)
+    return [(revision, direction) for revision, direction in connection.execute(query.order_by(table.c.id))]

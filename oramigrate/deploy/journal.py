@@ -1,25 +1,34 @@
-"""Per-operation journal of the running revision, for databases whose DDL commits on its own.
+"""The intent journal of the running revision, for databases whose DDL commits on its own.
 
-On Oracle and MariaDB a revision that fails half-way leaves its first statements applied while
+On Oracle and MariaDB a revision that stops half-way leaves its first statements applied while
 ``alembic_version`` still names the previous revision. Each statement the revision executes
-(every ``impl._exec`` call, in the order its ``upgrade()`` issues them) is committed and then
-journaled; the next run executes the revision again but skips the journaled statements, after
-checking that they are still the same statements. Journal rows go when the revision completes,
-in the same transaction as Alembic's version update.
+(every ``impl._exec`` call, in the order its ``upgrade()`` issues them) is journaled:
+
+- DDL: a row ``started`` (holding the statement) is committed before it runs and set ``done`` after
+  it, so a kill at any point leaves either nothing, or a row that says the statement may have run;
+- DML: its row is written ``done`` inside the statement's own transaction (one commit), so the rows
+  and the journal commit together or not at all.
+
+A rerun executes the revision again: ``done`` statements are skipped after checking they are still
+the same statements; a ``started`` one is decided from the catalog (``catalog.py``), or the run stops
+naming it and the ``db journal`` command that settles it. The rows go with the version row change
+that supersedes them (``clear``), and a resume uses them only if no later success of the revision
+superseded them.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql import dml
 
 from ..errors import MigrationError
 from ..private import (
@@ -30,12 +39,39 @@ from ..private import (
     set_open_transaction,
     statement_executor,
 )
+from . import catalog
 from .lock import utcnow
 from .tables import TEXT_LENGTH, DeployTables
+
+STARTED, DONE = "started", "done"
+_DML_WORDS = ("INSERT", "UPDATE", "DELETE", "MERGE")
 
 
 class JournalMismatch(MigrationError):
     """A half-applied revision no longer issues the statements its journal says were applied."""
+
+
+class JournalUndecided(MigrationError):
+    """A statement started by a runner that died, whose effect the catalog cannot show."""
+
+
+class Checkpoint(Protocol):
+    """What the run checks before each statement: the lock is ours, no signal asked us to stop."""
+
+    def before_statement(self, where: str) -> None: ...
+
+    def statement_running(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One journal row: operation ``index`` of a revision, its state and statement."""
+
+    index: int
+    state: str
+    statement: str
+    total: int | None = None
+    attempt: int | None = None
 
 
 @dataclass(frozen=True)
@@ -47,13 +83,17 @@ class Progress:
     done: int
     total: int | None
     last: str
+    started: Entry | None = None
 
     def __str__(self) -> str:
         total = "?" if self.total is None else str(self.total)
-        return (
+        text = (
             f"revision {self.revision}: {self.done} of {total} operations applied"
             f" ({self.direction}; last applied: {self.last})"
         )
+        if self.started is not None:
+            text += f"; operation {self.started.index} started, outcome unknown: {self.started.statement}"
+        return text
 
 
 def describe_statement(construct: Any, dialect: Dialect) -> str:
@@ -66,6 +106,14 @@ def describe_statement(construct: Any, dialect: Dialect) -> str:
         except sa.exc.SQLAlchemyError:
             text = type(construct).__name__
     return re.sub(r"\s+", " ", text).strip()[:TEXT_LENGTH]
+
+
+def is_dml(construct: Any) -> bool:
+    """Whether a statement is DML (transactional everywhere) rather than DDL (committing on its own)."""
+    if isinstance(construct, dml.UpdateBase):
+        return True
+    text = construct if isinstance(construct, str) else getattr(construct, "text", None)
+    return isinstance(text, str) and text.lstrip().upper().startswith(_DML_WORDS)
 
 
 def count_operations(migration_fn: Callable[..., Any], dialect: Dialect) -> int | None:
@@ -95,26 +143,60 @@ def count_operations(migration_fn: Callable[..., Any], dialect: Dialect) -> int 
     return count
 
 
+def entries(
+    connection: Connection, names: DeployTables, revision: str | None = None
+) -> dict[tuple[str, str], list[Entry]]:
+    """Journal rows by (revision, direction), in operation order."""
+    journal = names.journal
+    query = sa.select(
+        journal.c.revision,
+        journal.c.direction,
+        journal.c.op_index,
+        journal.c.state,
+        journal.c.description,
+        journal.c.op_total,
+        journal.c.attempt,
+    ).order_by(journal.c.revision, journal.c.direction, journal.c.op_index)
+    if revision is not None:
+        query = query.where(journal.c.revision == revision)
+    found: dict[tuple[str, str], list[Entry]] = {}
+    for rev, direction, index, state, description, total, attempt in connection.execute(query):
+        # rows of earlier versions of the tool have no state: they were written after the commit
+        found.setdefault((rev, direction), []).append(
+            Entry(index, state or DONE, description, total, attempt)
+        )
+    return found
+
+
 def progress(connection: Connection, names: DeployTables) -> list[Progress]:
     """Every half-applied revision the journal knows of."""
-    journal = names.journal
-    rows = connection.execute(
-        sa.select(
-            journal.c.revision,
-            journal.c.direction,
-            journal.c.op_index,
-            journal.c.op_total,
-            journal.c.description,
-        ).order_by(journal.c.revision, journal.c.direction, journal.c.op_index)
-    ).all()
-    found: dict[tuple[str, str], Progress] = {}
-    for revision, direction, index, total, description in rows:
-        found[(revision, direction)] = Progress(revision, direction, index, total, description)
-    return list(found.values())
+    found = []
+    for (revision, direction), rows in entries(connection, names).items():
+        done = [row for row in rows if row.state == DONE]
+        started = next((row for row in rows if row.state == STARTED), None)
+        last = done[-1].statement if done else "nothing"
+        total = rows[-1].total
+        found.append(Progress(revision, direction, len(done), total, last, started))
+    return found
+
+
+def clear(connection: Connection, names: DeployTables, revisions: Iterable[str]) -> None:
+    """Delete the journal rows of ``revisions`` (in the caller's transaction)."""
+    wanted = sorted(set(revisions))
+    if wanted:
+        connection.execute(names.journal.delete().where(names.journal.c.revision.in_(wanted)))
+
+
+def settle_command(revision: str) -> str:
+    """The commands that settle a started statement of ``revision`` by hand."""
+    return (
+        f"check it by hand, then run `db journal resolve {revision} --applied` if it took effect"
+        f" or `db journal resolve {revision} --not-applied` if it did not, and `db upgrade` again"
+    )
 
 
 class StatementJournal:
-    """Names, journals, and on a rerun skips, the statements of one revision run on one connection."""
+    """Names, journals, and on a rerun skips or decides, the statements of one revision run."""
 
     def __init__(
         self,
@@ -124,6 +206,9 @@ class StatementJournal:
         direction: str,
         *,
         journaling: bool,
+        attempt: int | None,
+        checkpoint: Checkpoint,
+        resume: list[Entry] | None = None,
     ) -> None:
         self.context = context
         # on transactional DDL the statements are only counted and named (for the error message)
@@ -131,26 +216,18 @@ class StatementJournal:
         self.table = names.journal
         self.revision = revision
         self.direction = direction
+        self.attempt = attempt
+        self.checkpoint = checkpoint
         self.total: int | None = None
         self.index = 0
+        self.completed = 0  # statements finished (run, or skipped as applied before) in this run
+        self.wrote = False  # rows of this revision exist (to clear with the version update)
+        self.in_doubt = False  # the failing statement may have run (its started row stays)
         self._construct: Any = ""
         self._described: str | None = None
-        self.applied: dict[int, str] = {}
-        if journaling:
-            self.applied = self._read_applied()
-
-    def _read_applied(self) -> dict[int, str]:
-        revision, direction = self.revision, self.direction
-        done = (
-            self._connection()
-            .execute(
-                sa.select(self.table.c.op_index, self.table.c.description)
-                .where(self.table.c.revision == revision, self.table.c.direction == direction)
-                .order_by(self.table.c.op_index)
-            )
-            .all()
-        )
-        return {index: description for index, description in done}
+        self.applied = {entry.index: entry for entry in resume or []}
+        self.decided: list[str] = []
+        self.found_applied = 0
 
     @property
     def current(self) -> str:
@@ -161,52 +238,95 @@ class StatementJournal:
 
     @property
     def resumed(self) -> int:
-        """How many statements a previous run applied."""
-        return len(self.applied)
+        """How many statements a previous run applied (or the catalog showed applied)."""
+        return sum(1 for entry in self.applied.values() if entry.state == DONE) + self.found_applied
 
     def run(self, migration_fn: Callable[..., Any], **kwargs: Any) -> None:
-        """Run the revision, each statement committed and journaled (or skipped if journaled before)."""
+        """Run the revision, each statement journaled (or skipped if a previous run applied it)."""
         if self.journaling:
             self.total = count_operations(migration_fn, self.context.dialect)
-        impl = self.context.impl
-        execute = statement_executor(impl)
+        execute = statement_executor(self.context.impl)
 
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:
             self.index += 1
             self._construct, self._described = construct, None
-            if self.index in self.applied:
-                if self.applied[self.index] != self.current:
-                    raise JournalMismatch(
-                        f"revision {self.revision} changed since it was half-applied: operation"
-                        f" {self.index} was {self.applied[self.index]!r}, is now {self.current!r};"
-                        " finish or undo it by hand, then clear its journal rows"
-                    )
+            self.checkpoint.before_statement(f"operation {self.index} of revision {self.revision}")
+            if self.index in self.applied and self._settled_before(construct):
+                self.completed = self.index
                 return None
-            result = execute(construct, *args, **options)
-            if self.journaling:
-                self._commit_and_journal()
-            return result
+            if not self.journaling:
+                with self.checkpoint.statement_running():
+                    result = execute(construct, *args, **options)
+                    self.completed = self.index
+                return result
+            return self._journaled(execute, construct, args, options)
 
-        replace_statement_executor(impl, journaled)
+        replace_statement_executor(self.context.impl, journaled)
         try:
             migration_fn(**kwargs)
         finally:
-            replace_statement_executor(impl, None)
+            replace_statement_executor(self.context.impl, None)
 
-    def _connection(self) -> Connection:
-        connection = self.context.connection
-        assert connection is not None
-        return connection
+    def _settled_before(self, construct: Any) -> bool:
+        # True: skip the statement (applied by an earlier run); False: run it now
+        entry = self.applied[self.index]
+        if entry.statement != self.current:
+            raise JournalMismatch(
+                f"revision {self.revision} changed since it was half-applied: operation {self.index} was"
+                f" {entry.statement!r}, is now {self.current!r}; finish or undo its applied operations by"
+                f" hand, then run `db journal clear {self.revision}` and `db upgrade` again"
+            )
+        if entry.state == DONE:
+            return True
+        decision = catalog.decide(self._connection(), construct)
+        self._commit()  # end the reads' transaction before anything else runs
+        if decision == catalog.UNDECIDED:
+            raise JournalUndecided(
+                f"revision {self.revision}: operation {self.index} ({self.current}) was started by a runner"
+                " that stopped before it finished, and the catalog cannot show whether it took effect;"
+                f" {settle_command(self.revision)}"
+            )
+        if decision == catalog.APPLIED:
+            self._mark_done()
+            self.found_applied += 1
+            self.decided.append(f"operation {self.index} found applied")
+            return True
+        self.decided.append(f"operation {self.index} found not applied, run again")
+        del self.applied[self.index]
+        self._forget_started()
+        return False
 
-    def _commit_and_journal(self) -> None:
-        connection = self._connection()
-        # commit what the statement did (DML too: it must not be journaled yet lost), then the journal row
-        transaction = open_transaction(self.context)
-        if transaction is not None:
-            transaction.commit()
-        elif connection.in_transaction():
-            connection.commit()
-        connection.execute(
+    def _journaled(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
+        if is_dml(construct):
+            # the rows and their journal row commit together, or neither does
+            with self.checkpoint.statement_running():
+                result = execute(construct, *args, **options)
+                self._write(DONE)
+                self._commit()
+                self.completed = self.index
+            return result
+        with self.checkpoint.statement_running():
+            self._write(STARTED)
+            self._commit()
+            try:
+                result = execute(construct, *args, **options)
+            except sa.exc.DBAPIError as exc:
+                self._after_failure(exc)
+                raise
+            self._mark_done()
+            self.completed = self.index
+        return result
+
+    def _after_failure(self, exc: sa.exc.DBAPIError) -> None:
+        if exc.connection_invalidated or self._connection().invalidated:
+            self.in_doubt = True  # the session is gone: the statement may still run, or have run
+            return
+        # the server said no: the statement did nothing, forget that it started
+        self._end_transaction(commit=False)
+        self._forget_started()
+
+    def _write(self, state: str) -> None:
+        self._connection().execute(
             self.table.insert().values(
                 revision=self.revision,
                 direction=self.direction,
@@ -214,15 +334,45 @@ class StatementJournal:
                 op_total=self.total,
                 description=self.current,
                 applied=utcnow(),
+                state=state,
+                attempt=self.attempt,
             )
         )
-        connection.commit()
-        set_open_transaction(self.context, connection.begin())
+        self.wrote = True
 
-    def clear(self) -> None:
-        """Forget the journal of this revision (called inside the transaction of the version update)."""
+    def _mark_done(self) -> None:
+        table = self.table
         self._connection().execute(
-            self.table.delete().where(
-                self.table.c.revision == self.revision, self.table.c.direction == self.direction
-            )
+            table.update()
+            .where(table.c.revision == self.revision, table.c.direction == self.direction)
+            .where(table.c.op_index == self.index)
+            .values(state=DONE, applied=utcnow(), attempt=self.attempt)
         )
+        self._commit()
+
+    def _forget_started(self) -> None:
+        table = self.table
+        self._connection().execute(
+            table.delete()
+            .where(table.c.revision == self.revision, table.c.direction == self.direction)
+            .where(table.c.op_index == self.index)
+        )
+        self._commit()
+
+    def _connection(self) -> Connection:
+        connection = self.context.connection
+        assert connection is not None
+        return connection
+
+    def _commit(self) -> None:
+        self._end_transaction(commit=True)
+
+    def _end_transaction(self, commit: bool) -> None:
+        # end Alembic's per-revision transaction, then hand it a new one
+        connection = self._connection()
+        transaction = open_transaction(self.context)
+        if transaction is not None:
+            transaction.commit() if commit else transaction.rollback()
+            set_open_transaction(self.context, connection.begin())
+        elif connection.in_transaction():
+            connection.commit() if commit else connection.rollback()

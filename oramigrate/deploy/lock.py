@@ -1,10 +1,16 @@
-"""One migrator at a time: a lock held by the database session (or file) of the runner itself.
+"""One migrator at a time: a lock held by a database session (or file) of the runner itself.
 
 Every kind of lock used here dies with its holder, so a killed runner (kill -9) never leaves a
 stale lock and nobody needs a "release locks" command (notes/deploy-safety.md):
 PostgreSQL session advisory lock, MariaDB/MySQL ``GET_LOCK``, Oracle a row lock held by a
 session of its own that never commits (DDL commits on the migration session cannot release it,
 and no DBMS_LOCK grant is needed), SQLite ``flock`` on a file beside the database.
+
+The lock is keyed on database, schema and version table. It lives on a session of its own, which
+can be lost while the runner goes on (proxy idle timeout, ``wait_timeout``, failover, KILL): the
+run asks ``ensure_held`` before each revision and statement, and a keep-alive thread pings the
+session during long statements. The successor waits for the loser's migration session anyway
+(``orphans.py``), so even a lost lock never lets two runners migrate at once.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import functools
 import getpass
 import hashlib
 import os
-import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +35,7 @@ from . import tables as deploy_tables
 from .tables import HOLDER_ROW, MUTEX_ROW, DeployTables
 
 POLL_SECONDS = 0.2
+KEEPALIVE_SECONDS = 30.0
 
 
 class LockTimeout(MigrationError):
@@ -42,6 +49,10 @@ class LockTimeout(MigrationError):
         self.timeout = timeout
 
 
+class LockLost(MigrationError):
+    """The lock's session ended (or the lock went) while we ran: we stop before the next step."""
+
+
 @dataclass(frozen=True)
 class Holder:
     """Who holds the lock, as the holder wrote it."""
@@ -50,6 +61,7 @@ class Holder:
     pid: int | None
     os_user: str | None
     since: datetime.datetime | None
+    session: str | None = None
 
     def __str__(self) -> str:
         if self.pid is None:
@@ -74,16 +86,19 @@ def os_user() -> str:
 
 def read_holder(engine: Engine, names: DeployTables) -> Holder:
     """The holder row, read on a short connection of its own (unknown if the table is not there yet)."""
-    table = names.lock
     try:
         with engine.connect() as connection:
-            row = connection.execute(
-                sa.select(table.c.host, table.c.pid, table.c.os_user, table.c.since).where(
-                    table.c.id == HOLDER_ROW
-                )
-            ).first()
+            return read_holder_on(connection, names)
     except sa.exc.DBAPIError:
-        row = None
+        return Holder(None, None, None, None)
+
+
+def read_holder_on(connection: Connection, names: DeployTables) -> Holder:
+    """The holder row, read on ``connection`` (its transaction is ended)."""
+    table = names.lock
+    columns = (table.c.host, table.c.pid, table.c.os_user, table.c.since, table.c.server_session)
+    row = connection.execute(sa.select(*columns).where(table.c.id == HOLDER_ROW)).first()
+    connection.rollback()
     return Holder(*row) if row is not None else Holder(None, None, None, None)
 
 
@@ -96,11 +111,15 @@ class MigrationLock:
         self.dialect = engine.dialect.name
         self._connection: Connection | None = None
         self._file: IO[str] | None = None
+        self._name = ""
+        self._mutex = threading.Lock()  # the lock session is shared with the keep-alive thread
+        self._lost: str | None = None
+        self._stop = threading.Event()
+        self._keepalive: threading.Thread | None = None
 
-    def acquire(self, timeout: float, on_wait: Callable[[Holder], None]) -> None:
-        """Take the lock, telling ``on_wait`` once who holds it if we must wait; LockTimeout at the end."""
+    def acquire(self, deadline: float, timeout: float, on_wait: Callable[[Holder], None]) -> None:
+        """Take the lock, telling ``on_wait`` once who holds it if we wait; LockTimeout at ``deadline``."""
         self._open()
-        deadline = time.monotonic() + timeout
         told = False
         while not self._try():
             if not told:
@@ -111,30 +130,112 @@ class MigrationLock:
                 self.release()
                 raise LockTimeout(str(holder), timeout)
             time.sleep(POLL_SECONDS)
+        self._stop.clear()
+        if self._connection is not None:
+            self._keepalive = threading.Thread(target=self._keep_alive, name="migration-lock", daemon=True)
+            self._keepalive.start()
 
-    def write_holder(self, connection: Connection) -> None:
-        """Say who we are, committed at once so that waiting runners can read it."""
-        values = {"host": socket.gethostname(), "pid": os.getpid(), "os_user": os_user(), "since": utcnow()}
-        table = self.names.lock
-        connection.execute(table.update().where(table.c.id == HOLDER_ROW).values(**values))
-        connection.commit()
+    def ensure_held(self, before: str) -> None:
+        """Raise LockLost unless the lock is still ours (a live check on the lock session)."""
+        with self._mutex:
+            if self._lost is None:
+                self._lost = self._check()
+        if self._lost is not None:
+            raise LockLost(f"migration lock lost before {before} ({self._lost}); stopped there")
 
-    def release(self) -> None:
-        """Give the lock back (ending the session would too: this is only the tidy way)."""
+    def release(self) -> str | None:
+        """Give the lock back; what went wrong if it could not be (ending the session releases it anyway)."""
+        self._stop.set()
+        if self._keepalive is not None:
+            self._keepalive.join()
+            self._keepalive = None
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
             self._file = None
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
+        if self._connection is None:
+            return None
+        connection, self._connection = self._connection, None
+        try:
+            if self.dialect == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_unlock_all()"))
+            elif self.dialect in ("mysql", "mariadb"):
+                connection.execute(sa.text("SELECT RELEASE_LOCK(:name)"), {"name": self._name})
+            connection.rollback()  # Oracle: ends the transaction that holds the row lock
+        except sa.exc.SQLAlchemyError as exc:
+            return f"could not release the migration lock ({_short(exc)}); it ended with its session"
+        finally:
             try:
-                if self.dialect == "postgresql":
-                    connection.execute(sa.text("SELECT pg_advisory_unlock_all()"))
-                elif self.dialect in ("mysql", "mariadb"):
-                    connection.execute(sa.text("SELECT RELEASE_LOCK(:name)"), {"name": self._lock_name()})
-                connection.rollback()  # Oracle: ends the transaction that holds the row lock
-            finally:
                 connection.close()
+            except sa.exc.SQLAlchemyError:
+                pass
+        return None
+
+    def held_now(self) -> bool | None:
+        """Whether some runner holds the lock now, asked without waiting (None: cannot tell)."""
+        try:
+            self._open()
+        except sa.exc.DBAPIError:
+            return None
+        try:
+            connection = self._connection
+            if self.dialect == "postgresql" and connection is not None:
+                classid, objid = self._halves()
+                return bool(
+                    connection.execute(
+                        sa.text(
+                            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                            " AND classid::bigint = :classid AND objid::bigint = :objid AND objsubid = 1"
+                        ),
+                        {"classid": classid, "objid": objid},
+                    ).scalar()
+                )
+            if self.dialect in ("mysql", "mariadb") and connection is not None:
+                return (
+                    connection.execute(sa.text("SELECT IS_USED_LOCK(:name)"), {"name": self._name}).scalar()
+                    is not None
+                )
+            return not self._try()  # SQLite, Oracle: taken for an instant, given back below
+        except sa.exc.DBAPIError:
+            return None
+        finally:
+            self.release()
+
+    def _halves(self) -> tuple[int, int]:
+        # pg_locks shows a bigint advisory key as two oids: high half in classid, low half in objid
+        return divmod(self._key() & 0xFFFFFFFFFFFFFFFF, 1 << 32)
+
+    def _keep_alive(self) -> None:
+        # a long statement leaves the lock session idle: proxies and wait_timeout end idle sessions
+        while not self._stop.wait(KEEPALIVE_SECONDS):
+            with self._mutex:
+                if self._lost is None:
+                    self._lost = self._check()
+
+    def _check(self) -> str | None:
+        connection = self._connection
+        if connection is None:
+            return None  # SQLite: a file lock cannot be lost while the process lives
+        try:
+            if self.dialect == "postgresql":
+                classid, objid = self._halves()
+                held = connection.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                        " AND pid = pg_backend_pid() AND classid::bigint = :classid"
+                        " AND objid::bigint = :objid AND objsubid = 1"
+                    ),
+                    {"classid": classid, "objid": objid},
+                ).scalar()
+            elif self.dialect in ("mysql", "mariadb"):
+                held = connection.execute(
+                    sa.text("SELECT IS_USED_LOCK(:name) = CONNECTION_ID()"), {"name": self._name}
+                ).scalar()
+            else:  # Oracle: the row lock lasts as long as the session and its transaction
+                held = connection.exec_driver_sql("SELECT 1 FROM dual").scalar()
+        except sa.exc.SQLAlchemyError as exc:
+            return f"its session ended: {_short(exc)}"
+        return None if held else "another session holds it now"
 
     def _open(self) -> None:
         if self.dialect == "sqlite":
@@ -145,8 +246,19 @@ class MigrationLock:
         if self.dialect == "oracle":
             self._ensure_oracle_lock_table()
             self._connection = self.engine.connect()
-        else:
-            self._connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            return
+        self._connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        schema = self.engine.url.database or ""
+        if self.dialect == "postgresql":
+            schema = f"{schema}.{self._connection.exec_driver_sql('SELECT current_schema()').scalar()}"
+        name = f"oramigrate:{schema}:{self.names.version_table}"
+        # MariaDB's GET_LOCK names are server-wide, 64 characters at most
+        self._name = (
+            name if len(name) <= 64 else "oramigrate:" + hashlib.sha256(name.encode()).hexdigest()[:40]
+        )
+
+    def _key(self) -> int:
+        return int.from_bytes(hashlib.sha256(self._name.encode()).digest()[:8], "big", signed=True)
 
     def _try(self) -> bool:
         if self.dialect == "sqlite":
@@ -160,22 +272,14 @@ class MigrationLock:
         connection = self._connection
         assert connection is not None
         if self.dialect == "postgresql":
-            key = int.from_bytes(hashlib.sha256(self._lock_name().encode()).digest()[:8], "big", signed=True)
-            return bool(
-                connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
-            )
+            got = connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key()})
+            return bool(got.scalar())
         if self.dialect in ("mysql", "mariadb"):
-            got = connection.execute(sa.text("SELECT GET_LOCK(:name, 0)"), {"name": self._lock_name()})
+            got = connection.execute(sa.text("SELECT GET_LOCK(:name, 0)"), {"name": self._name})
             return bool(got.scalar())
         if self.dialect == "oracle":
             return self._try_oracle(connection)
         return True  # an unknown dialect: no lock rather than a refusal to migrate
-
-    def _lock_name(self) -> str:
-        # MariaDB's GET_LOCK names are server-wide (64 characters at most): name the database too
-        database = self.engine.url.database or ""
-        name = f"oramigrate:{database}:{self.names.history.name}"
-        return name if len(name) <= 64 else "oramigrate:" + hashlib.sha256(name.encode()).hexdigest()[:40]
 
     def _try_oracle(self, connection: Connection) -> bool:
         table = self.names.lock
@@ -200,6 +304,12 @@ class MigrationLock:
                 if not any(code in str(exc.orig) for code in ("ORA-00955", "ORA-00001")):
                     raise
         raise MigrationError("could not create the migration lock table (created and dropped concurrently?)")
+
+
+def _short(exc: sa.exc.SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig) if orig is not None else str(exc).split("(Background on this error")[0]
+    return " ".join(text.split())[:200]
 
 
 def describe_wait(holder: Holder, timeout: float) -> str:

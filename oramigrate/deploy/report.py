@@ -10,12 +10,14 @@ import sqlalchemy as sa
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from ..configuration import engine_of, settings_of
+from ..configuration import engine_of
 from ..errors import MigrationError
 from ..revisions import applied, current_heads, pending
 from . import history, journal
 from . import tables as deploy_tables
 from .checksums import Findings, verify
+from .deployment import names_of
+from .lock import MigrationLock, read_holder_on
 
 
 class VerifyFailed(MigrationError):
@@ -26,15 +28,16 @@ class VerifyFailed(MigrationError):
         self.findings = findings
 
 
-def _has_history(connection: sa.Connection, names: deploy_tables.DeployTables) -> bool:
+def has_history(connection: sa.Connection, names: deploy_tables.DeployTables) -> bool:
+    """Whether the tool's tables exist (none before the first locked run)."""
     return sa.inspect(connection).has_table(names.history.name)
 
 
 def log(config: Config) -> list[dict[str, Any]]:
     """Every history row, oldest first (none before the first locked run)."""
-    names = deploy_tables.build(settings_of(config).history_table)
+    names = names_of(config)
     with engine_of(config).connect() as connection:
-        return history.rows(connection, names) if _has_history(connection, names) else []
+        return history.rows(connection, names) if has_history(connection, names) else []
 
 
 def log_text(rows: list[dict[str, Any]]) -> list[str]:
@@ -67,10 +70,10 @@ def log_json(rows: list[dict[str, Any]]) -> str:
 def verify_files(config: Config) -> list[str]:
     """The applied revisions checked against the files: raises VerifyFailed if any differ."""
     scripts = ScriptDirectory.from_config(config)
-    names = deploy_tables.build(settings_of(config).history_table)
+    names = names_of(config)
     with engine_of(config).connect() as connection:
         heads = current_heads(connection)
-        if not _has_history(connection, names):
+        if not has_history(connection, names):
             findings = Findings(unknown=[script.revision for script in applied(scripts, heads)])
         else:
             findings = verify(connection, names, scripts, heads)
@@ -80,12 +83,16 @@ def verify_files(config: Config) -> list[str]:
 
 
 def status(config: Config) -> list[str]:
-    """Where the database is, what is pending, and any half-applied revision."""
+    """Where the database is, what is pending, who holds the lock now, and any half-applied revision."""
     scripts = ScriptDirectory.from_config(config)
-    names = deploy_tables.build(settings_of(config).history_table)
-    with engine_of(config).connect() as connection:
+    names = names_of(config)
+    engine = engine_of(config)
+    with engine.connect() as connection:
         heads = current_heads(connection)
-        half = journal.progress(connection, names) if _has_history(connection, names) else []
+        tables = has_history(connection, names)
+        half = journal.progress(connection, names) if tables else []
+        running = history.running(connection, names) if tables else []
+        holding = read_holder_on(connection, names) if tables else None
     file_heads = set(scripts.get_heads())
     if not heads:
         current = "current: none"
@@ -96,5 +103,20 @@ def status(config: Config) -> list[str]:
         current,
         f"pending: {len(waiting)} revisions" + (f" ({', '.join(waiting)})" if waiting else ""),
     ]
-    lines += [f"{p}; the next `db upgrade` resumes at operation {p.done + 1}" for p in half]
+    held = MigrationLock(engine, names).held_now() if tables else False
+    if held and holding is not None:
+        doing = f", running {', '.join(f'{r} ({d})' for r, d in running)}" if running else ""
+        lines.append(f"lock: held by {holding}{doing}")
+    else:
+        lines.append("lock: held by another runner" if held else "lock: free")
+    done = {script.revision for script in applied(scripts, heads)}
+    # progress only for what is still half-way: never for a revision already where its journal leads
+    half = [p for p in half if (p.revision in done) != (p.direction == "upgrade")]
+    for p in half:
+        if p.started is not None:
+            lines.append(
+                f"{p}; the next `db upgrade` decides it from the catalog or names the command to run"
+            )
+        else:
+            lines.append(f"{p}; the next `db upgrade` resumes at operation {p.done + 1}")
     return lines

@@ -4,13 +4,15 @@
 layer put one in ``config.attributes`` (``db upgrade``, ``downgrade``, ``stamp``, ``baseline``).
 Each revision gets its own transaction (``transaction_per_migration``), so a revision's success
 is committed before the next starts; SQLite is made transactional for DDL (BEGIN emitted by us,
-not by the driver).
+not by the driver). Before each revision and each statement the run checks that the lock is still
+its own and that no signal asked it to stop (``before_statement``).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,10 +26,12 @@ from sqlalchemy.pool import NullPool
 from ..errors import MigrationError
 from ..failures import describe
 from ..private import migration_plan, open_transaction, replace_migration_plan
-from ..revisions import first_line
-from . import history
+from ..revisions import applied, first_line
+from . import dataloss, history, holder, journal
 from .checksums import checksum
+from .interrupts import Interrupted, Interruptions
 from .journal import StatementJournal
+from .lock import LockLost, MigrationLock
 from .tables import DeployTables
 
 
@@ -54,6 +58,10 @@ def _emit_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+def _direction(step: RevisionStep) -> str:
+    return "upgrade" if step.is_upgrade else "downgrade"
+
+
 @dataclass
 class DeployRun:
     """State of one locked run: the audit connection and the revision now running."""
@@ -62,12 +70,23 @@ class DeployRun:
     names: DeployTables
     scripts: ScriptDirectory
     audit: Connection
+    lock: MigrationLock | None = None
+    token: str = ""
+    interrupts: Interruptions = field(default_factory=Interruptions)
+    allow_data_loss: bool = False
+    confirm: Callable[[str], bool] | None = None
+    # revisions with journal rows when the run began (read once: under the lock only we write them)
+    journaled: set[str] = field(default_factory=set)
+    # a note for a revision's own history row: --allow-unsafe, --allow-data-loss; lives with its outcome
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)
     _row: int | None = None
     _next_id: int | None = None
     _prepared: int | None = None  # the next revision's 'running' row, written by the previous commit
     _upcoming: Any = None
     _revision: str = ""
     _journal: StatementJournal | None = None
+    _heads: tuple[str, ...] = ()
+    _fresh: bool = False  # the lock was checked and no statement ran since
     _engines: list[Engine] = field(default_factory=list)
 
     def migration_engine(self, engine: Engine) -> Engine:
@@ -87,17 +106,39 @@ class DeployRun:
             options["transactional_ddl"] = True
         return options
 
+    # --- the checkpoint the journal calls before each statement ---------------------------------
+
+    def before_statement(self, where: str) -> None:
+        """Stop here if a signal came or the lock is no longer ours."""
+        self.interrupts.check()
+        if self._fresh:
+            self._fresh = False  # checked just before this revision began, nothing ran since
+        elif self.lock is not None:
+            self.lock.ensure_held(where)
+
+    def statement_running(self) -> AbstractContextManager[None]:
+        """Signals wait while a statement and its journal rows are in flight."""
+        return self.interrupts.deferred()
+
+    # --- the run ----------------------------------------------------------------------------------
+
     def run_migrations(self, context: EnvironmentContext) -> None:
         """Run what Alembic planned, one transaction and one history row per revision."""
         migration_context = context.get_context()
+        connection = migration_context.connection
+        assert connection is not None
+        holder.record_current_session(connection, self.audit, self.names, self.token)
         planned = migration_plan(migration_context)
 
         def steps(heads: Any, ctx: MigrationContext) -> Iterator[Any]:
             plan = list(planned(heads, ctx))
+            self._heads = tuple(heads)
+            self._check_data_loss(plan, ctx)
             for index, step in enumerate(plan):
                 self._end_idle_transaction(ctx)
                 self._upcoming = plan[index + 1] if index + 1 < len(plan) else None
                 if isinstance(step, RevisionStep):
+                    self._checkpoint(f"revision {step.revision.revision}")
                     self._begin(step, ctx)
                 yield step
                 # resumed by Alembic only after the step's transaction committed
@@ -109,6 +150,7 @@ class DeployRun:
         try:
             with context.begin_transaction():
                 context.run_migrations()
+            self.interrupts.check()  # a signal held during the last commit
         except Exception as exc:
             failure = self._failed(exc)
             if failure is None:
@@ -120,6 +162,12 @@ class DeployRun:
         for engine in self._engines:
             engine.dispose()
 
+    def _checkpoint(self, where: str) -> None:
+        self.interrupts.check()
+        if self.lock is not None:
+            self.lock.ensure_held(where)
+        self._fresh = True
+
     def _end_idle_transaction(self, ctx: MigrationContext) -> None:
         # Alembic's reads (current heads, version table) autobegin; ending that transaction before
         # the audit connection writes keeps SQLite from waiting on our own read lock.
@@ -127,52 +175,133 @@ class DeployRun:
         if open_transaction(ctx) is None and connection is not None and connection.in_transaction():
             connection.commit()
 
+    def _check_data_loss(self, plan: list[Any], ctx: MigrationContext) -> None:
+        downgrades = [step for step in plan if isinstance(step, RevisionStep) and not step.is_upgrade]
+        if not downgrades:
+            return
+        connection = ctx.connection
+        assert connection is not None
+        planned = [
+            loss
+            for step in downgrades
+            for loss in dataloss.planned(self.scripts, step.revision, ctx.dialect.name)
+        ]
+        losses = [loss for loss in dataloss.counted(connection, planned) if loss.loses_data]
+        if not losses:
+            return
+        listed = "; ".join(str(loss) for loss in losses)
+        if not self.allow_data_loss and not (
+            self.confirm and self.confirm(f"this downgrade loses data: {listed}")
+        ):
+            raise dataloss.DataLossRefused(losses)
+        how = "--allow-data-loss" if self.allow_data_loss else "confirmed at the terminal"
+        for step in downgrades:
+            mine = [str(loss) for loss in losses if loss.revision == step.revision.revision]
+            if mine:
+                self.notes[(step.revision.revision, "downgrade")] = (
+                    f"data loss allowed ({how}): " + "; ".join(mine)
+                )
+
     def _begin(self, step: RevisionStep, ctx: MigrationContext) -> None:
-        self._revision = step.revision.revision
-        direction = "upgrade" if step.is_upgrade else "downgrade"
+        self._revision = revision = step.revision.revision
+        direction = _direction(step)
         if self._prepared is not None:
             self._row, self._prepared = self._prepared, None
         else:
             self._row = history.start(
-                self.audit, self.names, self._revision, direction, checksum(step.revision), row_id=self._id()
+                self.audit,
+                self.names,
+                revision,
+                direction,
+                checksum(step.revision),
+                self.notes.get((revision, direction)),
+                row_id=self._id(),
             )
-        journal = StatementJournal(
-            ctx, self.names, self._revision, direction, journaling=not ctx.impl.transactional_ddl
+        journaling = not ctx.impl.transactional_ddl
+        resume = self._resumable(revision, direction) if journaling and revision in self.journaled else None
+        journal_run = StatementJournal(
+            ctx,
+            self.names,
+            revision,
+            direction,
+            journaling=journaling,
+            attempt=self._row,
+            checkpoint=self,
+            resume=resume,
         )
         migration_fn = step.migration_fn
 
         @functools.wraps(migration_fn)  # Alembic logs the step under the function's name
         def run_journaled(**kwargs: Any) -> None:
-            journal.run(migration_fn, **kwargs)
+            journal_run.run(migration_fn, **kwargs)
 
         step.migration_fn = run_journaled
-        self._journal = journal
+        self._journal = journal_run
 
-    def _applied(self, ctx: MigrationContext, **_kwargs: Any) -> None:
-        # inside the revision's last transaction, with Alembic's version update: the journal goes and
-        # the history row says success in the same commit (atomic on MariaDB and Oracle too)
-        journal = self._journal
-        if self._row is None or journal is None:
-            return  # a stamp step
-        if journal.journaling:
-            journal.clear()
-        note = None
-        if journal.resumed:
-            note = f"resumed: skipped {journal.resumed} operations applied by an earlier run"
-        connection = ctx.connection
-        assert connection is not None
-        history.finish(connection, self.names, self._row, history.SUCCESS, note=note, commit=False)
+    def _resumable(self, revision: str, direction: str) -> list[journal.Entry] | None:
+        # the journal of the latest attempt, if no success of the revision superseded it since
+        rows = journal.entries(self.audit, self.names, revision)
+        mine = rows.get((revision, direction), [])
+        attempts = [entry.attempt for entry in mine if entry.attempt is not None]
+        stale = not mine or history.superseded(self.audit, self.names, revision, max(attempts, default=None))
+        table = self.names.journal
+        if stale:
+            journal.clear(self.audit, self.names, [revision])
+        else:
+            self.audit.execute(table.update().where(table.c.revision == revision).values(attempt=self._row))
+        self.audit.commit()
+        return None if stale else mine
+
+    def _applied(self, ctx: MigrationContext, step: Any, heads: set[str], **_kwargs: Any) -> None:
+        # inside the step's last transaction, with Alembic's version update: the journal goes and the
+        # history row says success in the same commit (atomic on MariaDB and Oracle too)
+        with self.interrupts.held():
+            connection = ctx.connection
+            assert connection is not None
+            journal_run = self._journal
+            before, self._heads = self._heads, tuple(heads)
+            if self._row is None or journal_run is None:  # a stamp step: every revision whose state changed
+                changed = {s.revision for s in applied(self.scripts, before)}
+                changed ^= {s.revision for s in applied(self.scripts, heads)}
+                journal.clear(connection, self.names, changed & self.journaled)
+                self.journaled -= changed
+                return
+            if journal_run.wrote or self._revision in self.journaled:
+                journal.clear(connection, self.names, [self._revision])
+                self.journaled.discard(self._revision)
+            history.finish(
+                connection,
+                self.names,
+                self._row,
+                history.SUCCESS,
+                note=self._success_note(journal_run),
+                commit=False,
+            )
+            self._prepare_next(connection)
+
+    def _success_note(self, journal_run: StatementJournal) -> str | None:
+        parts = []
+        own = self.notes.get((journal_run.revision, journal_run.direction))
+        if own:
+            parts.append(own)
+        if journal_run.resumed:
+            parts.append(f"resumed: skipped {journal_run.resumed} operations applied by an earlier run")
+        parts += journal_run.decided
+        return "; ".join(parts) or None
+
+    def _prepare_next(self, connection: Connection) -> None:
         upcoming = self._upcoming
         if isinstance(upcoming, RevisionStep):
             # the next revision's row commits with this one: no commit of its own, and if the runner
             # dies between the two, the row left 'running' says where
-            direction = "upgrade" if upcoming.is_upgrade else "downgrade"
+            revision, direction = upcoming.revision.revision, _direction(upcoming)
             self._prepared = history.start(
                 connection,
                 self.names,
-                upcoming.revision.revision,
+                revision,
                 direction,
                 checksum(upcoming.revision),
+                self.notes.get((revision, direction)),
                 row_id=self._id(),
                 commit=False,
             )
@@ -188,29 +317,55 @@ class DeployRun:
         # the revision's transaction committed: its history row with it
         self._row, self._journal = None, None
 
-    def _failed(self, exc: BaseException) -> RevisionFailed | None:
+    def _failed(self, exc: BaseException) -> MigrationError | None:
+        outcome = history.FAILED
+        if isinstance(exc, Interrupted):
+            outcome = history.INTERRUPTED
+        elif isinstance(exc, LockLost):
+            outcome = history.ABORTED
+        error = _error_line(exc)
+        self._rollback_audit()
         if self._row is None:
-            if self._prepared is not None:  # failed between revisions: the next one's row says how
-                self.audit.rollback()
-                history.finish(self.audit, self.names, self._prepared, history.FAILED, _error_line(exc))
+            if self._prepared is not None:  # stopped between revisions: the next one's row says how
+                history.finish(self.audit, self.names, self._prepared, outcome, error)
                 self._prepared = None
             return None
-        journal = self._journal
-        assert journal is not None
-        error = _error_line(exc)
-        done = journal.index - 1
-        of_total = "" if journal.total is None else f" of {journal.total}"
-        statement = journal.current[:200]
-        where = f"revision {self._revision} failed at operation {journal.index}{of_total} ({statement})"
-        if journal.journaling and done > 0:
+        journal_run = self._journal
+        assert journal_run is not None
+        done = journal_run.completed
+        if outcome == history.FAILED and journal_run.journaling and (done or journal_run.in_doubt):
             outcome = history.PARTIAL
-            after = (
-                f"{done} operations applied and journaled; `db upgrade` resumes at operation {journal.index}"
-            )
-        else:
-            outcome = history.FAILED
-            after = "rolled back as a unit" if not journal.journaling else "nothing of it was applied"
-        self.audit.rollback()
         history.finish(self.audit, self.names, self._row, outcome, error)
         self._row, self._journal, self._prepared = None, None, None
-        return RevisionFailed(f"{where}: {error}; {after}")
+        of_total = "" if journal_run.total is None else f" of {journal_run.total}"
+        if isinstance(exc, (Interrupted, LockLost)):
+            where = f"revision {self._revision} stopped after operation {done}{of_total}"
+        else:
+            statement = journal_run.current[:200]
+            where = (
+                f"revision {self._revision} failed at operation {journal_run.index}{of_total} ({statement})"
+            )
+        message = f"{where}: {error}; {self._what_remains(journal_run, done)}"
+        if isinstance(exc, Interrupted):
+            return Interrupted(exc.signum, message)
+        if isinstance(exc, LockLost):
+            return LockLost(message)
+        return RevisionFailed(message)
+
+    def _what_remains(self, journal_run: StatementJournal, done: int) -> str:
+        if journal_run.in_doubt:
+            return (
+                f"the connection was lost while operation {journal_run.index} ran, so its outcome is unknown;"
+                f" {done} operations applied and journaled; the next `db upgrade` decides it from the catalog"
+            )
+        if not journal_run.journaling:
+            return "rolled back as a unit"
+        if done == 0:
+            return "nothing of it was applied"
+        return f"{done} operations applied and journaled; `db upgrade` resumes at operation {done + 1}"
+
+    def _rollback_audit(self) -> None:
+        try:
+            self.audit.rollback()
+        except sa.exc.DBAPIError:
+            pass

@@ -4,10 +4,15 @@ Types are the ones every target accepts, Oracle 11.2 included: VARCHAR2 of at mo
 characters (4000 bytes even in AL32UTF8), NUMBER, DATE; no BOOLEAN, no IDENTITY, no sequence: the history
 key is the largest one plus one, safe because every write happens under the migration lock (and
 no SERIAL, AUTO_INCREMENT or sequence of ours shows up in the application's schema comparisons).
+
+The lock table is named after the *version* table, not the history table: runners that keep
+different histories still share ``alembic_version``, so they must share the lock (and its holder row).
+Columns added by later versions of the tool are added to existing tables by ``create_missing``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,24 +23,41 @@ from sqlalchemy.engine import Connection
 from ..configuration import DEFAULT_HISTORY_TABLE
 
 TEXT_LENGTH = 1000
+DEFAULT_VERSION_TABLE = "alembic_version"
+ORACLE_NAME_BYTES = 30  # the limit before 12.2: our names fit it everywhere
 
 
 @dataclass(frozen=True)
 class DeployTables:
-    """The three tables (and the history sequence) under the configured names."""
+    """The three tables under the configured names (history and journal per history table, the lock
+    per version table)."""
 
     metadata: sa.MetaData
     history: sa.Table
     journal: sa.Table
     lock: sa.Table
+    version_table: str = DEFAULT_VERSION_TABLE
 
     def names(self) -> set[str]:
         """Every table name the tool owns (kept out of autogenerate and baseline)."""
-        return {self.history.name, self.journal.name, self.lock.name}
+        return {self.history.name, self.journal.name, self.lock.name, legacy_lock_name(self.history.name)}
 
 
-def build(name: str) -> DeployTables:
-    """Table definitions for history table ``name`` and its companions."""
+def lock_table_name(version_table: str) -> str:
+    """``<version table>_lock``, hashed down to 30 bytes when the version table's name is long."""
+    name = f"{version_table}_lock"
+    if len(name.encode()) <= ORACLE_NAME_BYTES:
+        return name
+    return "lock_" + hashlib.sha256(version_table.encode()).hexdigest()[:20]
+
+
+def legacy_lock_name(history_table: str) -> str:
+    """Where earlier versions kept the holder row (keyed, wrongly, on the history table)."""
+    return f"{history_table}_lock"
+
+
+def build(name: str, version_table: str = DEFAULT_VERSION_TABLE) -> DeployTables:
+    """Table definitions for history table ``name``, its journal, and the lock of ``version_table``."""
     metadata = sa.MetaData()
     history = sa.Table(
         name,
@@ -64,9 +86,13 @@ def build(name: str) -> DeployTables:
         sa.Column("op_total", sa.Integer),
         sa.Column("description", sa.String(TEXT_LENGTH), nullable=False),
         sa.Column("applied", sa.DateTime, nullable=False),
+        # 'started' is committed before a statement that commits on its own, 'done' after it
+        sa.Column("state", sa.String(16)),
+        # the history row of the attempt that wrote (or last resumed) this journal
+        sa.Column("attempt", sa.Integer),
     )
     lock = sa.Table(
-        f"{name}_lock",
+        lock_table_name(version_table),
         metadata,
         # row MUTEX_ROW is what Oracle sessions lock; row HOLDER_ROW says who holds the lock
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
@@ -74,8 +100,12 @@ def build(name: str) -> DeployTables:
         sa.Column("pid", sa.Integer),
         sa.Column("os_user", sa.String(128)),
         sa.Column("since", sa.DateTime),
+        # the holder's migration session on the server (a statement of it may outlive the holder)
+        sa.Column("server_session", sa.String(64)),
+        # random per holder: a holder that lost the lock cannot overwrite its successor's row
+        sa.Column("token", sa.String(32)),
     )
-    return DeployTables(metadata, history, journal, lock)
+    return DeployTables(metadata, history, journal, lock, version_table)
 
 
 MUTEX_ROW = 1
@@ -83,8 +113,9 @@ HOLDER_ROW = 2
 
 
 def create_missing(connection: Connection, deploy_tables: DeployTables) -> None:
-    """Create whichever of the tool's tables are missing, and the lock table's two rows."""
+    """Create whichever of the tool's tables are missing (and columns added since), and the lock rows."""
     deploy_tables.metadata.create_all(connection, checkfirst=True)
+    _add_missing_columns(connection, deploy_tables)
     present = {row[0] for row in connection.execute(sa.select(deploy_tables.lock.c.id))}
     for row_id in (MUTEX_ROW, HOLDER_ROW):
         if row_id not in present:
@@ -92,11 +123,28 @@ def create_missing(connection: Connection, deploy_tables: DeployTables) -> None:
     connection.commit()
 
 
+def _add_missing_columns(connection: Connection, deploy_tables: DeployTables) -> None:
+    # tables made by an earlier version of the tool: add the (nullable) columns it did not have
+    inspector = sa.inspect(connection)
+    for table in (deploy_tables.journal, deploy_tables.lock):
+        present = {column["name"].lower() for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                kind = column.type.compile(dialect=connection.dialect)
+                preparer = connection.dialect.identifier_preparer
+                connection.exec_driver_sql(
+                    f"ALTER TABLE {preparer.quote(table.name)} ADD {preparer.quote(column.name)} {kind}"
+                )
+
+
 def exclude_own_objects(
-    user_filter: Callable[..., bool] | None, history_table: str = DEFAULT_HISTORY_TABLE
+    user_filter: Callable[..., bool] | None,
+    history_table: str = DEFAULT_HISTORY_TABLE,
+    version_table: str = DEFAULT_VERSION_TABLE,
 ) -> Callable[..., bool]:
     """An ``include_name`` hook that hides the tool's tables from autogenerate, then asks ``user_filter``."""
-    own = build(history_table).names() | {"alembic_version"}
+    own = build(history_table, version_table).names() | {version_table}
+    own |= build(history_table).names() | {DEFAULT_VERSION_TABLE}
 
     def include_name(name: str | None, type_: str, parent_names: Mapping[str, Any]) -> bool:
         if type_ == "table" and name is not None and name.lower() in own:

@@ -21,6 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.mock import MockConnection
 
+from .. import plugin
 from ..oracle import target as oracle_target
 from ..private import proxy_installed, set_migration_context
 from .model import LintTarget
@@ -128,6 +129,7 @@ class WatchedContext(MigrationContext):
 
 def offline_environment(scripts: ScriptDirectory, target: LintTarget) -> EnvironmentContext:
     """An EnvironmentContext as ``alembic upgrade --sql`` makes it, for the target dialect and version."""
+    plugin.install()  # op.create_sequence and the guards, as env.py has them
     environment = EnvironmentContext(config_for(scripts), scripts, as_sql=True)
     dialect = make_url(f"{target.dialect}://").get_dialect()()
     if target.dialect == "oracle" and target.version is not None:

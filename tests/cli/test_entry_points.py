@@ -8,6 +8,7 @@ both entry points.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,7 +51,7 @@ def lock_held(url: str) -> Iterator[None]:
     """Hold the migration lock as another runner would."""
     engine = sa.create_engine(url)
     lock = MigrationLock(engine, build("migration_history"))
-    lock.acquire(0, lambda holder: None)
+    lock.acquire(time.monotonic(), 0, lambda holder: None)
     try:
         yield
     finally:

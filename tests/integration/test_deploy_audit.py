@@ -16,16 +16,26 @@ def test_edited_revision_is_named_and_upgrade_refuses(database: Database, tmp_pa
     directory = migrations_with(tmp_path, {})
     assert run_manage("db", "upgrade", "-d", str(directory), database_url=database.url).returncode == 0
     revision_file = directory / "versions" / "0002_first_name_not_null.py"
-    revision_file.write_text(revision_file.read_text() + "# edited after it was applied\n")
+    source = revision_file.read_text()
 
+    # a comment, a reformatted call and an edited docstring change nothing that runs: not an edit
+    reformatted = source.replace('BACKFILL = "unknown"', "BACKFILL = 'unknown'  # a comment added later")
+    reformatted = reformatted.replace("Hand-audited:", "Hand-audited (reviewed again):")
+    revision_file.write_text(reformatted + "\n# edited after it was applied\n")
+    verify = run_manage("db", "-d", str(directory), "verify", database_url=database.url)
+    assert (verify.returncode, verify.stdout) == (0, "2 applied revisions match their files\n"), verify.stderr
+
+    # what upgrade() writes changes: an edit, and verify says where
+    revision_file.write_text(source.replace('BACKFILL = "unknown"', 'BACKFILL = "n/a"'))
     verify = run_manage("db", "-d", str(directory), "verify", database_url=database.url)
     assert verify.returncode == 1
-    assert verify.stderr == f"Error: edited: 0002 ({revision_file}) changed since it was applied\n"
+    edited = f"edited: 0002 ({revision_file}) changed since it was applied: the rest of the module changed"
+    assert verify.stderr == f"Error: {edited}\n"
 
     refused = run_manage("db", "upgrade", "-d", str(directory), database_url=database.url)
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines()[-1] == (
-        f"Error: edited: 0002 ({revision_file}) changed since it was applied; refusing to upgrade (check the"
+        f"Error: {edited}; refusing to upgrade (check the"
         " files, or pass --allow-edited to accept them, which the history records)"
     )
 

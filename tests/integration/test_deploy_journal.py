@@ -78,6 +78,7 @@ def test_third_operation_fails_then_the_fixed_rerun_completes(database: Database
         assert status.stdout.splitlines() == [
             "current: 0002",
             "pending: 1 revisions (0003)",
+            "lock: free",
             "revision 0003: 2 of 4 operations applied (upgrade; last applied: ALTER TABLE deploy_probe_a"
             " ADD COLUMN note VARCHAR(20)); the next `db upgrade` resumes at operation 3",
         ]
@@ -85,7 +86,7 @@ def test_third_operation_fails_then_the_fixed_rerun_completes(database: Database
     else:  # transactional DDL: nothing of 0003 is left
         assert error.endswith("; rolled back as a unit")
         assert "deploy_probe_a" not in database.tables()
-        assert status.stdout.splitlines() == ["current: 0002", "pending: 1 revisions (0003)"]
+        assert status.stdout.splitlines() == ["current: 0002", "pending: 1 revisions (0003)", "lock: free"]
         assert history(database)[-1][:3] == ("0003", "upgrade", "failed")
 
     _execute(database, "DROP TABLE deploy_probe_b")  # the cause removed

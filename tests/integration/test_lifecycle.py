@@ -9,7 +9,7 @@ from support.databases import Database
 APP_TABLES = {"auth_role", "auth_user", "auth_roles_users"}
 APP_SEQUENCES = {"auth_role_id_seq", "auth_user_id_seq"}
 # db upgrade's own history, journal and lock tables (issue 5), kept through downgrades
-DEPLOY_TABLES = {"migration_history", "migration_history_journal", "migration_history_lock"}
+DEPLOY_TABLES = {"migration_history", "migration_history_journal", "alembic_version_lock"}
 
 
 def test_upgrade_check_downgrade_upgrade(database: Database) -> None:

@@ -36,8 +36,8 @@ def test_lock_statement_for_oracle() -> None:
     statement = sa.select(lock.c.id).where(lock.c.id == deploy_tables.MUTEX_ROW).with_for_update(nowait=True)
     sql = _sql(statement)
     assert sql == (
-        "SELECT migration_history_lock.id FROM migration_history_lock"
-        " WHERE migration_history_lock.id = 1 FOR UPDATE NOWAIT"
+        "SELECT alembic_version_lock.id FROM alembic_version_lock"
+        " WHERE alembic_version_lock.id = 1 FOR UPDATE NOWAIT"
     )
     parse(sql)
 

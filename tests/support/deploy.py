@@ -15,7 +15,7 @@ from support.databases import ROOT, Database
 
 HISTORY = "migration_history"
 JOURNAL = "migration_history_journal"
-LOCK = "migration_history_lock"
+LOCK = "alembic_version_lock"
 DEPLOY_TABLES = {HISTORY, JOURNAL, LOCK}
 
 PAUSE_SETTING = "DEPLOY_TEST_PAUSE"

@@ -1,3 +1,6 @@
+-- data loss: 0004: drops column audit_log.flagged (rows not counted offline)
+-- data loss: 0004: drops column audit_log.happened (rows not counted offline)
+-- data loss: 0003: drops table audit_log (rows not counted offline)
 -- Oracle target version: 11.2 (set ORACLE_TARGET_VERSION to change it)
 
 WHENEVER SQLERROR EXIT FAILURE ROLLBACK
@@ -29,7 +32,7 @@ END;
 
 PROMPT oramigrate: downgrade 0004 -> 0003 (Audit columns: index, a column with a default, a type change, a rename, a drop.)
 
-INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0004' AS revision, 'downgrade' AS direction, '8ae5d6299e041e4baeadca3947bcc53c4f182ae9f6fd6162b7f9744a9c7be9f7' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0004' AS revision, 'downgrade' AS direction, 'ast:0e385f3f3e55088365f019a68903196aac996a5722eb3844480968a91293' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
 FROM migration_history
 
 /
@@ -81,7 +84,7 @@ COMMIT
 
 PROMPT oramigrate: downgrade 0003 -> 0002 (Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.)
 
-INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0003' AS revision, 'downgrade' AS direction, '1569ee1a40a23fbc3851322f7480697c97fb2920b514b6a299408d4db7bdaac1' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0003' AS revision, 'downgrade' AS direction, 'ast:4586e8ab786f659d2850bc4d26248d43a28751fafe928e8987e904e6053b' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
 FROM migration_history
 
 /

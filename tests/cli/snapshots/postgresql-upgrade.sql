@@ -54,7 +54,7 @@ CREATE TABLE auth_roles_users (
 
 INSERT INTO alembic_version (version_num) VALUES ('0001');
 
-INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, finished, duration_ms, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0001' AS revision, 'upgrade' AS direction, '8eea870d3c56e2b92be86dedfee1e27ef68ae586d2e8abad96690e2d502fdc69' AS checksum, current_user AS db_user, NULL AS os_user, host(inet_client_addr()) AS host, (now() AT TIME ZONE 'UTC') AS started, (clock_timestamp() AT TIME ZONE 'UTC') AS finished, CAST(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000 AS INTEGER) AS duration_ms, 'success' AS outcome, 'run from a --sql script' AS note 
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, finished, duration_ms, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0001' AS revision, 'upgrade' AS direction, 'ast:752bc8e446ad8adffc5c2a1f6a43bfd61daecfb85cf75c6e8e0a5e5035f4' AS checksum, current_user AS db_user, NULL AS os_user, host(inet_client_addr()) AS host, (now() AT TIME ZONE 'UTC') AS started, (clock_timestamp() AT TIME ZONE 'UTC') AS finished, CAST(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000 AS INTEGER) AS duration_ms, 'success' AS outcome, 'run from a --sql script' AS note 
 FROM migration_history;
 
 COMMIT;
@@ -71,7 +71,7 @@ ALTER TABLE auth_user ALTER COLUMN first_name SET NOT NULL;
 
 UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001';
 
-INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, finished, duration_ms, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0002' AS revision, 'upgrade' AS direction, '59121552390b29a9347047d2664721c8d963d05268f626526c9b52ee7c23723e' AS checksum, current_user AS db_user, NULL AS os_user, host(inet_client_addr()) AS host, (now() AT TIME ZONE 'UTC') AS started, (clock_timestamp() AT TIME ZONE 'UTC') AS finished, CAST(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000 AS INTEGER) AS duration_ms, 'success' AS outcome, 'run from a --sql script' AS note 
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, finished, duration_ms, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0002' AS revision, 'upgrade' AS direction, 'ast:28acc47acf54d157c8b74b403489a1a30a3b8ca681382a5352f9281c3f94' AS checksum, current_user AS db_user, NULL AS os_user, host(inet_client_addr()) AS host, (now() AT TIME ZONE 'UTC') AS started, (clock_timestamp() AT TIME ZONE 'UTC') AS finished, CAST(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000 AS INTEGER) AS duration_ms, 'success' AS outcome, 'run from a --sql script' AS note 
 FROM migration_history;
 
 COMMIT;

@@ -1,0 +1,122 @@
+"""The holder row: who holds the lock, with which migration session, and waiting out a dead holder's session.
+
+A runner killed while its statement runs leaves that statement running on the server; its lock
+session dies at once. So a new holder reads the row its predecessor left, and waits (within the
+lock timeout, saying so) until that migration session has left the server, or ends it with
+``--kill-orphan``. Only then does it write its own row, read the journal and decide anything.
+Each holder writes a random token and changes the row only where the token is its own, so a
+holder that lost the lock can never overwrite its successor's row.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..errors import MigrationError
+from . import sessions
+from .lock import POLL_SECONDS, Holder, LockLost, os_user, utcnow
+from .tables import HOLDER_ROW, DeployTables
+
+
+class OrphanStillRunning(MigrationError):
+    """The previous runner's migration session is still on the server (its statement still runs)."""
+
+
+def write(connection: Connection, names: DeployTables) -> str:
+    """Say who we are, committed at once so that waiting runners can read it; our token."""
+    token = uuid.uuid4().hex
+    table = names.lock
+    values = {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "os_user": os_user(),
+        "since": utcnow(),
+        "server_session": None,
+        "token": token,
+    }
+    connection.execute(table.update().where(table.c.id == HOLDER_ROW).values(**values))
+    connection.commit()
+    return token
+
+
+def record_session(connection: Connection, names: DeployTables, token: str, session: str | None) -> None:
+    """Record our migration session in our row; LockLost if the row is no longer ours."""
+    table = names.lock
+    updated = connection.execute(
+        table.update().where(table.c.id == HOLDER_ROW, table.c.token == token).values(server_session=session)
+    )
+    connection.commit()
+    if updated.rowcount != 1:
+        raise LockLost(
+            "migration lock lost before the first revision (another runner holds it); nothing was run"
+        )
+
+
+def clear(connection: Connection, names: DeployTables, token: str) -> None:
+    """Say nobody holds the lock (only if the row is still ours)."""
+    table = names.lock
+    connection.execute(
+        table.update()
+        .where(table.c.id == HOLDER_ROW, table.c.token == token)
+        .values(pid=None, server_session=None, token=None)
+    )
+    connection.commit()
+
+
+def wait_for_orphan(
+    connection: Connection,
+    previous: Holder,
+    deadline: float,
+    kill: bool,
+    notify: Callable[[str], None],
+) -> None:
+    """Return once ``previous``'s migration session has left the server (ended by us if ``kill``)."""
+    if previous.session is None:
+        return
+    who = f"session {previous.session} of {previous}"
+    told = False
+    while True:
+        seen = sessions.presence(connection, previous.session)
+        if seen.alive is False:
+            return
+        if seen.alive is None:
+            notify(f"warning: cannot see whether the previous runner's {who} is still on the server")
+            return
+        running = f"; it is running: {seen.statement}" if seen.statement else ""
+        if kill:
+            sessions.end(connection, previous.session)
+            notify(f"ended the previous runner's migration {who} (--kill-orphan){running}")
+            kill = False
+            continue
+        if not told:
+            seconds = max(0.0, deadline - time.monotonic())
+            notify(
+                f"waiting up to {seconds:.0f} s for the previous runner's migration {who} to leave"
+                f" the server{running}"
+            )
+            told = True
+        if time.monotonic() >= deadline:
+            raise OrphanStillRunning(
+                f"the previous runner's migration {who} is still on the server{running}; nothing was run"
+                " (wait for it to finish, or pass --kill-orphan to end it)"
+            )
+        time.sleep(POLL_SECONDS)
+
+
+def record_current_session(migration: Connection, audit: Connection, names: DeployTables, token: str) -> None:
+    """Record the server id of the migration connection's session in our holder row."""
+    try:
+        session = sessions.session_id(migration)
+    except sa.exc.DBAPIError:
+        migration.rollback()
+        session = None
+    if migration.in_transaction():
+        migration.commit()
+    record_session(audit, names, token, session)
