@@ -23,9 +23,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 MARIADB_ADMIN_URL = os.environ.get("TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/mysql")
 BACKENDS = ("sqlite", "postgresql", "mariadb")
+# random, so that `runserver --production` accepts them (it refuses guessable ones)
 TEST_SECRETS = {
-    "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
-    "SECURITY_PASSWORD_SALT": "test-password-salt-0123456789abcdef012345",
+    "SECRET_KEY": "oz8fjb7ZeGFrrG8rusrFAUEFOkKD263ZwQspFw8kJV4",
+    "SECURITY_PASSWORD_SALT": "8MRHmtEFFx_jyB4U4B2yhtV6BQ6BKV5wIrNvMiZ7JpU",
 }
 
 

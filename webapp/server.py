@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _warn_on_salt_mismatch(app: Flask) -> None:
+    """Development: say so when the seeded users' passwords were hashed under another salt."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .salt import mismatch
+
+    try:
+        message = mismatch(app)
+    except SQLAlchemyError:  # no database yet: the pages will say so
+        return
+    if message is not None:
+        click.echo(f"Warning: {message}", err=True)
 
 
 @click.command("runserver")
@@ -32,6 +46,7 @@ def runserver(host: str, port: int, production: bool, threads: int, allow_not_at
         return
     if host not in LOOPBACK:
         raise click.UsageError("the development server (debugger on) listens on loopback only")
+    _warn_on_salt_mismatch(app)
     # not app.run(): Flask ignores it inside a `flask`-style CLI command (FLASK_RUN_FROM_CLI)
     from werkzeug.serving import run_simple
 
