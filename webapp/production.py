@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -174,14 +174,30 @@ class AddressUnavailable(MigrationError):
     """The server cannot listen where it was told to (port in use, address not on this host)."""
 
 
-def serve(app: Flask, *, host: str, port: int, threads: int) -> None:
-    """Serve a prepared ``app`` with waitress; returns when the server stops."""
+def serve(app: Flask, *, host: str, port: int, threads: int, listening: Callable[[], None]) -> None:
+    """Serve a prepared ``app`` with waitress, calling ``listening`` once bound; returns when it stops."""
     import waitress
 
+    _require_free(host, port)
+    server = waitress.create_server(app, host=host, port=port, threads=threads, ident="webapp")
+    listening()
+    server.run()
+
+
+def _require_free(host: str, port: int) -> None:
+    """AddressUnavailable unless ``host:port`` can be bound now, as waitress binds it (SO_REUSEADDR).
+
+    Tried here because waitress, when its own bind fails, leaves its socket and wake-up pipe open.
+    """
+    import socket
+
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="webapp")
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
     except OSError as exc:
-        # bind() fails before anything is served: in use, not an address of this host, privileged
+        # in use, not an address of this host, a privileged port, a name that does not resolve
         raise AddressUnavailable(
             f"cannot listen on {host}:{port}: {exc.strerror or exc} (choose another --port or --host)"
         ) from None

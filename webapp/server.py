@@ -41,8 +41,13 @@ def runserver(host: str, port: int, production: bool, threads: int, allow_not_at
         from .production import prepare, serve
 
         prepare(app, allow_not_at_head=allow_not_at_head)
-        click.echo(f"serving on http://{host}:{port} (waitress, {threads} threads)")
-        serve(app, host=host, port=port, threads=threads)
+        serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            listening=lambda: click.echo(f"serving on http://{host}:{port} (waitress, {threads} threads)"),
+        )
         return
     if host not in LOOPBACK:
         raise click.UsageError("the development server (debugger on) listens on loopback only")
