@@ -53,8 +53,9 @@ KNOWN_DEFAULTS = frozenset(
 PLACEHOLDER_WORDS = ("changeme", "change-me", "change_me", "changethis", "replaceme", "placeholder")
 # a random 32-character hex string (secrets.token_hex(16)) has ~15 distinct characters
 MIN_DISTINCT_CHARACTERS = 10
-# zxcvbn's estimate; token_hex(16) estimates 94 to 106 bits, a human phrase far less
-MIN_ENTROPY_BITS = 80
+# zxcvbn's estimate: token_hex(16) scores 94 to 106 bits, token_urlsafe(32) over 138, phrases a person
+# makes up ("thisismysupersecretkeyforflaskapp") 70 to 88
+MIN_ENTROPY_BITS = 90
 # OWASP Password Storage Cheat Sheet, argon2id minimums: (memory KiB, iterations) pairs of equal cost
 OWASP_ARGON2_MINIMUMS = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
 GENERATE = "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
