@@ -81,11 +81,11 @@ def _seed_file(path: Path, update: bool, descriptions: dict[str, str], create_ro
 def rejected_rows(name: str, rejected: RowsRejected) -> str:
     """The one ``Error:`` line of a rejected file; with several problems, each on its own line first."""
     problems = rejected.problems
-    if len(problems) == 1:
-        return f"{name} line {problems[0].line}: {problems[0].message} (nothing written)"
+    lines = sorted({problem.line or 0 for problem in problems})
+    if len(lines) == 1:
+        return f"{name} line {lines[0]}: {'; '.join(p.message for p in problems)} (nothing written)"
     for problem in problems:
         click.echo(f"  {name} line {problem.line}: {problem.message}", err=True)
-    lines = sorted({problem.line or 0 for problem in problems})
     shown = ", ".join(str(line) for line in lines[:10]) + (", ..." if len(lines) > 10 else "")
     return f"{name}: {len(lines)} of {rejected.rows} rows invalid (lines {shown}): nothing written"
 

@@ -129,20 +129,24 @@ def _plan(rows: list[UserSpec], update: bool, problems: list[RowProblem]) -> lis
     return planned
 
 
-def unknown_role(name: str, existing: Iterable[str]) -> str:
-    """Why ``name`` is refused, with the existing roles nearest to it (a typo must not make a role)."""
+def unknown_roles(names: Sequence[str], existing: Iterable[str]) -> str:
+    """Why ``names`` are refused, each with the existing roles nearest to it (a typo must not make a role)."""
     from .salt import SALT_ROLE
 
     known = sorted(role for role in existing if role != SALT_ROLE)
     by_folded = {role.casefold(): role for role in known}
-    near = [by_folded[f] for f in difflib.get_close_matches(name.casefold(), list(by_folded), n=3)]
-    if near:
-        hint = f"did you mean {' or '.join(repr(role) for role in near)}?"
-    elif known:
-        hint = f"existing roles: {', '.join(known[:10])}{', ...' if len(known) > 10 else ''}"
+    described = []
+    for name in names:
+        near = [by_folded[f] for f in difflib.get_close_matches(name.casefold(), list(by_folded), n=3)]
+        hint = f" (did you mean {' or '.join(repr(role) for role in near)}?)" if near else ""
+        described.append(f"{name!r}{hint}")
+    if len(names) == 1:
+        found = f"role {described[0]} does not exist"
     else:
-        hint = "no role exists yet"
-    return f"role {name!r} does not exist ({hint}); --create-roles makes new roles"
+        found = f"roles {', '.join(described)} do not exist"
+    if not any("did you mean" in text for text in described):
+        found += f" (existing: {', '.join(known[:10])})" if known else " (no role exists yet)"
+    return f"{found}; --create-roles makes new roles"
 
 
 def _role_problems(
@@ -152,9 +156,11 @@ def _role_problems(
         return
     existing = set(db.session.scalars(select(Role.name)))
     for item in planned:
-        for name in item.spec.roles or ():
-            if name not in existing and name not in descriptions:
-                problems.append(RowProblem(item.spec.line, unknown_role(name, existing)))
+        missing = [
+            name for name in item.spec.roles or () if name not in existing and name not in descriptions
+        ]
+        if missing:
+            problems.append(RowProblem(item.spec.line, unknown_roles(missing, existing)))
 
 
 def _roles(planned: list[_Planned], descriptions: Mapping[str, str], update: bool) -> dict[str, Any]:

@@ -111,7 +111,7 @@ CASES = {
     ),
     "role-typo-in-file": Case(
         users_file("typo.csv"),
-        "Error: typo.csv line 2: role 'admn' does not exist (did you mean 'admin'?); --create-roles "
+        "Error: typo.csv line 2: role 'admn' (did you mean 'admin'?) does not exist; --create-roles "
         "makes new roles (nothing written)",
         files={"typo.csv": CSV_HEADER + b"b@example.com,B,,admn,Seeded-river-44\n"},
     ),
@@ -145,7 +145,7 @@ CASES = {
     # one user
     "role-typo-on-command-line": Case(
         seed("--email", "b@example.com", "--role", "Staf", "--password-stdin"),
-        "Error: role 'Staf' does not exist (did you mean 'staff'?); --create-roles makes new roles",
+        "Error: role 'Staf' (did you mean 'staff'?) does not exist; --create-roles makes new roles",
         stdin="Seeded-river-44\n",
         process=True,
     ),
