@@ -179,13 +179,13 @@ def serve(app: Flask, *, host: str, port: int, threads: int, listening: Callable
     """Serve a prepared ``app`` with waitress, calling ``listening`` once bound; returns when it stops."""
     import waitress
 
-    _require_free(host, port)
+    require_free(host, port)
     server = waitress.create_server(app, host=host, port=port, threads=threads, ident="webapp")
     listening()
     server.run()
 
 
-def _require_free(host: str, port: int) -> None:
+def require_free(host: str, port: int) -> None:
     """AddressUnavailable unless ``host:port`` can be bound now, as waitress binds it (SO_REUSEADDR).
 
     Tried here because waitress, when its own bind fails, leaves its socket and wake-up pipe open.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -51,7 +53,11 @@ def runserver(host: str, port: int, production: bool, threads: int, allow_not_at
         return
     if host not in LOOPBACK:
         raise click.UsageError("the development server (debugger on) listens on loopback only")
-    _warn_on_salt_mismatch(app)
+    if not os.environ.get("WERKZEUG_RUN_MAIN"):  # the reloader's child inherits the bound socket
+        from .production import require_free
+
+        require_free(host, port)
+        _warn_on_salt_mismatch(app)
     # not app.run(): Flask ignores it inside a `flask`-style CLI command (FLASK_RUN_FROM_CLI)
     from werkzeug.serving import run_simple
 

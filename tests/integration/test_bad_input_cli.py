@@ -166,6 +166,11 @@ CASES = {
         env={"SECRET_KEY": "a" * 32},
         process=True,
     ),
+    "development-port-in-use": Case(
+        ("runserver", "--port", "{port}"),
+        "Error: cannot listen on 127.0.0.1:{port}: Address already in use (choose another --port or --host)",
+        code=1,
+    ),
     "port-in-use": Case(
         ("runserver", "--production", "--port", "{port}"),
         "Error: cannot listen on 127.0.0.1:{port}: Address already in use (choose another --port or --host)",
