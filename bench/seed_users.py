@@ -86,7 +86,7 @@ def seed_seconds(url: str, path: Path, rows: int) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
-        [*manage, "dbCreateRegUser", "--from-file", str(path)],
+        [*manage, "dbCreateRegUser", "--from-file", str(path), "--create-roles"],
         env=env,
         cwd=ROOT,
         capture_output=True,

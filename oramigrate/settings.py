@@ -1,10 +1,19 @@
-"""Settings from the environment: secrets from variables or ``*_FILE`` paths, database URLs."""
+"""Settings from the environment: secrets from variables or ``*_FILE`` paths, database URLs.
+
+A database URL is checked before anything connects with it: an URL that SQLAlchemy would read
+differently from what its writer meant (an unencoded ``@`` in the password, a port that is not a
+number, a server URL without host or database, which drivers fill in with local defaults) is
+refused with a ConfigurationError that names the setting and never repeats the password.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
+from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -13,6 +22,18 @@ from .errors import ConfigurationError
 
 # ORACLE_DSN in Easy Connect form: host[:port]/service_name
 _EASY_CONNECT = re.compile(r"^(?P<host>[^:/\s]+)(?::(?P<port>\d+))?/(?P<service>[^\s/?]+)$")
+_SCHEME = re.compile(r"^(?P<name>[\w+]+)://(?P<rest>.*)$", re.DOTALL)
+EXPECTED = "expected dialect+driver://user:password@host:port/database"
+
+# Query parameters that name the server (a socket or a descriptor) in place of the host,
+# and the database in place of the path, per dialect.
+_HOST_IN_QUERY = {"postgresql": ("host",), "mysql": ("unix_socket",), "oracle": ("dsn",)}
+_DATABASE_IN_QUERY = {"postgresql": ("dbname",), "oracle": ("service_name", "sid", "dsn")}
+
+MAX_SECRET_FILE = 64 * 1024
+
+# DBAPI modules whose import name differs from SQLAlchemy's driver name
+_DRIVER_MODULES = {"pysqlite": "sqlite3", "mysqldb": "MySQLdb", "cx_oracle": "cx_Oracle"}
 
 
 def env_secret(name: str, environ: Mapping[str, str] | None = None) -> str | None:
@@ -26,26 +47,127 @@ def env_secret(name: str, environ: Mapping[str, str] | None = None) -> str | Non
         return None
     try:
         with open(path, encoding="utf-8") as handle:
-            content = handle.read().rstrip("\r\n")
+            # bounded: /dev/zero or a log file named by mistake would otherwise fill the memory
+            content = handle.read(MAX_SECRET_FILE + 1)
     except OSError as exc:
         raise ConfigurationError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{name}_FILE: {path} is not UTF-8 text") from None
+    if len(content) > MAX_SECRET_FILE:
+        raise ConfigurationError(f"{name}_FILE: {path} is longer than {MAX_SECRET_FILE} characters")
+    content = content.rstrip("\r\n")
     if not content:
         raise ConfigurationError(f"{name}_FILE: {path} is empty")
     return content
 
 
-def parse_database_url(raw: str, source: str = "DATABASE_URL") -> URL:
-    """Parse a SQLAlchemy URL, failing with a message that names the setting, not the secret."""
+def _check_text(raw: str, source: str) -> re.Match[str]:
+    """The URL's scheme and rest, after the checks that need the text itself."""
+    if raw != raw.strip():
+        raise ConfigurationError(f"{source} starts or ends with white space: remove it")
+    for position, char in enumerate(raw):
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs"):
+            raise ConfigurationError(
+                f"{source} contains a control character (U+{ord(char):04X}) at position {position + 1}"
+            )
+    match = _SCHEME.match(raw)
+    if match is None:
+        raise ConfigurationError(f"{source} is not a valid database URL ({EXPECTED})")
+    if match["name"].split("+", 1)[0] != "sqlite":
+        # the authority ends at the last "@" before the path; one more "@" before it belongs to
+        # the password or the user name, and SQLAlchemy would read the rest as the host
+        head = match["rest"].split("?", 1)[0]
+        userinfo = head.rpartition("@")[0]
+        if "@" in userinfo:
+            raise ConfigurationError(
+                f"{source} has more than one '@' before the host: URL-encode the password "
+                "(an '@' in it is written %40)"
+            )
+    return match
+
+
+def _parse(raw: str, source: str) -> URL:
+    _check_text(raw, source)
     try:
-        url = make_url(raw)
+        return make_url(raw)
     except ArgumentError:
-        raise ConfigurationError(
-            f"{source} is not a valid database URL (expected dialect+driver://user:password@host/db)"
-        ) from None
+        raise ConfigurationError(f"{source} is not a valid database URL ({EXPECTED})") from None
+    except ValueError:
+        # SQLAlchemy's int() of the port
+        raise ConfigurationError(f"{source}: the port is not a number ({EXPECTED})") from None
+
+
+def _check_driver(url: URL, source: str) -> None:
     try:
-        url.get_dialect()
+        dialect = url.get_dialect()
     except Exception:  # noqa: BLE001 - SQLAlchemy raises NoSuchModuleError or ImportError here
         raise ConfigurationError(f"{source}: unknown database dialect or driver {url.drivername!r}") from None
+    if getattr(dialect, "is_async", False):
+        raise ConfigurationError(
+            f"{source}: {url.drivername!r} is an asyncio driver; the migrations need a synchronous one"
+        )
+    driver = str(dialect.driver)
+    module = _DRIVER_MODULES.get(driver, driver)
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ConfigurationError(
+            f"{source}: the driver {driver!r} of {url.drivername!r} is not installed "
+            "(installed: sqlite, postgresql+psycopg, mysql+pymysql, oracle+oracledb)"
+        )
+
+
+def _check_server(url: URL, source: str) -> None:
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if url.host or url.username or url.password or url.port:
+            raise ConfigurationError(
+                f"{source}: an SQLite URL has no host; write sqlite:///relative/path.db or "
+                "sqlite:////absolute/path.db (three or four slashes)"
+            )
+        return
+    if url.port is not None and not 1 <= url.port <= 65535:
+        raise ConfigurationError(f"{source}: port {url.port} is not between 1 and 65535")
+    query = set(url.query)
+    if not url.host and not query.intersection(_HOST_IN_QUERY.get(backend, ())):
+        raise ConfigurationError(
+            f"{source} names no host: add @host after the user ({backend} would connect to a local default)"
+        )
+    if not url.database and not query.intersection(_DATABASE_IN_QUERY.get(backend, ())):
+        where = "?service_name=NAME" if backend == "oracle" else "/NAME after the host"
+        raise ConfigurationError(
+            f"{source} names no database: add {where} ({backend} would fall back to a default)"
+        )
+
+
+def parse_database_url(raw: str, source: str = "DATABASE_URL") -> URL:
+    """Parse and check a SQLAlchemy URL, failing with a message that names the setting, not the secret."""
+    url = _parse(raw, source)
+    _check_driver(url, source)
+    _check_server(url, source)
+    return url
+
+
+def resolve_sqlite(url: URL, base: Path, source: str = "DATABASE_URL") -> URL:
+    """``url`` with a relative SQLite path made absolute under ``base``; its folder must exist."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return url
+    if database.startswith("file:"):  # uri=true form: the driver reads it
+        return url
+    path = Path(database)
+    if not path.is_absolute():
+        path = base / path
+        url = url.set(database=str(path))
+    if not path.parent.is_dir():
+        raise ConfigurationError(
+            f"{source}: the folder of the SQLite file does not exist: {path.parent} "
+            "(create it, or fix the path)"
+        )
+    if path.is_dir():
+        raise ConfigurationError(f"{source}: {path} is a folder, not an SQLite file")
     return url
 
 
@@ -66,31 +188,40 @@ def oracle_url_from_parts(environ: Mapping[str, str]) -> URL | None:
         raise ConfigurationError(
             "ORACLE_DSN must be host[:port]/service_name, for example localhost:1521/FREEPDB1"
         )
+    port = int(match["port"] or 1521)
+    if not 1 <= port <= 65535:
+        raise ConfigurationError(f"ORACLE_DSN: port {port} is not between 1 and 65535")
     return URL.create(
         "oracle+oracledb",
         username=user,
         password=password,
         host=match["host"],
-        port=int(match["port"] or 1521),
+        port=port,
         query={"service_name": match["service"]},
     )
 
 
-def database_url(environ: Mapping[str, str], default: str) -> URL:
-    """The database URL: DATABASE_URL[_FILE], else the split Oracle form, else ``default``."""
+def database_url(environ: Mapping[str, str], default: str, base: Path | None = None) -> URL:
+    """The database URL: DATABASE_URL[_FILE], else the split Oracle form, else ``default``.
+
+    A relative SQLite path is taken under ``base`` (the project folder), as the default is.
+    """
     raw = env_secret("DATABASE_URL", environ)
     if raw:
         if environ.get("ORACLE_USER") or environ.get("ORACLE_DSN"):
             raise ConfigurationError("set either DATABASE_URL or ORACLE_USER/ORACLE_DSN, not both")
-        return parse_database_url(raw)
-    return oracle_url_from_parts(environ) or parse_database_url(default, "default database URL")
+        url = parse_database_url(raw)
+    else:
+        url = oracle_url_from_parts(environ) or parse_database_url(default, "default database URL")
+    return url if base is None else resolve_sqlite(url, base)
 
 
 def mask_url(url: URL | str) -> str:
-    """Render a URL for people: the password, if any, replaced by ``***``."""
+    """Render a URL for people from its parts, the password (if any) as ``***``."""
     if isinstance(url, str):
         try:
-            url = make_url(url)
-        except ArgumentError:
+            url = _parse(url, "URL")
+        except ConfigurationError:
+            # one that parses ambiguously could show part of its password as the host
             return "<invalid URL>"
     return url.render_as_string(hide_password=True)

@@ -12,8 +12,9 @@ import click
 from flask.cli import with_appcontext
 
 from oramigrate.settings import env_secret
-from webapp.users import InvalidUser
+from webapp.users import InvalidUser, RowsRejected
 
+MAX_STDIN_PASSWORD = 4096
 NO_PASSWORD_STDIN_ON_TERMINAL = (
     "--password-stdin reads a pipe, and standard input is a terminal (the password would echo): "
     "drop --password-stdin to be prompted"
@@ -25,7 +26,8 @@ def _given_password(password_stdin: bool) -> str | None:
     if password_stdin:
         if sys.stdin.isatty():
             raise InvalidUser(NO_PASSWORD_STDIN_ON_TERMINAL)
-        return sys.stdin.readline().rstrip("\r\n")
+        # bounded: past Flask-Security's 128 the password is refused as too long anyway
+        return sys.stdin.readline(MAX_STDIN_PASSWORD).rstrip("\r\n")
     # only the _FILE form: a password in the environment leaks to child processes and /proc
     return env_secret(
         "REGUSER_PASSWORD", {"REGUSER_PASSWORD_FILE": os.environ.get("REGUSER_PASSWORD_FILE", "")}
@@ -50,20 +52,42 @@ def _progressbar(total: int) -> Iterator[Callable[[int], None]]:
         yield bar.update
 
 
-def _seed_file(path: Path, update: bool, descriptions: dict[str, str]) -> None:
+def _warn(message: str) -> None:
+    click.echo(f"Warning: {message}", err=True)
+
+
+def _seed_file(path: Path, update: bool, descriptions: dict[str, str], create_roles: bool) -> None:
     from webapp.password_pool import no_progress
     from webapp.seeding import seed_file
+    from webapp.user_file import UserFileError
     from webapp.users import RowsRejected
 
     # a bar only for a person watching: redirected output stays one summary line
     progress = _progressbar if sys.stdout.isatty() else no_progress
     try:
-        result = seed_file(path, update=update, descriptions=descriptions, progress=progress)
+        result = seed_file(
+            path,
+            update=update,
+            descriptions=descriptions,
+            progress=progress,
+            create_roles=create_roles,
+            notify=_warn,
+        )
     except RowsRejected as exc:
-        for problem in exc.problems:
-            click.echo(f"Error: {path.name} line {problem.line}: {problem.message}", err=True)
-        raise
+        raise UserFileError(rejected_rows(path.name, exc)) from None
     click.echo(str(result))
+
+
+def rejected_rows(name: str, rejected: RowsRejected) -> str:
+    """The one ``Error:`` line of a rejected file; with several problems, each on its own line first."""
+    problems = rejected.problems
+    lines = sorted({problem.line or 0 for problem in problems})
+    if len(lines) == 1:
+        return f"{name} line {lines[0]}: {'; '.join(p.message for p in problems)} (nothing written)"
+    for problem in problems:
+        click.echo(f"  {name} line {problem.line}: {problem.message}", err=True)
+    shown = ", ".join(str(line) for line in lines[:10]) + (", ..." if len(lines) > 10 else "")
+    return f"{name}: {len(lines)} of {rejected.rows} rows invalid (lines {shown}): nothing written"
 
 
 def _check_mode(from_file: Path | None, email: str | None, single_options: Mapping[str, object]) -> None:
@@ -80,7 +104,8 @@ def _check_mode(from_file: Path | None, email: str | None, single_options: Mappi
 @click.option("--email", help="Email address the user signs in with.")
 @click.option("--first-name", help="Given name (default: the part of the email before @).")
 @click.option("--last-name", help="Family name.")
-@click.option("--role", "roles", multiple=True, help="Role name (made if missing); repeatable.")
+@click.option("--role", "roles", multiple=True, help="Role name (must exist, or --create-roles).")
+@click.option("--create-roles", is_flag=True, help="Make the named roles that do not exist (else refused).")
 @click.option(
     "--role-description",
     "described_roles",
@@ -105,6 +130,7 @@ def create_reg_user(
     last_name: str | None,
     roles: tuple[str, ...],
     described_roles: tuple[str, ...],
+    create_roles: bool,
     active: bool | None,
     update: bool,
     from_file: Path | None,
@@ -118,7 +144,10 @@ def create_reg_user(
 
     A file has the columns email, first_name, last_name, roles (a;b, or a JSON list), active, and
     password or password_hash (one made by Flask-Security). Every problem is listed with its line
-    number, and nothing is written unless every row is valid.
+    number, and nothing is written unless every row is valid. Roles must exist, be described with
+    --role-description, or be made with --create-roles.
+
+    A changed password or active flag signs the user out everywhere (sessions, remember-me).
     """
     from webapp.seeding import seed_user
     from webapp.users import UserSpec, role_descriptions
@@ -131,9 +160,17 @@ def create_reg_user(
     )
     descriptions = role_descriptions(described_roles)
     if from_file is not None:
-        _seed_file(from_file, update, descriptions)
+        _seed_file(from_file, update, descriptions, create_roles)
         return
     password = _given_password(password_stdin)
     spec = UserSpec(str(email), first_name, last_name, roles or None, active, password)
     ask = _prompt if password is None and sys.stdin.isatty() else None
-    click.echo(str(seed_user(spec, update=update, descriptions=descriptions, ask_password=ask)))
+    outcome = seed_user(
+        spec,
+        update=update,
+        descriptions=descriptions,
+        ask_password=ask,
+        create_roles=create_roles,
+        notify=_warn,
+    )
+    click.echo(str(outcome))

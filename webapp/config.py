@@ -18,13 +18,20 @@ SECRET_SETTINGS = ("SECRET_KEY", "SECURITY_PASSWORD_SALT")
 MIN_SECRET_LENGTH = 32
 
 # Applied by `runserver --production` only: browsers drop Secure cookies over plain http, which
-# the development server speaks.
+# the development server speaks, and HSTS would pin a developer's localhost to https for a year.
 PRODUCTION_SETTINGS: dict[str, Any] = {
     "DEBUG": False,
     "SESSION_COOKIE_SECURE": True,
     "REMEMBER_COOKIE_SECURE": True,
     "PREFERRED_URL_SCHEME": "https",
+    "STRICT_TRANSPORT_SECURITY": "max-age=31536000; includeSubDomains",
 }
+
+# failed sign-ins allowed per account (and per client address) before 429: OWASP's advice is a
+# handful per minute, and a person who mistypes five times in a minute waits at most a minute
+DEFAULT_LOGIN_RATE_LIMIT = "5 per minute"
+# zxcvbn's score 3: "safely unguessable", ~10^10 guesses (Flask-Security's default minimum)
+MIN_PASSWORD_SCORE = 3
 
 
 def _instance_secret(instance_path: str, name: str) -> str:
@@ -76,12 +83,55 @@ def _passlib_options(environ: Mapping[str, str]) -> dict[str, Any]:
     return options
 
 
+def _rate_limit(environ: Mapping[str, str], name: str, default: str | None) -> str | None:
+    """A Flask-Limiter limit such as "5 per minute" from the environment, checked by ``limits``."""
+    raw = environ.get(name)
+    if not raw:
+        return default
+    from limits import parse_many
+
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a rate such as '5 per minute', not {raw!r}") from None
+    return raw
+
+
+def _limiter_storage(environ: Mapping[str, str]) -> str:
+    """RATELIMIT_STORAGE_URI: in memory by default; a store shared by every instance otherwise."""
+    name = "RATELIMIT_STORAGE_URI"
+    raw = environ.get(name)
+    if not raw:
+        return "memory://"
+    from limits._storage_scheme import SCHEMES
+    from limits.storage import MovingWindowSupport
+
+    scheme = raw.partition("://")[0]
+    if scheme not in SCHEMES:
+        known = ", ".join(sorted(s for s in SCHEMES if not s.startswith("async+")))
+        raise ConfigurationError(f"{name}: unknown storage {scheme!r} (known: {known})")
+    if not issubclass(SCHEMES[scheme], MovingWindowSupport):
+        raise ConfigurationError(f"{name}: {scheme} cannot keep a moving window (use memory://, redis://)")
+    return raw
+
+
+def _non_negative(environ: Mapping[str, str], name: str) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit():
+        raise ConfigurationError(f"{name} must be a whole number of proxies, not {raw!r}")
+    return int(raw)
+
+
 def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The settings for one application instance, read from ``environ``."""
     environ = os.environ if environ is None else environ
     default_url = f"sqlite:///{Path(instance_path) / 'app.db'}"
+    # the project folder, which holds instance/: `sqlite:///instance/app.db` is the default written out
+    project = Path(instance_path).parent
     config: dict[str, Any] = {
-        "SQLALCHEMY_DATABASE_URI": database_url(environ, default_url),
+        "SQLALCHEMY_DATABASE_URI": database_url(environ, default_url, project),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SECURITY_PASSWORD_HASH": "argon2",
         # cost parameters of the hash; tests set a cheap argon2 cost here, production keeps passlib's
@@ -93,6 +143,9 @@ def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[s
         "SECURITY_CLI_USERS_NAME": False,
         "SECURITY_CLI_ROLES_NAME": False,
         "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
+        # strength by zxcvbn (webapp/passwords.py adds the email and length rules)
+        "SECURITY_PASSWORD_COMPLEXITY_CHECKER": "zxcvbn",
+        "SECURITY_ZXCVBN_MINIMUM_SCORE": MIN_PASSWORD_SCORE,
         # a failed sign-in says the same whether or not the email exists (no account discovery)
         "SECURITY_RETURN_GENERIC_RESPONSES": True,
         "SECURITY_LOGOUT_METHODS": ["POST"],
@@ -107,6 +160,12 @@ def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[s
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "INSTANCE_SECRETS": [],
+        "LOGIN_RATE_LIMIT": _rate_limit(environ, "LOGIN_RATE_LIMIT", DEFAULT_LOGIN_RATE_LIMIT),
+        "LOGIN_RATE_LIMIT_PER_IP": _rate_limit(environ, "LOGIN_RATE_LIMIT_PER_IP", None),
+        "RATELIMIT_STORAGE_URI": _limiter_storage(environ),
+        "RATELIMIT_KEY_PREFIX": "webapp",
+        # behind a reverse proxy every client has the proxy's address: trust this many X-Forwarded-For hops
+        "TRUSTED_PROXIES": _non_negative(environ, "TRUSTED_PROXIES"),
     }
     for name in SECRET_SETTINGS:
         value = env_secret(name, environ)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 from flask_security import Security, SQLAlchemyUserDatastore
 from flask_wtf.csrf import CSRFProtect
 
 from models import Role, User, db
 
-security = Security()
+from .passwords import StrongPasswordUtil
+from .throttle import ThrottledChangePasswordForm
+
+# the classes go to the constructor: Security.init_app ignores *_cls keywords
+security = Security(password_util_cls=StrongPasswordUtil, change_password_form=ThrottledChangePasswordForm)
 csrf = CSRFProtect()
 
 # Our pages load nothing from elsewhere and use no inline script or style.
@@ -19,11 +23,25 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    # set by `runserver --production` only: a browser that saw it refuses plain http for a year
+    hsts = current_app.config.get("STRICT_TRANSPORT_SECURITY")
+    if hsts:
+        response.headers.setdefault("Strict-Transport-Security", hsts)
     return response
 
 
 def init_app(app: Flask) -> None:
-    """Attach CSRF protection, then Flask-Security (it checks that CSRFProtect came first)."""
+    """Attach CSRF protection, then Flask-Security (it checks that CSRFProtect came first), then limits."""
+    from . import error_pages, throttle
+
     csrf.init_app(app)
     security.init_app(app, SQLAlchemyUserDatastore(db, User, Role))
+    throttle.init_app(app)
+    error_pages.init_app(app)
     app.after_request(_security_headers)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # the client address the limiter counts, and https for the secure cookies and HSTS
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]

@@ -6,6 +6,7 @@ PostgreSQL, MariaDB) or SQLite's rowid: never set here.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from models import Role, User, db
 from webapp.password_pool import PasswordJob, Progress, hash_passwords, no_progress
 from webapp.users import (
     InvalidUser,
+    NewUser,
     RowProblem,
     RowsRejected,
     UserSpec,
@@ -28,6 +30,12 @@ from webapp.users import (
 
 # Oracle refuses more than 1,000 expressions in one IN list (ORA-01795)
 IN_LIST_SIZE = 500
+
+Notify = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,40 @@ def _plan(rows: list[UserSpec], update: bool, problems: list[RowProblem]) -> lis
     return planned
 
 
+def unknown_roles(names: Sequence[str], existing: Iterable[str]) -> str:
+    """Why ``names`` are refused, each with the existing roles nearest to it (a typo must not make a role)."""
+    from .salt import SALT_ROLE
+
+    known = sorted(role for role in existing if role != SALT_ROLE)
+    by_folded = {role.casefold(): role for role in known}
+    described = []
+    for name in names:
+        near = [by_folded[f] for f in difflib.get_close_matches(name.casefold(), list(by_folded), n=3)]
+        hint = f" (did you mean {' or '.join(repr(role) for role in near)}?)" if near else ""
+        described.append(f"{name!r}{hint}")
+    if len(names) == 1:
+        found = f"role {described[0]} does not exist"
+    else:
+        found = f"roles {', '.join(described)} do not exist"
+    if not any("did you mean" in text for text in described):
+        found += f" (existing: {', '.join(known[:10])})" if known else " (no role exists yet)"
+    return f"{found}; --create-roles makes new roles"
+
+
+def _role_problems(
+    planned: list[_Planned], descriptions: Mapping[str, str], create_roles: bool, problems: list[RowProblem]
+) -> None:
+    if create_roles:
+        return
+    existing = set(db.session.scalars(select(Role.name)))
+    for item in planned:
+        missing = [
+            name for name in item.spec.roles or () if name not in existing and name not in descriptions
+        ]
+        if missing:
+            problems.append(RowProblem(item.spec.line, unknown_roles(missing, existing)))
+
+
 def _roles(planned: list[_Planned], descriptions: Mapping[str, str], update: bool) -> dict[str, Any]:
     names = sorted({name for item in planned for name in item.spec.roles or ()} | set(descriptions))
     datastore = current_app.extensions["security"].datastore
@@ -166,6 +208,9 @@ def _write(planned: list[_Planned], roles: Mapping[str, Any], update: bool) -> l
             user.active = spec.active
         if "password" in changes:
             user.password = spec.password_hash
+        if "active" in changes or "password" in changes:
+            # a new identity key: every session and remember-me cookie of the old one ends
+            datastore.set_uniquifier(user)
         outcomes.append(
             Outcome(user.email, "updated" if changes else "unchanged", changes, existed=not update)
         )
@@ -179,12 +224,21 @@ def seed_rows(
     descriptions: Mapping[str, str] | None = None,
     progress: Progress = no_progress,
     problems: Sequence[RowProblem] = (),
+    create_roles: bool = False,
+    notify: Notify = _quiet,
 ) -> Result:
-    """Create or (``update``) change the users of ``specs``; RowsRejected lists every invalid row."""
+    """Create or (``update``) change the users of ``specs``; RowsRejected lists every invalid row.
+
+    Roles must exist unless ``create_roles`` or described in ``descriptions``. ``notify`` hears
+    warnings that do not stop the run (the password salt changed since the last seeding).
+    """
+    from .salt import record
+
     require_schema()
     descriptions = dict(descriptions or {})
     found = list(problems)
     planned = _plan(_validated_rows(specs, found), update, found)
+    _role_problems(planned, descriptions, create_roles, found)
     if found:
         raise RowsRejected(sorted(found, key=lambda p: p.line or 0), len(specs) + len(problems))
     with_jobs = [item for item in planned if item.job is not None]
@@ -198,6 +252,8 @@ def seed_rows(
     try:
         roles = _roles(to_write, descriptions, update) if to_write else {}
         outcomes = _write(planned, roles, update)
+        if with_jobs and any(new_hash is not None for new_hash in hashes):
+            record(str(current_app.config["SECURITY_PASSWORD_SALT"]), notify)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -206,7 +262,13 @@ def seed_rows(
 
 
 def seed_user(
-    spec: UserSpec, *, update: bool, descriptions: Mapping[str, str], ask_password: Callable[[], str] | None
+    spec: UserSpec,
+    *,
+    update: bool,
+    descriptions: Mapping[str, str],
+    ask_password: Callable[[], str] | None,
+    create_roles: bool = False,
+    notify: Notify = _quiet,
 ) -> Outcome:
     """Create or (``update``) change one user; the password is asked only for a new user."""
     require_schema()
@@ -223,18 +285,51 @@ def seed_user(
                 )
             spec = replace(spec, password=ask_password())
     try:
-        (outcome,) = seed_rows([spec], update=update, descriptions=descriptions).outcomes
+        (outcome,) = seed_rows(
+            [spec], update=update, descriptions=descriptions, create_roles=create_roles, notify=notify
+        ).outcomes
     except RowsRejected as exc:
         raise InvalidUser(exc.problems[0].message) from None
     return outcome
 
 
 def seed_file(
-    path: Path, *, update: bool, descriptions: Mapping[str, str], progress: Progress = no_progress
+    path: Path,
+    *,
+    update: bool,
+    descriptions: Mapping[str, str],
+    progress: Progress = no_progress,
+    create_roles: bool = False,
+    notify: Notify = _quiet,
 ) -> Result:
     """Seed every user of a CSV or JSON file, all or nothing."""
     from webapp.user_file import read_users
 
     require_schema()
     specs, problems = read_users(path)
-    return seed_rows(specs, update=update, descriptions=descriptions, progress=progress, problems=problems)
+    return seed_rows(
+        specs,
+        update=update,
+        descriptions=descriptions,
+        progress=progress,
+        problems=problems,
+        create_roles=create_roles,
+        notify=notify,
+    )
+
+
+def create_user(new: NewUser) -> bool:
+    """Create ``new`` (roles made on demand: a program names them on purpose); False when it exists."""
+    spec = UserSpec(
+        email=new.email,
+        first_name=new.first_name,
+        last_name=new.last_name,
+        roles=new.roles,
+        active=new.active,
+        password=new.password,
+    )
+    try:
+        (outcome,) = seed_rows([spec], create_roles=True).outcomes
+    except RowsRejected as exc:
+        raise InvalidUser(exc.problems[0].message) from None
+    return outcome.action == "created"

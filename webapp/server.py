@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import os
+
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _warn_on_salt_mismatch(app: Flask) -> None:
+    """Development: say so when the seeded users' passwords were hashed under another salt."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .salt import mismatch
+
+    try:
+        message = mismatch(app)
+    except SQLAlchemyError:  # no database yet: the pages will say so
+        return
+    if message is not None:
+        click.echo(f"Warning: {message}", err=True)
 
 
 @click.command("runserver")
@@ -27,11 +43,21 @@ def runserver(host: str, port: int, production: bool, threads: int, allow_not_at
         from .production import prepare, serve
 
         prepare(app, allow_not_at_head=allow_not_at_head)
-        click.echo(f"serving on http://{host}:{port} (waitress, {threads} threads)")
-        serve(app, host=host, port=port, threads=threads)
+        serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            listening=lambda: click.echo(f"serving on http://{host}:{port} (waitress, {threads} threads)"),
+        )
         return
     if host not in LOOPBACK:
         raise click.UsageError("the development server (debugger on) listens on loopback only")
+    if not os.environ.get("WERKZEUG_RUN_MAIN"):  # the reloader's child inherits the bound socket
+        from .production import require_free
+
+        require_free(host, port)
+        _warn_on_salt_mismatch(app)
     # not app.run(): Flask ignores it inside a `flask`-style CLI command (FLASK_RUN_FROM_CLI)
     from werkzeug.serving import run_simple
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,6 +47,7 @@ class RowsRejected(MigrationError):
             f"({rejected} of {rows} rows invalid)"
         )
         self.problems = problems
+        self.rows = rows
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def normalized_email(email: str) -> str:
     """The email as Flask-Security stores it, or InvalidUser with the web form's reason."""
     security = current_app.extensions["security"]
     try:
-        normalized = str(security._mail_util.validate(email))
+        normalized = str(security.mail_util.validate(email))
     except ValueError as exc:
         raise InvalidUser(f"email {email!r} rejected: {exc}") from None
     if len(normalized) > EMAIL_MAX:
@@ -96,7 +98,7 @@ def normalized_email(email: str) -> str:
 def normalized_password(password: str, email: str) -> str:
     """The password as Flask-Security hashes it (normalised), after its length and complexity rules."""
     security = current_app.extensions["security"]
-    problems, normalized = security._password_util.validate(password, is_register=True, email=email)
+    problems, normalized = security.password_util.validate(password, is_register=True, email=email)
     if problems:
         raise InvalidUser(f"password rejected: {'; '.join(str(p) for p in problems)}")
     return str(normalized)
@@ -118,8 +120,21 @@ def _checked_length(field: str, value: str | None, limit: int) -> None:
         raise InvalidUser(f"{field} is longer than {limit} characters")
 
 
+def _checked_characters(field: str, value: str | None) -> None:
+    """InvalidUser when ``value`` holds a control, format (bidi, zero-width) or surrogate character.
+
+    NUL breaks PostgreSQL's text type, a lone surrogate every database's encoding, and the others
+    render as nothing or reorder what an administrator reads; none is ever typed in a form.
+    """
+    for char in value or "":
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs"):
+            raise InvalidUser(f"{field} contains a control character (U+{ord(char):04X})")
+
+
 def validated(spec: UserSpec) -> UserSpec:
     """``spec`` with its email and password normalised, or InvalidUser with the first problem."""
+    for field in ("email", "first_name", "last_name", "password", "password_hash"):
+        _checked_characters(field, getattr(spec, field))
     email = normalized_email(spec.email)
     if spec.password is not None and spec.password_hash is not None:
         raise InvalidUser("give a password or a password_hash, not both")
@@ -128,10 +143,20 @@ def validated(spec: UserSpec) -> UserSpec:
     _checked_length("first_name", spec.first_name, NAME_MAX)
     _checked_length("last_name", spec.last_name, NAME_MAX)
     for role in spec.roles or ():
-        if not role:
-            raise InvalidUser("a role name is empty")
-        _checked_length(f"role {role[:20]!r}", role, ROLE_MAX)
+        checked_role(role)
     return replace(spec, email=email, password=password, password_hash=password_hash)
+
+
+def checked_role(name: str) -> None:
+    """InvalidUser unless ``name`` can be a role's name."""
+    from .salt import SALT_ROLE
+
+    if not name:
+        raise InvalidUser("a role name is empty")
+    _checked_characters("a role name", name)
+    _checked_length(f"role {name[:20]!r}", name, ROLE_MAX)
+    if name == SALT_ROLE:
+        raise InvalidUser(f"role name {name!r} is reserved (it records the password salt's fingerprint)")
 
 
 def role_descriptions(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -140,7 +165,9 @@ def role_descriptions(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         name, sep, text = pair.partition("=")
         if not sep or not name.strip():
-            raise InvalidUser(f"--role-description takes NAME=TEXT, not {pair!r}")
+            raise InvalidUser(f"--role-description takes NAME=TEXT, not {pair[:80]!r}")
+        checked_role(name.strip())
+        _checked_characters(f"the description of role {name.strip()!r}", text)
         _checked_length(f"the description of role {name.strip()!r}", text, DESCRIPTION_MAX)
         descriptions[name.strip()] = text
     return descriptions
@@ -160,22 +187,3 @@ def user_changes(user: Any, spec: UserSpec) -> list[str]:
     if spec.password_hash is not None and spec.password_hash != user.password:
         changes.append("password")
     return changes
-
-
-def create_user(new: NewUser) -> bool:
-    """Create ``new`` (roles made on demand); False when the email already exists."""
-    from webapp.seeding import seed_rows
-
-    spec = UserSpec(
-        email=new.email,
-        first_name=new.first_name,
-        last_name=new.last_name,
-        roles=new.roles,
-        active=new.active,
-        password=new.password,
-    )
-    try:
-        (outcome,) = seed_rows([spec]).outcomes
-    except RowsRejected as exc:
-        raise InvalidUser(exc.problems[0].message) from None
-    return outcome.action == "created"

@@ -23,7 +23,8 @@ def test_malformed_database_url() -> None:
     result = run_manage("db", "current", database_url="not a url at all")
     assert result.returncode == 2
     assert _one_line_error(result) == (
-        "Error: DATABASE_URL is not a valid database URL (expected dialect+driver://user:password@host/db)"
+        "Error: DATABASE_URL is not a valid database URL "
+        "(expected dialect+driver://user:password@host:port/database)"
     )
 
 

@@ -68,6 +68,7 @@ def test_one_user_rerun_update_then_web_login(database: Database, web_login: Any
         "staff",
         "--role-description",
         "admin=Administrators",
+        "--create-roles",
         "--password-stdin",
         url=url,
         input="First-password-1\n",
@@ -111,20 +112,20 @@ def test_file_of_1000_users_all_or_nothing_then_web_login(
     bad = write_csv(
         tmp_path / "bad.csv",
         [
-            ["grace@example.com", "Grace", "Hopper", "admin", "Grace-password-1"],
+            ["grace@example.com", "Grace", "Hopper", "admin", "Harbour-71-lights"],
             ["not-an-email", "Nobody", "", "", "Some-password-1"],
-            ["alan@example.com", "Alan", "Turing", "", "Alan-password-1"],
-            ["Alan@example.com", "Alan", "Again", "", "Alan-password-1"],
+            ["alan@example.com", "Alan", "Turing", "", "Turing-machine-36"],
+            ["Alan@example.com", "Alan", "Again", "", "Turing-machine-36"],
             ["short@example.com", "Short", "", "", "short"],
         ],
     )
-    rejected = seed("--from-file", str(bad), url=url)
+    rejected = seed("--from-file", str(bad), "--create-roles", url=url)
     assert (rejected.returncode, rejected.stdout) == (2, "")
     assert rejected.stderr.splitlines() == [
-        "Error: bad.csv line 3: email 'not-an-email' rejected: Invalid email address",
-        "Error: bad.csv line 5: duplicate email Alan@example.com (first on line 4)",
-        "Error: bad.csv line 6: password rejected: Password must be at least 8 characters",
-        "Error: created 0, updated 0, unchanged 0, rejected 3: nothing written (3 of 5 rows invalid)",
+        "  bad.csv line 3: email 'not-an-email' rejected: Invalid email address",
+        "  bad.csv line 5: duplicate email Alan@example.com (first on line 4)",
+        "  bad.csv line 6: password rejected: Password must be at least 8 characters",
+        "Error: bad.csv: 3 of 5 rows invalid (lines 3, 5, 6): nothing written",
     ]
     assert (users(url), scalar(url, "SELECT COUNT(*) FROM auth_role")) == ([], 0)
 
@@ -139,7 +140,7 @@ def test_file_of_1000_users_all_or_nothing_then_web_login(
         for n in range(1000)
     ]
     big = write_csv(tmp_path / "users.csv", rows)
-    loaded = seed("--from-file", str(big), url=url)
+    loaded = seed("--from-file", str(big), "--create-roles", url=url)
     assert (loaded.returncode, loaded.stdout, loaded.stderr) == (
         0,
         "created 1000, updated 0, unchanged 0, rejected 0\n",
@@ -160,13 +161,13 @@ def test_file_of_1000_users_all_or_nothing_then_web_login(
                 {"email": "user0001@example.com", "roles": ["admin"], "active": False},
                 {"email": "user0002@example.com", "password": "Pw-0002-ok"},
                 {"email": "user0003@example.com", "password": "Changed-pw-3"},
-                {"email": "new@example.com", "first_name": "New", "password": "New-password-1"},
+                {"email": "new@example.com", "first_name": "New", "password": "Fresh-start-pw-19"},
             ],
             indent=2,
         ),
         encoding="utf-8",
     )
-    updated = seed("--from-file", str(changes), "--update", url=url)
+    updated = seed("--from-file", str(changes), "--update", "--role-description", "admin=Admins", url=url)
     assert updated.stdout == "created 1, updated 2, unchanged 1, rejected 0\n", updated.stderr
     assert users(url)[:4] == [
         ("new@example.com", "New", None, True, ""),
@@ -204,7 +205,8 @@ def test_ids_are_never_set_so_oracle_draws_them_from_sequences(tmp_path: Path, w
 
     from models import User, db
     from webapp import create_app
-    from webapp.users import NewUser, create_user
+    from webapp.seeding import create_user
+    from webapp.users import NewUser
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.db'}", **TEST_SECRETS})
     inserts: list[str] = []
@@ -217,13 +219,14 @@ def test_ids_are_never_set_so_oracle_draws_them_from_sequences(tmp_path: Path, w
                 inserts.append(statement) if statement.startswith("INSERT INTO auth_") else None
             ),
         )
-        assert create_user(NewUser("seq@example.com", "Sequence-pw-1", "Seq", roles=("admin",)))
+        assert create_user(NewUser("seq@example.com", "Tidal-pool-73", "Seq", roles=("admin",)))
         db.engine.dispose()
     columns = [re.match(r"INSERT INTO (\w+) \(([^)]*)\)", statement).groups() for statement in inserts]  # type: ignore[union-attr]
     assert columns == [
         ("auth_role", "name, description"),
         ("auth_user", "email, first_name, last_name, password, active, fs_uniquifier, confirmed_at"),
         ("auth_roles_users", "user_id, role_id"),
+        ("auth_role", "name, description"),  # the password salt's fingerprint (webapp/salt.py)
     ]
     values = dict.fromkeys(("email", "first_name", "last_name", "password", "active", "fs_uniquifier"), "x")
     on_oracle = str(sa.insert(User.__table__).values(**values).compile(dialect=oracle.dialect()))

@@ -101,7 +101,7 @@ def test_password_stdin_refused_on_a_terminal_where_it_would_echo(url: str) -> N
 
 
 def test_progress_bar_only_on_a_terminal(url: str, tmp_path: Path) -> None:
-    rows = [[f"u{n}@example.com", "U", "", "", f"Password-{n}"] for n in range(20)]
+    rows = [[f"u{n}@example.com", "U", "", "", f"Seeded-river-{n}"] for n in range(20)]
     code, shown = on_terminal("--from-file", str(write_csv(tmp_path / "u.csv", rows)), url=url, answers=[])
     assert code == 0, shown
     assert "hashing passwords" in shown and "100%" in shown
@@ -112,7 +112,7 @@ def test_progress_bar_only_on_a_terminal(url: str, tmp_path: Path) -> None:
 
 def test_password_from_reguser_password_file(url: str, tmp_path: Path) -> None:
     secret = tmp_path / "password"
-    secret.write_text("File-password-1\n", encoding="utf-8")
+    secret.write_text("Paper-trail-88\n", encoding="utf-8")
     made = seed("--email", "file@example.com", url=url, REGUSER_PASSWORD_FILE=str(secret))
     assert (made.returncode, made.stdout, made.stderr) == (0, "created user file@example.com\n", "")
     assert users(url) == [("file@example.com", "file", None, True, "")]
@@ -144,8 +144,8 @@ def _file(tmp_path: Path, name: str, content: bytes) -> str:
             "rows.json",
             json.dumps(
                 [
-                    {"email": "a@example.com", "password": "Password-1"},
-                    {"email": "b@example.com", "password": "Password-1", "phone": "1"},
+                    {"email": "a@example.com", "password": "Seeded-river-44"},
+                    {"email": "b@example.com", "password": "Seeded-river-44", "phone": "1"},
                     "c@example.com",
                     {"email": "d@example.com", "password_hash": "not-a-hash"},
                     {"email": "e@example.com"},
@@ -153,12 +153,12 @@ def _file(tmp_path: Path, name: str, content: bytes) -> str:
                 indent=1,
             ).encode(),
             [
-                f"Error: rows.json line 6: unknown column 'phone' ({KNOWN})",
-                "Error: rows.json line 11: a row is a JSON object, not str",
-                "Error: rows.json line 12: password_hash is not a hash Flask-Security accepts (schemes: "
+                f"  rows.json line 6: unknown column 'phone' ({KNOWN})",
+                "  rows.json line 11: a row is a JSON object, not str",
+                "  rows.json line 12: password_hash is not a hash Flask-Security accepts (schemes: "
                 "bcrypt, argon2, des_crypt, pbkdf2_sha256, pbkdf2_sha512, sha256_crypt, sha512_crypt)",
-                "Error: rows.json line 16: no password for new user e@example.com",
-                "Error: created 0, updated 0, unchanged 0, rejected 4: nothing written (4 of 5 rows invalid)",
+                "  rows.json line 16: no password for new user e@example.com",
+                "Error: rows.json: 4 of 5 rows invalid (lines 6, 11, 12, 16): nothing written",
             ],
         ),
         (

@@ -24,7 +24,7 @@ from support.databases import ROOT
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 ADMIN_EMAIL = "admin@example.com"
-ADMIN_PASSWORD = "Browser-admin-password-1"
+ADMIN_PASSWORD = "Browser-harbour-lights-1"
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -108,6 +108,7 @@ def served_admin(tmp_path: Path) -> Iterator[int]:
         ADMIN_EMAIL,
         "--role",
         "admin",
+        "--create-roles",
         "--password-stdin",
         database_url=url,
         input=ADMIN_PASSWORD + "\n",
@@ -172,7 +173,10 @@ def test_browser_signs_in_and_reads_the_schema_page(served_admin: int, tmp_path:
 def test_production_refuses_a_published_default_secret() -> None:
     refused = run_manage("runserver", "--production", env={"SECRET_KEY": "change-me"})
     assert (refused.returncode, refused.stdout) == (2, "")
-    assert refused.stderr == "Error: SECRET_KEY is a published default value: generate a new random one\n"
+    assert refused.stderr == (
+        "Error: SECRET_KEY is a published default value; "
+        "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`\n"
+    )
 
 
 def test_production_refuses_a_missing_secret() -> None:

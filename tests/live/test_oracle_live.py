@@ -63,7 +63,7 @@ def test_seeded_user_gets_a_sequence_id(oracle: sa.Engine) -> None:
         "live@example.com",
         "--password-stdin",
         database_url=ORACLE_URL,
-        input="Live-Oracle-Password-1\n",
+        input="Ferry-Oracle-Pass-91\n",
     )
     assert seeded.returncode == 0, seeded.stderr
     with oracle.connect() as connection:

@@ -21,9 +21,10 @@ from click.testing import CliRunner
 
 from support.databases import ROOT
 
+# random, so that `runserver --production` accepts them (it refuses guessable ones)
 TEST_SECRETS = {
-    "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
-    "SECURITY_PASSWORD_SALT": "test-password-salt-0123456789abcdef012345",
+    "SECRET_KEY": "oz8fjb7ZeGFrrG8rusrFAUEFOkKD263ZwQspFw8kJV4",
+    "SECURITY_PASSWORD_SALT": "8MRHmtEFFx_jyB4U4B2yhtV6BQ6BKV5wIrNvMiZ7JpU",
 }
 _CLEARED = ("DATABASE_URL", "ORACLE_", "REGUSER_")
 _LOGGERS = ("", "alembic", "flask_migrate", "sqlalchemy", "oramigrate")

@@ -1,5 +1,6 @@
 -- data loss: 0004: drops column audit_log.flagged (rows not counted offline)
 -- data loss: 0004: drops column audit_log.happened (rows not counted offline)
+-- data loss: 0003: deletes rows of auth_role (rows not counted offline)
 -- data loss: 0003: drops table audit_log (rows not counted offline)
 -- Oracle target version: 21 (set ORACLE_TARGET_VERSION to change it)
 

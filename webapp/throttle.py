@@ -1,0 +1,112 @@
+"""Sign-in throttling with Flask-Limiter, and a count of failed sign-ins per account.
+
+``/login`` and ``/change`` take at most ``LOGIN_RATE_LIMIT`` failed attempts per account and,
+separately, per client address (``LOGIN_RATE_LIMIT_PER_IP``) in a moving window; the next POST
+gets 429 with ``Retry-After``, whatever the password, until the oldest failure leaves the window.
+Only failures are counted, so signing in and out never locks anyone out. Each attempt costs the
+server one argon2 hash (~250 ms): without a limit one client can try 4 passwords a second per
+core. Counters live in ``RATELIMIT_STORAGE_URI`` (in memory by default; a shared store such as
+``redis://`` when several instances serve), as does the failed sign-in count the Schema page shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from flask_login import current_user
+from flask_security import user_failed_authn
+from flask_security.forms import ChangePasswordForm
+
+LOGIN_ENDPOINT = "security.login"
+CHANGE_ENDPOINT = "security.change_password"
+# how long a failed sign-in stays in the per-account count shown to administrators
+FAILURE_COUNT_SECONDS = 24 * 3600
+FAILURE_KEY = "webapp/failed-sign-ins/{user_id}"
+
+
+class ThrottledChangePasswordForm(ChangePasswordForm):
+    """Flask-Security's change form, marking a wrong current password for the limiter."""
+
+    def validate(self, **kwargs: Any) -> bool:
+        """Validate as Flask-Security does; remember whether the current password was wrong."""
+        valid: bool = super().validate(**kwargs)
+        if not valid and self.password.errors:
+            g.wrong_current_password = True
+        return valid
+
+
+def _client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _login_account() -> str:
+    email = request.form.get("email")
+    if email is None and request.is_json:
+        body = request.get_json(silent=True)
+        email = body.get("email") if isinstance(body, dict) else None
+    # case-blind like the account lookup; bounded, since it becomes a storage key
+    return "account:" + str(email or "").strip().casefold()[:255]
+
+
+def _change_account() -> str:
+    return f"user:{current_user.get_id() if current_user.is_authenticated else 'anonymous'}"
+
+
+def _login_failed(response: Any) -> bool:
+    return not current_user.is_authenticated
+
+
+def _change_failed(response: Any) -> bool:
+    return bool(g.get("wrong_current_password"))
+
+
+def _per_account() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _per_address() -> str:
+    return str(current_app.config.get("LOGIN_RATE_LIMIT_PER_IP") or current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _record_failure(app: Flask, user: Any = None, **extra: Any) -> None:
+    """Count one failed sign-in of ``user`` (Flask-Security's ``user_failed_authn`` signal)."""
+    limiter = app.extensions.get("webapp_limiter")
+    if limiter is None or user is None:
+        return
+    limiter.storage.incr(FAILURE_KEY.format(user_id=user.id), FAILURE_COUNT_SECONDS)
+
+
+def failed_sign_ins(app: Flask, users: list[Any]) -> list[tuple[str, int]]:
+    """(email, failed sign-ins in the last 24 hours) of those ``users`` who have any, most first."""
+    limiter = app.extensions.get("webapp_limiter")
+    if limiter is None:
+        return []
+    counts = [(user.email, int(limiter.storage.get(FAILURE_KEY.format(user_id=user.id)))) for user in users]
+    return sorted(((email, n) for email, n in counts if n), key=lambda pair: (-pair[1], pair[0]))
+
+
+def retry_after_seconds(app: Flask) -> int | None:
+    """Seconds until the limit this request broke lets the next attempt through."""
+    import time
+
+    limiter = app.extensions.get("webapp_limiter")
+    current = limiter.current_limit if limiter is not None else None
+    return None if current is None else max(1, int(current.reset_at - time.time()))
+
+
+def init_app(app: Flask) -> None:
+    """Limit failed POSTs to Flask-Security's login and change-password views."""
+    from flask_limiter import Limiter
+
+    limiter = Limiter(key_func=_client_address, app=app, strategy="moving-window", headers_enabled=True)
+    app.extensions["webapp_limiter"] = limiter
+    for endpoint, account, failed in (
+        (LOGIN_ENDPOINT, _login_account, _login_failed),
+        (CHANGE_ENDPOINT, _change_account, _change_failed),
+    ):
+        view: Any = app.view_functions[endpoint]
+        view = limiter.limit(_per_account, key_func=account, methods=["POST"], deduct_when=failed)(view)
+        view = limiter.limit(_per_address, methods=["POST"], deduct_when=failed, scope="address")(view)
+        app.view_functions[endpoint] = view
+    user_failed_authn.connect(_record_failure, app)
