@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from .errors import ConfigurationError
@@ -22,6 +23,10 @@ from .oracle import target
 ENGINE = "oramigrate.engine"
 SETTINGS = "oramigrate.settings"
 RUN = "oramigrate.run"
+# the revision files loaded once (``db fleet``: once per process, not once per target), and the
+# chain's lint report for the gate (once per chain): set by a caller that runs many targets
+SCRIPTS = "oramigrate.scripts"
+LINTED = "oramigrate.linted"
 
 DEFAULT_HISTORY_TABLE = "migration_history"
 DEFAULT_LOCK_TIMEOUT = 300.0
@@ -95,3 +100,12 @@ def engine_of(config: Config) -> Engine:
         engine = config.attributes[ENGINE] = sa.create_engine(url)
     assert isinstance(engine, Engine)
     return engine
+
+
+def scripts_of(config: Config) -> ScriptDirectory:
+    """The revision files handed in with ``config``, else loaded from its ``script_location`` (once)."""
+    scripts = config.attributes.get(SCRIPTS)
+    if scripts is None:
+        scripts = config.attributes[SCRIPTS] = ScriptDirectory.from_config(config)
+    assert isinstance(scripts, ScriptDirectory)
+    return scripts

@@ -14,6 +14,7 @@ from alembic import op as alembic_op
 from alembic.ddl.impl import DefaultImpl
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Column, MetaData, Sequence
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import IdentifierPreparer
@@ -77,6 +78,16 @@ def module_operations() -> Operations | None:
 def install_as_module_operations(operations: Operations) -> None:
     """Make ``operations`` what ``alembic.op`` forwards to (``Operations.context`` removes, not restores)."""
     operations._install_proxy()
+
+
+def steps_to(scripts: ScriptDirectory, destination: str, upgrade: bool) -> Callable[..., Any]:
+    """The ``fn`` ``alembic.command.upgrade``/``downgrade`` hand the environment, on ``scripts``.
+
+    Alembic's commands load the revision files anew on every call; running its environment on a
+    ``ScriptDirectory`` already loaded needs these two private planners (``db fleet``, many targets).
+    """
+    plan = scripts._upgrade_revs if upgrade else scripts._downgrade_revs
+    return lambda current, _context: plan(destination, current)
 
 
 def implementation_of(op_class: type) -> Callable[..., Any]:

@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
-from ..configuration import RUN, engine_of, settings_of
+from ..configuration import RUN, engine_of, scripts_of, settings_of
 from ..lint import LintReport
 from ..revisions import applied, current_heads
 from . import history, journal
@@ -44,7 +44,7 @@ def deployment(config: Config, lock_timeout: float | None, notify: Notify) -> It
         with engine.connect() as audit:
             deploy_tables.create_missing(audit, names)  # under the lock: one runner creates them
             lock.write_holder(audit)
-            run = DeployRun(engine, names, ScriptDirectory.from_config(config), audit)
+            run = DeployRun(engine, names, scripts_of(config), audit)
             _tidy(run)
             config.attributes[RUN] = run
             try:

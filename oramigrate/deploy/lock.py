@@ -96,6 +96,7 @@ class MigrationLock:
         self.dialect = engine.dialect.name
         self._connection: Connection | None = None
         self._file: IO[str] | None = None
+        self._schema: str | None = None
 
     def acquire(self, timeout: float, on_wait: Callable[[Holder], None]) -> None:
         """Take the lock, telling ``on_wait`` once who holds it if we must wait; LockTimeout at the end."""
@@ -147,6 +148,8 @@ class MigrationLock:
             self._connection = self.engine.connect()
         else:
             self._connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            if self.dialect == "postgresql":
+                self._schema = self._connection.execute(sa.text("SELECT current_schema()")).scalar()
 
     def _try(self) -> bool:
         if self.dialect == "sqlite":
@@ -172,8 +175,12 @@ class MigrationLock:
         return True  # an unknown dialect: no lock rather than a refusal to migrate
 
     def _lock_name(self) -> str:
-        # MariaDB's GET_LOCK names are server-wide (64 characters at most): name the database too
+        # MariaDB's GET_LOCK names are server-wide (64 characters at most): name the database too.
+        # PostgreSQL's advisory locks are database-wide: name the schema our tables live in (one lock
+        # per tenant schema), except "public", whose key stays what earlier versions took
         database = self.engine.url.database or ""
+        if self._schema not in (None, "public"):
+            database = f"{database}.{self._schema}"
         name = f"oramigrate:{database}:{self.names.history.name}"
         return name if len(name) <= 64 else "oramigrate:" + hashlib.sha256(name.encode()).hexdigest()[:40]
 
