@@ -56,8 +56,9 @@ def roll_out(chain: Chain, targets: Sequence[Target], rollout: Rollout, observer
     with _executor(chain, min(rollout.parallel, len(targets))) as run:
         stop = not rollout.continue_on_error and migrating
         if canaries:
-            # canaries wait for another runner's lock: the rollout must know how they ended
-            _phase(run, chain, canaries, rollout, wait=True, stop=True, results=results, observer=observer)
+            # every canary runs (they are the sample the operator chose), each waiting for another
+            # runner's lock: the rollout must know how they ended before it touches any other target
+            _phase(run, chain, canaries, rollout, wait=True, stop=False, results=results, observer=observer)
         if not any(outcome.failed for outcome in results.values()):
             _phase(run, chain, rest, rollout, wait=False, stop=stop, results=results, observer=observer)
         held = [target for target in targets if target.name in results and results[target.name].state == HELD]

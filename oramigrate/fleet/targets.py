@@ -124,7 +124,16 @@ class _Reader:
         for key in [*defaults, *own]:
             if key not in KEYS:
                 raise self.fail(name, key, f"unknown key (expected one of {', '.join(KEYS)})")
-        values = {**defaults, **own}
+        values = dict(defaults)
+        # the target's own url or password replaces the default's; the default password belongs
+        # to the default server, so a target with its own url takes none of it
+        if any(key in own for key in ("url", "url_file")):
+            values = {
+                k: v for k, v in values.items() if k not in ("url", "url_file", "password", "password_file")
+            }
+        if any(key in own for key in ("password", "password_file")):
+            values = {k: v for k, v in values.items() if k not in ("password", "password_file")}
+        values.update(own)
         for key, value in values.items():
             if not isinstance(value, str):
                 raise self.fail(name, key, "must be a string")
@@ -166,13 +175,12 @@ class _Reader:
             raise self.fail(name, "url", "missing (set url or url_file here or in [defaults])")
         try:
             url = make_url(raw)
-            url.get_dialect()
         except ArgumentError:
             raise self.fail(name, key, "not a database URL (dialect+driver://user@host/database)") from None
+        try:
+            url.get_dialect()
         except Exception:  # noqa: BLE001 - SQLAlchemy raises NoSuchModuleError or ImportError here
-            raise self.fail(
-                name, key, f"unknown database dialect or driver {raw.split(':', 1)[0]!r}"
-            ) from None
+            raise self.fail(name, key, f"unknown database dialect or driver {url.drivername!r}") from None
         return url.set(password=self._password(name, values, url))
 
     def _password(self, name: str, values: dict[str, str], url: URL) -> str | None:
