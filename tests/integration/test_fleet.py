@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-from support.cli import migrations_with, run_manage
+from support.cli import manage_env, migrations_with, run_manage
+from support.databases import ROOT
+from support.deploy import PAUSE_SETTING, SLEEPING_REVISION
 from support.fleet import make_fleet
 
 FAILING_REVISION = '''"""Test revision: the third operation fails while a table deploy_probe_b exists."""
@@ -149,3 +153,31 @@ def test_a_failing_canary_stops_the_rollout_before_any_other_target(tmp_path: Pa
         for untouched in ("pg_04", "maria_1", "sqlite_1"):
             assert fleet.current(untouched) == set()
             assert fleet.history(untouched) == []  # not even the tool's tables
+
+
+def test_three_runners_at_once_apply_each_revision_exactly_once(tmp_path: Path) -> None:
+    # the process boundary is the point: three runners, as on three hosts, with no coordinator
+    directory = migrations_with(tmp_path, {"0003_sleeps.py": SLEEPING_REVISION})
+    with make_fleet(tmp_path, schemas=8, mariadb=2, sqlite=1) as fleet:
+        command = [sys.executable, str(ROOT / "manage.py"), "db", "-d", str(directory), "fleet", "upgrade"]
+        command += ["--targets", str(fleet.file), "--parallel", "3", "--json"]
+        env = manage_env(**{PAUSE_SETTING: "0.2"})
+        runners = [
+            subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(3)
+        ]
+        reports = []
+        for runner in runners:
+            out, err = runner.communicate(timeout=120)
+            assert runner.returncode == 0, err
+            reports.append({row["name"]: row for row in json.loads(out)["targets"]})
+        for name in fleet.names:
+            rows = [report[name] for report in reports]
+            assert sorted(row["state"] for row in rows)[-1] == "upgraded", rows
+            appliers = [row for row in rows if row["applied"]]
+            assert [row["applied"] for row in appliers] == [["0001", "0002", "0003"]], rows
+            assert {row["state"] for row in rows if not row["applied"]} <= {"at-head", "done-elsewhere"}, rows
+            assert fleet.history(name) == [*APPLIED, ("0003", "upgrade", "success")]
+            assert fleet.current(name) == {"0003"}
