@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
@@ -58,10 +58,6 @@ class ProbeContext:
     scripts: ScriptDirectory
     names: DeployTables
     version_table: str = "alembic_version"
-    _heads: set[str] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        self._heads = set(self.scripts.get_heads())
 
 
 def probe(engine: Engine, context: ProbeContext) -> Standing:

@@ -14,8 +14,9 @@ TOML, read with ``tomllib``::
     password = "${GLOBEX_PASSWORD}"
 
 Secrets come only from ``*_file`` keys (a path, relative to the file) or ``${ENV}`` references,
-never inline: a password written in the file would end up in a repository. A bad file stops the
-command with one line naming the target and the key.
+never inline: a password written in the file would end up in a repository. A target's own url
+replaces the default url and password (that password belongs to the default server). A bad file
+stops the command with one line naming the target and the key.
 """
 
 from __future__ import annotations

@@ -158,10 +158,10 @@ def test_a_failing_canary_stops_the_rollout_before_any_other_target(tmp_path: Pa
 def test_three_runners_at_once_apply_each_revision_exactly_once(tmp_path: Path) -> None:
     # the process boundary is the point: three runners, as on three hosts, with no coordinator
     directory = migrations_with(tmp_path, {"0003_sleeps.py": SLEEPING_REVISION})
-    with make_fleet(tmp_path, schemas=8, mariadb=2, sqlite=1) as fleet:
+    with make_fleet(tmp_path, schemas=6, mariadb=2, sqlite=1) as fleet:
         command = [sys.executable, str(ROOT / "manage.py"), "db", "-d", str(directory), "fleet", "upgrade"]
         command += ["--targets", str(fleet.file), "--parallel", "3", "--json"]
-        env = manage_env(**{PAUSE_SETTING: "0.2"})
+        env = manage_env(**{PAUSE_SETTING: "0.1"})
         runners = [
             subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
