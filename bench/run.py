@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import autogenerate, cold_start, lint_chain, seed_users, upgrade_chain, web
+from bench import autogenerate, cold_start, fleet, lint_chain, seed_users, upgrade_chain, web
 from bench.harness import ROOT, Comparison
 
 RESULTS = ROOT / "bench" / "results"
@@ -88,11 +88,18 @@ def main() -> int:
     seeding = seed_users.measure(rows=20 if args.quick else 1000, hashes=2 if args.quick else 7)
     text += f"\n\n`dbCreateRegUser --from-file` with {seeding['rows']} users vs the hash-bound limit"
     text += " (rows x one hash's CPU time / cores, measured in this run):\n\n" + seed_users.table(seeding)
+    schemas = 4 if args.quick else 200
+    fleet_run = fleet.measure(schemas, mariadb=1 if args.quick else 30, loop_sample=1 if args.quick else 20)
+    text += f"\n\n`db fleet upgrade --parallel 8` over {schemas} PostgreSQL schemas vs a shell loop of"
+    text += " `db upgrade` per schema (bench/fleet.py; goal <= 0.15):\n\n" + fleet.table(fleet_run)
     print(text)
     if not args.quick:
         RESULTS.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        record = {"machine": machine(), "runs": runs, "rows": rows, "web": web_rows, "seeding": seeding}
+        record = {
+            "machine": machine(), "runs": runs, "rows": rows, "web": web_rows, "seeding": seeding,
+            "fleet": fleet_run,
+        }  # fmt: skip
         (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=2))
         (RESULTS / "latest.md").write_text(
             f"# Latest benchmark ({stamp})\n\n{json.dumps(machine())}\n\n{text}\n"

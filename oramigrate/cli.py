@@ -9,6 +9,9 @@ the same guarded door. The library is imported inside each command: ``--help`` s
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -332,3 +335,111 @@ def lint_command(
     click.echo(render(report, output_format))
     if report.failed(strict):
         raise LintFailed(report, strict)
+
+
+# --- db fleet: many databases and schemas from one targets file ------------------------------------
+
+fleet = click.Group(
+    "fleet", help="Many databases or schemas at once, from a targets file (status, upgrade, ...)."
+)
+db.add_command(fleet)
+
+
+def _fleet_options(*, migrating: bool) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    options = [
+        click.option(
+            "--targets", "targets_file", required=True, envvar="ORAMIGRATE_TARGETS", metavar="FILE",
+            type=click.Path(dir_okay=False), help="The targets file (TOML; env ORAMIGRATE_TARGETS).",
+        ),
+        click.option("--only", default="", metavar="NAME,...", help="Only these targets (comma-separated)."),
+        click.option(
+            "--parallel", type=click.IntRange(1, 256), default=4, show_default=True,
+            help="Targets at work at once (each holds a lock session and its migration sessions).",
+        ),
+        click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON document."),
+    ]  # fmt: skip
+    if migrating:
+        options += [
+            click.option(
+                "--canary", type=click.IntRange(min=0), default=0, metavar="K",
+                help="Migrate the first K targets first; any failure stops the rollout.",
+            ),
+            click.option("--continue-on-error", is_flag=True, help="Go on past a failed target."),
+        ]  # fmt: skip
+
+    def decorate(function: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed(options):
+            function = option(function)
+        decorated: Callable[..., None] = with_appcontext(function)
+        return decorated
+
+    return decorate
+
+
+def run_fleet(
+    action: str, targets_file: str, only: str, as_json: bool, revision: str = "head", **rollout: Any
+) -> None:
+    """The body of every ``db fleet`` command: the app's chain, the targets, one library call."""
+    from . import fleet as fleet_library
+
+    migrate = current_app.extensions["migrate"]
+    directory, x_arg = g.get("directory"), tuple(g.get("x_arg") or ())
+
+    def make_config() -> Config:
+        config: Config = migrate.migrate.get_config(directory)
+        config.cmd_opts = config.cmd_opts or argparse.Namespace()
+        config.cmd_opts.x = list(x_arg)  # get_config also reads flask.g, empty in a worker
+        return config
+
+    targets = fleet_library.select(
+        fleet_library.load_targets(targets_file), [name for name in only.split(",") if name.strip()]
+    )
+    app = current_app._get_current_object()  # type: ignore[attr-defined] # the workers enter this app
+    chain = fleet_library.prepare(
+        make_config, current_app.extensions["oramigrate"], app=app,
+        version_table=migrate.configure_args.get("version_table", "alembic_version"),
+        lint_chain=action == "upgrade",
+    )  # fmt: skip
+    terminal = not as_json and sys.stdout.isatty()
+    output = fleet_library.Output(click.echo, terminal, as_json, progress=notify if as_json else None)
+    plan = fleet_library.Rollout(action, revision, **rollout)
+    if action == "lint":
+        fleet_library.lint(chain, targets, plan, output)
+    else:
+        fleet_library.run(chain, targets, plan, output)
+
+
+@fleet.command("status")
+@_fleet_options(migrating=False)
+def fleet_status_command(**options: Any) -> None:
+    """Each target's revision, what is pending, and any failed or half-applied revision."""
+    run_fleet("status", **options)
+
+
+@fleet.command("upgrade")
+@_fleet_options(migrating=True)
+def fleet_upgrade_command(**options: Any) -> None:
+    """Upgrade every target to head (each under its own lock; targets at head are not touched)."""
+    run_fleet("upgrade", **options)
+
+
+@fleet.command("downgrade")
+@click.argument("revision")
+@_fleet_options(migrating=True)
+def fleet_downgrade_command(revision: str, **options: Any) -> None:
+    """Revert every target to REVISION (each under its own lock, audited)."""
+    run_fleet("downgrade", revision=revision, **options)
+
+
+@fleet.command("verify")
+@_fleet_options(migrating=False)
+def fleet_verify_command(**options: Any) -> None:
+    """Compare each target's applied revisions with the files on disk."""
+    run_fleet("verify", **options)
+
+
+@fleet.command("lint")
+@_fleet_options(migrating=False)
+def fleet_lint_command(**options: Any) -> None:
+    """Lint, once, the revisions pending on any target; name the targets the gate would refuse."""
+    run_fleet("lint", **options)

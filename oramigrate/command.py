@@ -17,12 +17,13 @@ from typing import Any
 
 from alembic import command as alembic_command
 from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import MetaData
 
 from .autogenerate.rewrite import POLICY_ATTRIBUTE, AutogeneratePolicy
-from .configuration import OFFLINE_DIALECT, engine_of, settings_of
+from .configuration import LINTED, OFFLINE_DIALECT, engine_of, scripts_of, settings_of
 from .deploy import gate
 from .deploy.checksums import RevisionsChanged, verify
 from .deploy.deployment import (
@@ -37,6 +38,7 @@ from .deploy.deployment import (
 )
 from .errors import ConfigurationError, MigrationError
 from .lint import LintReport, LintTarget
+from .private import steps_to
 from .revisions import current_heads, load_scripts, pending
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "oracle-safe"
@@ -161,10 +163,12 @@ def upgrade(
         if findings and not allow_edited:
             raise RevisionsChanged(findings)
         to_apply = pending(run.scripts, heads, revision)
-        report = gate.check_before_upgrade(run.scripts, to_apply, settings, allow_unsafe, notify)
+        report = gate.check_before_upgrade(
+            run.scripts, to_apply, settings, allow_unsafe, notify, config.attributes.get(LINTED)
+        )
         accept_edited(run, findings)
         record_unsafe(run, report)
-        alembic_command.upgrade(config, revision, tag=tag)
+        _run_environment(config, revision, tag, upgrade=True)
 
 
 def downgrade(
@@ -194,7 +198,7 @@ def downgrade(
         return
     with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
         run.allow_data_loss, run.confirm = allow_data_loss, confirm
-        alembic_command.downgrade(config, revision, tag=tag)
+        _run_environment(config, revision, tag, upgrade=False)
 
 
 def offline_losses(config: Config, target: str) -> str:
@@ -316,6 +320,18 @@ def _script_scope(config: Config, revision: str, dialect: str | None) -> ScriptD
     if dialect is not None:
         config.attributes[OFFLINE_DIALECT] = dialect
     return scripts
+
+
+def _run_environment(config: Config, revision: str, tag: str | None, *, upgrade: bool) -> None:
+    # alembic.command.upgrade/downgrade online, on the revision files this command already loaded
+    # (Alembic's own would load every file again: twice per target for db fleet)
+    if ":" in revision:
+        raise CommandError("Range revision not allowed")
+    scripts = scripts_of(config)
+    with EnvironmentContext(
+        config, scripts, fn=steps_to(scripts, revision, upgrade), destination_rev=revision, tag=tag
+    ):
+        scripts.run_env()
 
 
 def _directory(config: Config) -> str:

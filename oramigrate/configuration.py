@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from .errors import ConfigurationError
@@ -24,6 +25,10 @@ SETTINGS = "oramigrate.settings"
 RUN = "oramigrate.run"
 # the dialect ``--sql`` writes for when the command line names one (``--dialect``)
 OFFLINE_DIALECT = "oramigrate.offline_dialect"
+# the revision files loaded once (``db fleet``: once per process, not once per target), and the
+# chain's lint report for the gate (once per chain): set by a caller that runs many targets
+SCRIPTS = "oramigrate.scripts"
+LINTED = "oramigrate.linted"
 
 DEFAULT_HISTORY_TABLE = "migration_history"
 DEFAULT_LOCK_TIMEOUT = 300.0
@@ -106,3 +111,17 @@ def engine_of(config: Config) -> Engine:
         engine = config.attributes[ENGINE] = sa.create_engine(url)
     assert isinstance(engine, Engine)
     return engine
+
+
+def scripts_of(config: Config) -> ScriptDirectory:
+    """The revision files handed in with ``config``, else loaded from its ``script_location`` (once).
+
+    Every file is loaded now, so that a broken one stops the command with one line naming it.
+    """
+    scripts = config.attributes.get(SCRIPTS)
+    if scripts is None:
+        from .revisions import load_scripts
+
+        scripts = config.attributes[SCRIPTS] = load_scripts(config.get_main_option("script_location") or "")
+    assert isinstance(scripts, ScriptDirectory)
+    return scripts

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from . import plugin
 from .autogenerate.rewrite import process_revision_directives
-from .configuration import RUN, Settings, settings_of
+from .configuration import ENGINE, RUN, Settings, settings_of
 from .deploy.tables import exclude_own_objects
 from .oracle import compare as oracle_compare
 from .oracle import target as oracle_target
@@ -45,6 +45,8 @@ def run(
     plugin.install()
     context: EnvironmentContext = alembic_context  # type: ignore[assignment]
     settings = settings_of(context.config)
+    # a command handed in its engine (``db fleet``: one per target); env.py's is the app's database
+    engine = context.config.attributes.get(ENGINE) or engine
     if load_models is not None and _compares_models(context):
         metadata = load_models()
     options: dict[str, Any] = {

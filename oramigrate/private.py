@@ -126,6 +126,16 @@ def proxy_installed(proxy: Any) -> Iterator[None]:
             module.update(before)
 
 
+def steps_to(scripts: ScriptDirectory, destination: str, upgrade: bool) -> Callable[..., Any]:
+    """The ``fn`` ``alembic.command.upgrade``/``downgrade`` hand the environment, on ``scripts``.
+
+    Alembic's commands load the revision files anew on every call; running its environment on a
+    ``ScriptDirectory`` already loaded needs these two private planners (``db fleet``, many targets).
+    """
+    plan = scripts._upgrade_revs if upgrade else scripts._downgrade_revs
+    return lambda current, _context: plan(destination, current)
+
+
 def implementation_of(op_class: type) -> Callable[..., Any]:
     """Alembic's current implementation of ``op_class`` (to wrap it with a check)."""
     implementation: Callable[..., Any] = Operations._to_impl.dispatch(op_class)

@@ -19,7 +19,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
-from ..configuration import RUN, engine_of, settings_of
+from ..configuration import RUN, engine_of, scripts_of, settings_of
 from ..lint import LintReport
 from ..revisions import applied, current_heads
 from . import history, holder, journal
@@ -66,9 +66,7 @@ def deployment(
                 previous = read_holder_on(audit, names)
                 holder.wait_for_orphan(audit, previous, deadline, kill_orphan, notify)
                 token = holder.write(audit, names)
-                run = DeployRun(
-                    engine, names, ScriptDirectory.from_config(config), audit, lock, token, interrupts
-                )
+                run = DeployRun(engine, names, scripts_of(config), audit, lock, token, interrupts)
                 _tidy(run)
                 config.attributes[RUN] = run
                 try:

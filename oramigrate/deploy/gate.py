@@ -51,10 +51,20 @@ def check_before_upgrade(
     settings: Settings,
     allow_unsafe: bool,
     notify: Callable[[str], None],
+    linted: LintReport | None = None,
 ) -> LintReport:
-    """Lint what is about to be applied; refuse unacknowledged errors unless ``allow_unsafe``."""
-    with _quiet_recording():
-        report = lint_revisions(scripts, list(revisions), gate_target(settings))
+    """Lint what is about to be applied; refuse unacknowledged errors unless ``allow_unsafe``.
+
+    ``linted``: the whole chain's report for the gate's target, made once by a caller that upgrades
+    many databases (``db fleet``); each revision's findings do not depend on which others are linted.
+    """
+    if linted is not None:
+        wanted = [script.revision for script in revisions]
+        findings = [f for f in linted if f.revision in wanted or f.phase == "chain"]
+        report = LintReport(linted.target, wanted, findings)
+    else:
+        with _quiet_recording():
+            report = lint_revisions(scripts, list(revisions), gate_target(settings))
     if report.errors_unacknowledged():
         if not allow_unsafe:
             raise UnsafeRevisions(report)
