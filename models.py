@@ -26,7 +26,8 @@ roles_users = Table(
     "auth_roles_users",
     db.metadata,
     Column("user_id", Integer, ForeignKey("auth_user.id", ondelete="CASCADE"), primary_key=True),
-    Column("role_id", Integer, ForeignKey("auth_role.id", ondelete="CASCADE"), primary_key=True),
+    # its own index: Oracle locks the whole table on a role delete without one (revision 0003)
+    Column("role_id", Integer, ForeignKey("auth_role.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 

@@ -108,16 +108,19 @@ def lint_revisions(
     environment = offline_environment(scripts, target)
     stand_ins = getattr(scripts, "stand_ins", None)
     report = LintReport(target, [script.revision for script in selected if script is not None])
+    chain: list[RecordedRevision] = []
     for script in selected:
         if script is None:
             continue
         recorded = record_revision(script, environment, stand_ins)
+        chain.append(recorded)
         if recorded.load_error:
             report.skipped.append(recorded.revision)
         findings = [
             finding for rule in RULES.values() if rule.check for finding in rule.check(recorded, target)
         ]
         report.findings += acknowledge(recorded, with_stand_ins(recorded, findings))
+    report.findings = rules_dba.settled_later(report.findings, chain)
     report.findings += chain_findings(scripts)
     return report
 
