@@ -71,17 +71,25 @@ def confirm_on_terminal(question: str) -> bool:
 
 
 @with_appcontext
-def _group_options(directory: str | None, x_arg: tuple[str, ...]) -> None:
+def _group_options(directory: str | None, x_arg: tuple[str, ...], verbose: bool) -> None:
     # as Flask-Migrate's group: -d and -x for every command (Migrate.get_config reads them from g);
     # and the database, so that the error boundary can mask its password in any message
+    from .quiet import hide_alembic_info
+
     g.directory, g.x_arg = directory, x_arg
-    click.get_current_context().meta[URL_KEY] = current_app.config.get("SQLALCHEMY_DATABASE_URI")
+    context = click.get_current_context()
+    context.meta[URL_KEY] = current_app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not verbose:
+        context.call_on_close(hide_alembic_info())
 
 
 db = GuardedGroup(
     name="db",
     help="Perform database migrations (Alembic via Flask-Migrate, Oracle-safe).",
-    params=list(flask_migrate_cli.db.params),
+    params=[
+        *flask_migrate_cli.db.params,
+        click.Option(["-v", "--verbose"], is_flag=True, help="Show Alembic's INFO lines too."),
+    ],
     callback=_group_options,
     commands={name: flask_migrate_cli.db.commands[name] for name in KEPT},
 )

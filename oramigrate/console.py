@@ -85,12 +85,22 @@ class ConsoleGroup(click.Group):
 @click.option(
     "--version-table", default="alembic_version", show_default=True, help="The project's version table."
 )
+@click.option("-v", "--verbose", is_flag=True, help="Show Alembic's INFO lines too.")
 @click.pass_context
 def main(
-    ctx: click.Context, ini_file: str, section: str, x_args: tuple[str, ...], version_table: str
+    ctx: click.Context,
+    ini_file: str,
+    section: str,
+    x_args: tuple[str, ...],
+    version_table: str,
+    verbose: bool,
 ) -> None:
     """Oracle-safe checks for an Alembic project: lint its revisions, read its migration history."""
+    from .quiet import hide_alembic_info
+
     ctx.obj = {"ini": (ini_file, section, x_args), "version_table": version_table}
+    if not verbose:
+        ctx.call_on_close(hide_alembic_info())
 
 
 def _config(ctx: click.Context, *, connect: bool = True) -> Config:
