@@ -164,3 +164,40 @@ class Watcher:
 
 
 WatcherFactory = Callable[[], Watcher | None]
+
+
+ACTIVITY = {
+    "postgresql": "SELECT coalesce(query, ''), state, coalesce(wait_event_type, ''),"
+    " extract(epoch FROM now() - query_start) FROM pg_stat_activity WHERE pid = :session",
+    "mariadb": "SELECT coalesce(info, ''), command, coalesce(state, ''), time"
+    " FROM information_schema.processlist WHERE id = :session",
+    "oracle": "SELECT (SELECT q.sql_text FROM v$sqlarea q WHERE q.sql_id = s.sql_id), s.status,"
+    " CASE WHEN s.blocking_session IS NOT NULL THEN 'Lock' ELSE s.event END, s.last_call_et"
+    " FROM v$session s WHERE s.sid = :session",
+}
+
+
+def activity(connection: Connection, session: str) -> str | None:
+    """What ``session`` runs now and whether it waits for a lock, and on whom (None: not seen)."""
+    dialect = "mariadb" if connection.dialect.name == "mysql" else connection.dialect.name
+    sql = ACTIVITY.get(dialect)
+    if sql is None:
+        return None
+    number = int(session.split("@")[0].partition(",")[0])
+    try:
+        row = connection.execute(sa.text(sql), {"session": number}).first()
+    except sa.exc.DBAPIError:
+        row = None
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+    if row is None:
+        return None
+    statement, state, waiting, seconds = row
+    text = " ".join(str(statement or "").split())[:_TEXT]
+    if not text or str(state).lower() in ("idle", "sleep", "inactive"):
+        return f"session {session} is between statements ({state})"
+    line = f"session {session} runs {text} (for {float(seconds or 0):.0f} s)"
+    if "lock" in str(waiting).lower():
+        line += f", waiting for a lock held by {describe(blockers_of(connection, session))}"
+    return line

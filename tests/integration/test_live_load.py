@@ -17,7 +17,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from support.cli import migrations_with, run_manage
 from support.databases import ROOT, Database
-from support.deploy import current, history, query
+from support.deploy import current, history, query, start_manage
 from support.load import LoadGenerator, add_column_revision, blocker, seed, summary
 
 BUDGET = 1.0
@@ -107,3 +107,36 @@ def test_upgrade_stops_cleanly_naming_the_blocker_when_retries_run_out(
     )
     assert again.returncode == 0, again.stderr
     assert "l001" in current(database)
+
+
+@pytest.mark.parametrize("database", ["postgresql", "mariadb"], indirect=True)
+def test_status_from_another_terminal_shows_the_statement_and_its_blocker(
+    database: Database, tmp_path: Path
+) -> None:
+    directory, _head = _prepared(database, tmp_path)
+    with blocker(database.url) as (session, connection):
+        runner = start_manage(
+            "db", "upgrade", "-d", directory, "--lock-wait", "3", "--lock-retries", "5",
+            database_url=database.url,
+        )  # fmt: skip
+        try:
+            deadline, lines = time.monotonic() + 30, []
+            while time.monotonic() < deadline:
+                lines = run_manage(
+                    "db", "status", "-d", directory, database_url=database.url
+                ).stdout.splitlines()
+                if any("waiting for a lock" in line for line in lines):
+                    break
+                time.sleep(0.2)
+            connection.rollback()
+            _out, err = runner.communicate(timeout=60)
+        finally:
+            if runner.poll() is None:
+                runner.kill()
+    assert runner.returncode == 0, err
+    waiting = [line for line in lines if "waiting for a lock" in line]
+    assert waiting, lines
+    assert any(line.startswith("lock: held by pid ") and "running l001 (upgrade)" in line for line in lines)
+    assert waiting[0].startswith("migration session "), waiting
+    assert "runs ALTER TABLE auth_user ADD COLUMN nickname" in waiting[0]
+    assert f"held by session {session} of user " in waiting[0]
