@@ -15,8 +15,8 @@ from ..errors import MigrationError
 from ..revisions import applied, current_heads, pending
 from . import history, journal
 from . import tables as deploy_tables
-from .checksums import Findings, verify
 from .blockers import activity
+from .checksums import Findings, verify
 from .deployment import names_of
 from .lock import MigrationLock, read_holder_on
 
