@@ -148,9 +148,9 @@ def volatile_default(recorded: RecordedRevision, target: LintTarget) -> Iterator
     for operation in _existing(recorded):
         if not isinstance(operation, ops.AddColumnOp):
             continue
-        default = operation.column.server_default
-        text = str(getattr(default, "arg", "") or "")
-        if default is not None and _VOLATILE.search(getattr(getattr(default, "arg", None), "text", text)):
+        arg = getattr(operation.column.server_default, "arg", None)
+        text = arg if isinstance(arg, str) else getattr(arg, "text", "")
+        if _VOLATILE.search(str(text)):
             yield found(
                 "volatile-default",
                 recorded,
