@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import autogenerate, cold_start, fleet, lint_chain, seed_users, upgrade_chain, web
+from bench import autogenerate, cold_start, fleet, lint_chain, live_load, seed_users, upgrade_chain, web
 from bench.harness import ROOT, Comparison
 
 RESULTS = ROOT / "bench" / "results"
@@ -92,6 +92,9 @@ def main() -> int:
     fleet_run = fleet.measure(schemas, mariadb=1 if args.quick else 30, loop_sample=1 if args.quick else 20)
     text += f"\n\n`db fleet upgrade --parallel 8` over {schemas} PostgreSQL schemas vs a shell loop of"
     text += " `db upgrade` per schema (bench/fleet.py; goal <= 0.15):\n\n" + fleet.table(fleet_run)
+    live = live_load.measure(quick=args.quick)
+    text += "\n\nApp latency during `db upgrade` under load, lock-wait budget 1 s (bench/live_load.py):\n\n"
+    text += live_load.table(live)
     print(text)
     if not args.quick:
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -99,6 +102,7 @@ def main() -> int:
         record = {
             "machine": machine(), "runs": runs, "rows": rows, "web": web_rows, "seeding": seeding,
             "fleet": fleet_run,
+            "live_load": live,
         }  # fmt: skip
         (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=2))
         (RESULTS / "latest.md").write_text(

@@ -110,6 +110,22 @@ lock_timeout_option = click.option(
     metavar="SECONDS",
     help="How long to wait for another runner's migration lock (default: MIGRATION_LOCK_TIMEOUT, else 300).",
 )
+lock_wait_option = click.option(
+    "--lock-wait",
+    type=click.FloatRange(min=0, min_open=True, max=3600),
+    default=None,
+    metavar="SECONDS",
+    help="Longest wait of each statement for a table lock before it gives way and retries"
+    " (default: MIGRATION_LOCK_WAIT, else 5).",
+)
+lock_retries_option = click.option(
+    "--lock-retries",
+    type=click.IntRange(min=0, max=100),
+    default=None,
+    metavar="N",
+    help="Retries (backoff with jitter) of a statement whose lock wait ran out, before the revision"
+    " stops cleanly (default: MIGRATION_LOCK_RETRIES, else 5).",
+)
 kill_orphan_option = click.option(
     "--kill-orphan",
     is_flag=True,
@@ -163,6 +179,8 @@ def check_command(directory: str | None) -> None:
 
 @db.command("upgrade", params=list(flask_migrate_cli.upgrade.params))
 @lock_timeout_option
+@lock_wait_option
+@lock_retries_option
 @dialect_option
 @kill_orphan_option
 @click.option(
@@ -181,6 +199,8 @@ def upgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: str
 
 @db.command("downgrade", params=list(flask_migrate_cli.downgrade.params))
 @lock_timeout_option
+@lock_wait_option
+@lock_retries_option
 @dialect_option
 @kill_orphan_option
 @click.option(

@@ -33,6 +33,7 @@ from .deploy.deployment import (
     applied_or_empty,
     deployment,
     ignore,
+    lock_budget,
     record_stamp,
     record_unsafe,
 )
@@ -158,13 +159,16 @@ def upgrade(
     sql: bool = False,
     tag: str | None = None,
     lock_timeout: float | None = None,
+    lock_wait: float | None = None,
+    lock_retries: int | None = None,
     allow_edited: bool = False,
     allow_unsafe: bool = False,
     dialect: str | None = None,
     kill_orphan: bool = False,
     notify: Notify = ignore,
 ) -> None:
-    """Upgrade to ``revision`` under the lock, refusing edited applied revisions and unsafe new ones."""
+    """Upgrade to ``revision`` under the lock, refusing edited applied revisions and unsafe new ones;
+    each statement waits at most ``lock_wait`` seconds for a table lock, ``lock_retries`` times."""
     settings = settings_of(config)
     _offline_only(sql, dialect)
     if sql:
@@ -184,6 +188,7 @@ def upgrade(
         )
         accept_edited(run, findings)
         record_unsafe(run, report)
+        run.budget = lock_budget(settings_of(config), lock_wait, lock_retries)
         _run_environment(config, revision, tag, upgrade=True)
 
 
@@ -194,6 +199,8 @@ def downgrade(
     sql: bool = False,
     tag: str | None = None,
     lock_timeout: float | None = None,
+    lock_wait: float | None = None,
+    lock_retries: int | None = None,
     dialect: str | None = None,
     allow_data_loss: bool = False,
     kill_orphan: bool = False,
@@ -215,6 +222,7 @@ def downgrade(
     require_our_environment(config)
     with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
         run.allow_data_loss, run.confirm = allow_data_loss, confirm
+        run.budget = lock_budget(settings_of(config), lock_wait, lock_retries)
         _run_environment(config, revision, tag, upgrade=False)
 
 

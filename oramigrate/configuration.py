@@ -32,6 +32,10 @@ LINTED = "oramigrate.linted"
 
 DEFAULT_HISTORY_TABLE = "migration_history"
 DEFAULT_LOCK_TIMEOUT = 300.0
+DEFAULT_LOCK_WAIT = 5.0
+DEFAULT_LOCK_RETRIES = 5
+MAX_LOCK_WAIT = 3600.0
+MAX_LOCK_RETRIES = 100
 # 22 characters leave room for the "_journal" suffix inside Oracle's 30-byte limit before 12.2
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,21}$")
 
@@ -43,6 +47,9 @@ class Settings:
     target_version: tuple[int, ...] | None = None
     history_table: str = DEFAULT_HISTORY_TABLE
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    # each migration statement's lock-wait budget, and how often it is tried again (deploy/lockwait.py)
+    lock_wait: float = DEFAULT_LOCK_WAIT
+    lock_retries: int = DEFAULT_LOCK_RETRIES
     # name patterns autogenerate leaves alone, beside Oracle's own helper objects (oracle/include.py)
     exclude_patterns: tuple[str, ...] = ()
     # python-oracledb thick mode from this Instant Client directory (Oracle 11.2; oracle/client.py)
@@ -56,7 +63,7 @@ class Settings:
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
         """Settings from ORACLE_TARGET_VERSION, MIGRATION_HISTORY_TABLE, MIGRATION_LOCK_TIMEOUT,
-        MIGRATION_EXCLUDE_OBJECTS and ORACLE_CLIENT_LIB_DIR."""
+        MIGRATION_LOCK_WAIT, MIGRATION_LOCK_RETRIES, MIGRATION_EXCLUDE_OBJECTS and ORACLE_CLIENT_LIB_DIR."""
         from .oracle.include import parse_patterns
 
         raw_version = values.get("ORACLE_TARGET_VERSION")
@@ -64,6 +71,8 @@ class Settings:
             target_version=target.parse_version(str(raw_version)) if raw_version else None,
             history_table=_history_table(values.get("MIGRATION_HISTORY_TABLE") or DEFAULT_HISTORY_TABLE),
             lock_timeout=_lock_timeout(values.get("MIGRATION_LOCK_TIMEOUT")),
+            lock_wait=lock_wait(values.get("MIGRATION_LOCK_WAIT")),
+            lock_retries=lock_retries(values.get("MIGRATION_LOCK_RETRIES")),
             exclude_patterns=parse_patterns(values.get("MIGRATION_EXCLUDE_OBJECTS")),
             oracle_client_lib_dir=str(values.get("ORACLE_CLIENT_LIB_DIR") or "") or None,
         )
@@ -88,6 +97,31 @@ def _lock_timeout(raw: Any) -> float:
     if not seconds >= 0:
         raise ConfigurationError(f"MIGRATION_LOCK_TIMEOUT must be 0 or more seconds, not {raw!r}")
     return seconds
+
+
+def lock_wait(raw: Any, name: str = "MIGRATION_LOCK_WAIT") -> float:
+    """A statement's lock-wait budget in seconds: above 0 (Oracle's 0 fails at once), at most an hour."""
+    if raw is None or raw == "":
+        return DEFAULT_LOCK_WAIT
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 < seconds <= MAX_LOCK_WAIT:
+        raise ConfigurationError(
+            f"{name} must be more than 0 and at most {MAX_LOCK_WAIT:g} seconds, not {raw!r}"
+        )
+    return seconds
+
+
+def lock_retries(raw: Any, name: str = "MIGRATION_LOCK_RETRIES") -> int:
+    """How many times a statement whose lock wait ran out is tried again: 0 to 100."""
+    if raw is None or raw == "":
+        return DEFAULT_LOCK_RETRIES
+    text = str(raw).strip()
+    if isinstance(raw, bool) or not text.isdigit() or int(text) > MAX_LOCK_RETRIES:
+        raise ConfigurationError(f"{name} must be a whole number from 0 to {MAX_LOCK_RETRIES}, not {raw!r}")
+    return int(text)
 
 
 def settings_of(config: Config) -> Settings:

@@ -19,7 +19,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
-from ..configuration import RUN, engine_of, scripts_of, settings_of
+from ..configuration import RUN, Settings, engine_of, scripts_of, settings_of
 from ..lint import LintReport
 from ..revisions import applied, current_heads
 from . import history, holder, journal
@@ -27,6 +27,7 @@ from . import tables as deploy_tables
 from .checksums import Findings, checksum
 from .interrupts import Interruptions
 from .lock import MigrationLock, describe_wait, read_holder_on
+from .lockwait import Budget
 from .run import DeployRun
 
 ADOPTED = "adopted: applied before the history table existed"
@@ -67,6 +68,7 @@ def deployment(
                 holder.wait_for_orphan(audit, previous, deadline, kill_orphan, notify)
                 token = holder.write(audit, names)
                 run = DeployRun(engine, names, scripts_of(config), audit, lock, token, interrupts)
+                run.notify = notify
                 _tidy(run)
                 config.attributes[RUN] = run
                 try:
@@ -85,6 +87,14 @@ def deployment(
             problem = lock.release()
             if problem is not None and not failed:
                 notify(f"warning: {problem}")
+
+
+def lock_budget(settings: Settings, seconds: float | None, retries: int | None) -> Budget:
+    """Each statement's lock-wait budget: the command line's, else the settings'."""
+    return Budget(
+        settings.lock_wait if seconds is None else seconds,
+        settings.lock_retries if retries is None else retries,
+    )
 
 
 def _leave(run: DeployRun, notify: Notify, quiet: bool) -> None:

@@ -110,8 +110,10 @@ def wait_for_orphan(
         time.sleep(POLL_SECONDS)
 
 
-def record_current_session(migration: Connection, audit: Connection, names: DeployTables, token: str) -> None:
-    """Record the server id of the migration connection's session in our holder row."""
+def record_current_session(
+    migration: Connection, audit: Connection, names: DeployTables, token: str
+) -> str | None:
+    """Record the server id of the migration connection's session in our holder row; that id."""
     try:
         session = sessions.session_id(migration)
     except sa.exc.DBAPIError:
@@ -120,3 +122,4 @@ def record_current_session(migration: Connection, audit: Connection, names: Depl
     if migration.in_transaction():
         migration.commit()
     record_session(audit, names, token, session)
+    return session

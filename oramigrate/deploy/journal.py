@@ -41,6 +41,7 @@ from ..private import (
 )
 from . import catalog
 from .lock import utcnow
+from .lockwait import LockWaits
 from .tables import TEXT_LENGTH, DeployTables
 
 STARTED, DONE = "started", "done"
@@ -53,6 +54,12 @@ class JournalMismatch(MigrationError):
 
 class JournalUndecided(MigrationError):
     """A statement started by a runner that died, whose effect the catalog cannot show."""
+
+
+class _RevisionLockWait(Exception):
+    def __init__(self, blockers: list[Any]) -> None:
+        super().__init__("lock wait ran out")
+        self.blockers = blockers
 
 
 class Checkpoint(Protocol):
@@ -209,8 +216,13 @@ class StatementJournal:
         attempt: int | None,
         checkpoint: Checkpoint,
         resume: list[Entry] | None = None,
+        waits: LockWaits | None = None,
     ) -> None:
         self.context = context
+        self.waits = waits
+        # transactional DDL: statements an autocommit block committed (a retried revision skips them)
+        self.committed: dict[int, str] = {}
+        self.lock_retries = 0
         # on transactional DDL the statements are only counted and named (for the error message)
         self.journaling = journaling
         self.table = names.journal
@@ -250,22 +262,102 @@ class StatementJournal:
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:
             self.index += 1
             self._construct, self._described = construct, None
-            self.checkpoint.before_statement(f"operation {self.index} of revision {self.revision}")
+            self.checkpoint.before_statement(self._where)
             if self.index in self.applied and self._settled_before(construct):
                 self.completed = self.index
                 return None
+            if self.index in self.committed:
+                return self._replayed()
             if not self.journaling:
-                with self.checkpoint.statement_running():
-                    result = execute(construct, *args, **options)
-                    self.completed = self.index
-                return result
-            return self._journaled(execute, construct, args, options)
+                return self._transactional(execute, construct, args, options)
+            return self._retried(lambda: self._journaled(execute, construct, args, options))
 
         replace_statement_executor(self.context.impl, journaled)
         try:
-            migration_fn(**kwargs)
+            self._run_whole(migration_fn, kwargs)
         finally:
             replace_statement_executor(self.context.impl, None)
+
+    @property
+    def _where(self) -> str:
+        return f"operation {self.index} of revision {self.revision}"
+
+    def _run_whole(self, migration_fn: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+        # transactional DDL: a lock wait that ran out rolls the revision back (its locks go with it,
+        # so the application is not kept waiting during the backoff) and runs it again
+        retry = 0
+        if self.waits is not None:
+            self.waits.apply(self._connection())
+        while True:
+            try:
+                migration_fn(**kwargs)
+                return
+            except _RevisionLockWait as wait:
+                retry += 1
+                self.lock_retries += 1
+                where, statement = self._where, self.current
+                self._end_transaction(commit=False)
+                assert self.waits is not None
+                self.waits.after_timeout(retry, where, statement, wait.blockers)
+                self.index = self.completed = 0
+                self.checkpoint.before_statement(f"revision {self.revision}, retry {retry}")
+                self.waits.apply(self._connection())
+
+    def _transactional(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
+        if self.waits is not None and self._autocommit():
+            # its own transaction: retried alone, and a retry of the revision must not run it again
+            result = self._retried(
+                lambda: self._attempt(lambda: self._counted(execute, construct, args, options), session=True)
+            )
+            self.committed.update({index: "" for index in range(1, self.index)})
+            self.committed[self.index] = self.current
+            return result
+        if self.waits is None:
+            return self._counted(execute, construct, args, options)
+        ran, result, blockers = self.waits.attempt(lambda: self._counted(execute, construct, args, options))
+        if not ran:
+            raise _RevisionLockWait(blockers)
+        return result
+
+    def _counted(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
+        with self.checkpoint.statement_running():
+            result = execute(construct, *args, **options)
+            self.completed = self.index
+        return result
+
+    def _replayed(self) -> None:
+        committed = self.committed[self.index]
+        if committed and committed != self.current:
+            raise JournalMismatch(
+                f"revision {self.revision} issued another statement when run again after a lock wait:"
+                f" operation {self.index} was {committed!r}, is now {self.current!r}"
+            )
+        self.completed = self.index  # committed by an autocommit block before the lock wait
+
+    def _retried(self, once: Callable[[], tuple[bool, Any, list[Any]]]) -> Any:
+        # one statement, tried again (the same statement, the same journal row index) after each
+        # lock wait that ran out; it did nothing each time, so nothing is left behind
+        retry = 0
+        while True:
+            ran, result, blockers = once()
+            if ran:
+                return result
+            retry += 1
+            self.lock_retries += 1
+            assert self.waits is not None
+            self.waits.after_timeout(retry, self._where, self.current, blockers)
+            self.checkpoint.before_statement(self._where)
+
+    def _autocommit(self) -> bool:
+        options = self._connection().get_execution_options()
+        return bool(options.get("isolation_level") == "AUTOCOMMIT")
+
+    def _attempt(self, run: Callable[[], Any], *, session: bool = False) -> tuple[bool, Any, list[Any]]:
+        if self.waits is None:
+            return True, run(), []
+        if session:  # PostgreSQL outside a transaction: SET LOCAL would not hold
+            self.waits.apply(self._connection(), local=False)
+        return self.waits.attempt(run)
 
     def _settled_before(self, construct: Any) -> bool:
         # True: skip the statement (applied by an earlier run); False: run it now
@@ -296,26 +388,36 @@ class StatementJournal:
         self._forget_started()
         return False
 
-    def _journaled(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
+    def _journaled(
+        self, execute: Callable[..., Any], construct: Any, args: Any, options: Any
+    ) -> tuple[bool, Any, list[Any]]:
         if is_dml(construct):
             # the rows and their journal row commit together, or neither does
             with self.checkpoint.statement_running():
-                result = execute(construct, *args, **options)
+                ran, result, blockers = self._attempt(lambda: execute(construct, *args, **options))
+                if not ran:
+                    self._end_transaction(commit=False)
+                    return False, None, blockers
                 self._write(DONE)
                 self._commit()
                 self.completed = self.index
-            return result
+            return True, result, []
         with self.checkpoint.statement_running():
             self._write(STARTED)
             self._commit()
             try:
-                result = execute(construct, *args, **options)
+                ran, result, blockers = self._attempt(lambda: execute(construct, *args, **options))
             except sa.exc.DBAPIError as exc:
                 self._after_failure(exc)
                 raise
+            if not ran:
+                # the wait ran out: the statement did nothing, its row goes (a retry writes it again)
+                self._end_transaction(commit=False)
+                self._forget_started()
+                return False, None, blockers
             self._mark_done()
             self.completed = self.index
-        return result
+        return True, result, []
 
     def _after_failure(self, exc: sa.exc.DBAPIError) -> None:
         if exc.connection_invalidated or self._connection().invalidated:

@@ -15,6 +15,7 @@ from ..errors import MigrationError
 from ..revisions import applied, current_heads, pending
 from . import history, journal
 from . import tables as deploy_tables
+from .blockers import activity
 from .checksums import Findings, verify
 from .deployment import names_of
 from .lock import MigrationLock, read_holder_on
@@ -112,6 +113,8 @@ def status(config: Config) -> list[str]:
         half = journal.progress(connection, names) if tables else []
         running = history.running(connection, names) if tables else []
         holding = read_holder_on(connection, names) if tables else None
+        held = MigrationLock(engine, names).held_now() if tables else False
+        doing = activity(connection, holding.session) if held and holding and holding.session else None
     file_heads = set(scripts.get_heads())
     if not heads:
         current = "current: none"
@@ -122,10 +125,11 @@ def status(config: Config) -> list[str]:
         current,
         f"pending: {len(waiting)} revisions" + (f" ({', '.join(waiting)})" if waiting else ""),
     ]
-    held = MigrationLock(engine, names).held_now() if tables else False
     if held and holding is not None:
-        doing = f", running {', '.join(f'{r} ({d})' for r, d in running)}" if running else ""
-        lines.append(f"lock: held by {holding}{doing}")
+        revisions = f", running {', '.join(f'{r} ({d})' for r, d in running)}" if running else ""
+        lines.append(f"lock: held by {holding}{revisions}")
+        if doing is not None:
+            lines.append(f"migration {doing}")
     else:
         lines.append("lock: held by another runner" if held else "lock: free")
     done = {script.revision for script in applied(scripts, heads)}

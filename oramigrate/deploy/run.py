@@ -28,10 +28,12 @@ from ..failures import describe
 from ..private import migration_plan, open_transaction, replace_migration_plan
 from ..revisions import applied, first_line
 from . import dataloss, history, holder, journal
+from .blockers import Watcher
 from .checksums import checksum
 from .interrupts import Interrupted, Interruptions
 from .journal import StatementJournal
 from .lock import LockLost, MigrationLock
+from .lockwait import Budget, LockWaitExhausted, LockWaits
 from .tables import DeployTables
 
 
@@ -75,6 +77,9 @@ class DeployRun:
     interrupts: Interruptions = field(default_factory=Interruptions)
     allow_data_loss: bool = False
     confirm: Callable[[str], bool] | None = None
+    # each statement's lock-wait budget and retries (None: the server's own waits); who hears of waits
+    budget: Budget | None = None
+    notify: Callable[[str], None] = lambda _message: None
     # revisions with journal rows when the run began (read once: under the lock only we write them)
     journaled: set[str] = field(default_factory=set)
     # a note for a revision's own history row: --allow-unsafe, --allow-data-loss; lives with its outcome
@@ -88,6 +93,7 @@ class DeployRun:
     _heads: tuple[str, ...] = ()
     _fresh: bool = False  # the lock was checked and no statement ran since
     _engines: list[Engine] = field(default_factory=list)
+    _waits: LockWaits | None = None
 
     def migration_engine(self, engine: Engine) -> Engine:
         """The engine the revisions run on: SQLite gets one whose DDL is transactional."""
@@ -127,7 +133,8 @@ class DeployRun:
         migration_context = context.get_context()
         connection = migration_context.connection
         assert connection is not None
-        holder.record_current_session(connection, self.audit, self.names, self.token)
+        session = holder.record_current_session(connection, self.audit, self.names, self.token)
+        self._waits = self._lock_waits(connection.dialect.name, session)
         planned = migration_plan(migration_context)
 
         def steps(heads: Any, ctx: MigrationContext) -> Iterator[Any]:
@@ -156,6 +163,17 @@ class DeployRun:
             if failure is None:
                 raise
             raise failure from exc
+
+    def _lock_waits(self, dialect: str, session: str | None) -> LockWaits | None:
+        budget = self.budget
+        if budget is None or dialect == "sqlite":
+            return None
+        interval = min(0.5, max(0.05, budget.seconds / 4))
+
+        def watcher() -> Watcher | None:
+            return None if session is None else Watcher(self.engine, session, interval)
+
+        return LockWaits(budget, dialect, self.notify, watcher)
 
     def dispose(self) -> None:
         """Close the engines this run made."""
@@ -228,6 +246,7 @@ class DeployRun:
             attempt=self._row,
             checkpoint=self,
             resume=resume,
+            waits=self._waits,
         )
         migration_fn = step.migration_fn
 
@@ -287,6 +306,8 @@ class DeployRun:
         if journal_run.resumed:
             parts.append(f"resumed: skipped {journal_run.resumed} operations applied by an earlier run")
         parts += journal_run.decided
+        if journal_run.lock_retries:
+            parts.append(f"retried {journal_run.lock_retries} times after lock waits ran out")
         return "; ".join(parts) or None
 
     def _prepare_next(self, connection: Connection) -> None:
@@ -338,6 +359,8 @@ class DeployRun:
         history.finish(self.audit, self.names, self._row, outcome, error)
         self._row, self._journal, self._prepared = None, None, None
         of_total = "" if journal_run.total is None else f" of {journal_run.total}"
+        if isinstance(exc, LockWaitExhausted):
+            return LockWaitExhausted(f"{exc}; {self._what_remains(journal_run, done)}", exc.blockers)
         if isinstance(exc, (Interrupted, LockLost)):
             where = f"revision {self._revision} stopped after operation {done}{of_total}"
         else:

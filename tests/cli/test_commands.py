@@ -18,23 +18,24 @@ def _ok(*args: str, url: str, input: str | None = None) -> str:
 def test_read_only_db_commands(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/app.db"
     _ok("db", "upgrade", url=url)
-    assert _ok("db", "heads", url=url).strip() == "0002 (head)"
+    assert _ok("db", "heads", url=url).strip() == "0003 (head)"
     assert _ok("db", "history", url=url).splitlines() == [
-        "0001 -> 0002 (head), Make auth_user.first_name NOT NULL: backfill NULLs, "
-        "then alter the column in place.",
+        "0002 -> 0003 (head), Index auth_roles_users.role_id: without it Oracle locks the whole link table "
+        "while a role is deleted.",
+        "0001 -> 0002, Make auth_user.first_name NOT NULL: backfill NULLs, then alter the column in place.",
         "<base> -> 0001, Users and roles: their sequences first, then the tables.",
     ]
-    shown = _ok("db", "show", "0002", url=url)
-    assert "Rev: 0002 (head)" in shown and "Parent: 0001" in shown
+    shown = _ok("db", "show", "0003", url=url)
+    assert "Rev: 0003 (head)" in shown and "Parent: 0002" in shown
 
 
 def test_stamp_and_downgrade_one_step(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/app.db"
     _ok("db", "upgrade", url=url)
     _ok("db", "downgrade", url=url)
-    assert _ok("db", "current", url=url).strip() == "0001"
-    _ok("db", "stamp", "0002", url=url)
-    assert _ok("db", "current", url=url).strip() == "0002 (head)"
+    assert _ok("db", "current", url=url).strip() == "0002"
+    _ok("db", "stamp", "0003", url=url)
+    assert _ok("db", "current", url=url).strip() == "0003 (head)"
 
 
 def test_init_makes_an_oracle_safe_environment(tmp_path: Path) -> None:

@@ -102,8 +102,9 @@ def test_upgrade_downgrade_stamp_take_the_lock_and_write_history(entry: str, tmp
     assert _history(url) == [
         ("0001", "upgrade", "success"),
         ("0002", "upgrade", "success"),
-        ("0002", "downgrade", "success"),
-        ("0002", "stamp", "success"),
+        ("0003", "upgrade", "success"),
+        ("0003", "downgrade", "success"),
+        ("0003", "stamp", "success"),
     ]
 
 
@@ -119,4 +120,8 @@ def test_baseline_takes_the_lock_and_writes_history(entry: str, tmp_path: Path) 
     _refused_while_locked(run, url, "baseline")
     made = run("baseline")
     assert made.returncode == 0, made.stderr
-    assert _history(url) == [("0001", "baseline", "success"), ("0002", "baseline", "success")]
+    assert _history(url) == [
+        ("0001", "baseline", "success"),
+        ("0002", "baseline", "success"),
+        ("0003", "baseline", "success"),
+    ]

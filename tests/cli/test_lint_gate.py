@@ -11,8 +11,8 @@ DROP = '''"""drop last_name"""
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0003"
-down_revision = "0002"
+revision = "0013"
+down_revision = "0003"
 {allow}
 
 
@@ -27,9 +27,9 @@ def downgrade():
 
 def _chain(tmp_path: Path, allow: str = "") -> tuple[Path, str]:
     directory = migrations_with(tmp_path)
-    (directory / "versions" / "0003_drop.py").write_text(DROP.format(allow=allow))
+    (directory / "versions" / "0013_drop.py").write_text(DROP.format(allow=allow))
     url = f"sqlite:///{tmp_path}/app.db"
-    assert run_manage("db", "-d", str(directory), "upgrade", "0002", database_url=url).returncode == 0
+    assert run_manage("db", "-d", str(directory), "upgrade", "0003", database_url=url).returncode == 0
     return directory, url
 
 
@@ -43,12 +43,12 @@ def test_upgrade_refuses_an_unacknowledged_drop(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert _errors(refused.stderr) == [
         "Error: refusing to upgrade: 1 unacknowledged lint error(s):",
-        "  0003 drop-column: upgrade() drops column auth_user.last_name",
+        "  0013 drop-column: upgrade() drops column auth_user.last_name",
         "  acknowledge each in its revision (lint_allow = {code: reason}) or pass --allow-unsafe",
     ]
     current = run_manage("db", "-d", str(directory), "current", database_url=url)
-    assert current.stdout.strip() == "0002"
-    offline = run_manage("db", "-d", str(directory), "upgrade", "--sql", "0002:0003", database_url=url)
+    assert current.stdout.strip() == "0003"
+    offline = run_manage("db", "-d", str(directory), "upgrade", "--sql", "0002:0013", database_url=url)
     assert offline.returncode == 1 and offline.stdout == ""
 
 
@@ -56,16 +56,16 @@ def test_allow_unsafe_applies_and_is_recorded(tmp_path: Path) -> None:
     directory, url = _chain(tmp_path)
     applied = run_manage("db", "-d", str(directory), "upgrade", "--allow-unsafe", database_url=url)
     assert applied.returncode == 0, applied.stderr
-    assert "  0003 drop-column: upgrade() drops column auth_user.last_name" in applied.stderr
+    assert "  0013 drop-column: upgrade() drops column auth_user.last_name" in applied.stderr
     log = json.loads(run_manage("db", "-d", str(directory), "log", "--json", database_url=url).stdout)
     rows = [
         (row["revision"], row["direction"], row["outcome"], row["note"])
         for row in log
-        if row["revision"] == "0003"
+        if row["revision"] == "0013"
     ]
     # the acceptance is the revision's own row: it lives and dies with the revision's outcome
     assert rows == [
-        ("0003", "upgrade", "success", "applied with --allow-unsafe despite lint errors: drop-column"),
+        ("0013", "upgrade", "success", "applied with --allow-unsafe despite lint errors: drop-column"),
     ]
 
 
@@ -75,7 +75,7 @@ def test_acknowledged_drop_is_applied(tmp_path: Path) -> None:
     )
     applied = run_manage("db", "-d", str(directory), "upgrade", database_url=url)
     assert applied.returncode == 0, applied.stderr
-    assert run_manage("db", "-d", str(directory), "current", database_url=url).stdout.strip() == "0003 (head)"
+    assert run_manage("db", "-d", str(directory), "current", database_url=url).stdout.strip() == "0013 (head)"
 
 
 def test_check_fails_on_lint_errors_and_passes_clean(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_check_fails_on_lint_errors_and_passes_clean(tmp_path: Path) -> None:
     assert clean.returncode == 0, clean.stderr
     assert (
         clean.stdout.splitlines()[-1]
-        == "2 revision(s) linted for oracle 11.2: 0 error(s), 1 warning(s), 0 acknowledged"
+        == "3 revision(s) linted for oracle 11.2: 0 error(s), 0 warning(s), 0 acknowledged"
     )
     failed = run_manage("db", "-d", str(directory), "check", database_url=url)
     assert failed.returncode == 1

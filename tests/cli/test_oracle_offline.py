@@ -37,7 +37,7 @@ def offline_sql(version: str, direction: str, *args: str, database_url: str | No
 
 @pytest.fixture(scope="module")
 def repro_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project's chain plus the repro revisions 0003 and 0004."""
+    """The project's chain plus the repro revisions 0013 and 0014."""
     return migrations_with(tmp_path_factory.mktemp("repro"), REVISIONS)
 
 
@@ -137,9 +137,9 @@ def test_bad_target_version_is_one_line() -> None:
 def test_too_long_name_for_the_target_stops_the_script(tmp_path: Path) -> None:
 
     directory = migrations_with(tmp_path)
-    (directory / "versions" / "0003_long.py").write_text(
+    (directory / "versions" / "0013_long.py").write_text(
         '"""long name"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
-        'revision = "0003"\ndown_revision = "0002"\n\n\n'
+        'revision = "0013"\ndown_revision = "0003"\n\n\n'
         "def upgrade():\n"
         '    op.add_column("auth_user", sa.Column("customer_loyalty_programme_tier", sa.Integer))\n\n\n'
         "def downgrade():\n"
@@ -169,7 +169,7 @@ def test_too_long_name_for_the_target_stops_the_script(tmp_path: Path) -> None:
     )
     assert [line for line in gated.stderr.splitlines() if not line.startswith("INFO ")] == [
         "Error: refusing to upgrade: 1 unacknowledged lint error(s):",
-        "  0003 name-too-long: column name customer_loyalty_programme_tier is 31 bytes; "
+        "  0013 name-too-long: column name customer_loyalty_programme_tier is 31 bytes; "
         "Oracle 11.2 allows 30",
         "  acknowledge each in its revision (lint_allow = {code: reason}) or pass --allow-unsafe",
     ]
@@ -209,6 +209,8 @@ def test_header_guard_and_history_of_the_script() -> None:
         "PROMPT oramigrate: upgrade -> 0001 (Users and roles: their sequences first, then the tables.)",
         "PROMPT oramigrate: upgrade 0001 -> 0002 (Make auth_user.first_name NOT NULL: backfill NULLs, then "
         "alter the column in place.)",
+        "PROMPT oramigrate: upgrade 0002 -> 0003 (Index auth_roles_users.role_id: without it Oracle locks "
+        "the whole link table while a role is deleted)",
         "EXIT SUCCESS",
     ]
     entries = statements(script)
@@ -225,7 +227,7 @@ def test_header_guard_and_history_of_the_script() -> None:
     assert "revision = '0002' AND migration_history.direction = 'upgrade'" in entries[version_update + 1]
     assert entries[version_update + 2] == "COMMIT"
     running = [e for e in entries if e.startswith("INSERT INTO migration_history")]
-    assert len(running) == 2 and all("'running' AS outcome" in e and "USER AS db_user" in e for e in running)
+    assert len(running) == 3 and all("'running' AS outcome" in e and "USER AS db_user" in e for e in running)
 
 
 def test_guard_of_a_script_that_starts_at_a_revision() -> None:
@@ -258,8 +260,8 @@ def test_two_scripts_in_a_row_are_the_one_script(repro_directory: Path, version:
     args = ("--dialect", "postgresql") if version == "postgresql" else ()
     oracle = version != "postgresql"
     whole = repro_sql(repro_directory, "19", "0001:head", "upgrade", *args)
-    first = repro_sql(repro_directory, "19", "0001:0003", "upgrade", *args)
-    second = repro_sql(repro_directory, "19", "0003:head", "upgrade", *args)
+    first = repro_sql(repro_directory, "19", "0001:0013", "upgrade", *args)
+    second = repro_sql(repro_directory, "19", "0013:head", "upgrade", *args)
     marker = "\\echo oramigrate: upgrade" if not oracle else "PROMPT oramigrate: upgrade"
     footer = "EXIT SUCCESS\n\n" if oracle else ""
     assert first.endswith(footer) and second.endswith(footer)
@@ -274,11 +276,12 @@ def test_two_scripts_in_a_row_are_the_one_script(repro_directory: Path, version:
         ("0001:", "Error: revision range '0001:' needs both ends, for example 0001:head"),
         (
             "nope",
-            "Error: unknown revision 'nope' in 'nope'; known revisions: 0001, 0002 (db history lists them)",
+            "Error: unknown revision 'nope' in 'nope'; known revisions: 0001, 0002, 0003 "
+            "(db history lists them)",
         ),
         (
             "0001:zzz",
-            "Error: unknown revision 'zzz' in '0001:zzz'; known revisions: 0001, 0002 "
+            "Error: unknown revision 'zzz' in '0001:zzz'; known revisions: 0001, 0002, 0003 "
             "(db history lists them)",
         ),
     ],

@@ -39,8 +39,8 @@ _CLEAN: dict[str, dict[str, Any]] = {}
 
 
 def _prepared(database: Database, tmp_path: Path, rows: int = 10, raw_index: bool = False) -> Path:
-    directory = migrations_with(tmp_path, {"0003_faults.py": revision_source(raw_index)})
-    up = run_manage("db", "upgrade", "0002", "-d", str(directory), database_url=database.url)
+    directory = migrations_with(tmp_path, {"0013_faults.py": revision_source(raw_index)})
+    up = run_manage("db", "upgrade", "0003", "-d", str(directory), database_url=database.url)
     assert up.returncode == 0, up.stderr
     make_big_table(database, rows)
     return directory
@@ -60,17 +60,17 @@ def clean_snapshot(backend: str, tmp_path: Path) -> dict[str, Any]:
 def _rerun_ends_at_head(database: Database, directory: Path, tmp_path: Path) -> Any:
     rerun = run_manage("db", "upgrade", "-d", str(directory), database_url=database.url)
     assert rerun.returncode == 0, rerun.stderr
-    assert current(database) == {"0003"}
+    assert current(database) == {"0013"}
     assert snapshot(database) == clean_snapshot(database.backend, tmp_path / "snapshot")
     assert query(database, "SELECT id, note, extra FROM deploy_probe_a") == [(1, "once", None)]
     assert query(database, f"SELECT COUNT(*) FROM {JOURNAL}") == [(0,)]
     verify = run_manage("db", "-d", str(directory), "verify", database_url=database.url)
-    assert (verify.returncode, verify.stdout) == (0, "3 applied revisions match their files\n"), verify.stderr
+    assert (verify.returncode, verify.stdout) == (0, "4 applied revisions match their files\n"), verify.stderr
     return rerun
 
 
-def _rows_of_0003(database: Database) -> list[tuple[Any, ...]]:
-    return [row for row in history(database) if row[0] == "0003"]
+def _rows_of_0013(database: Database) -> list[tuple[Any, ...]]:
+    return [row for row in history(database) if row[0] == "0013"]
 
 
 def _last_line(text: str) -> str:
@@ -98,16 +98,16 @@ def test_sigkill_at_each_statement_boundary_then_rerun(database: Database, tmp_p
             assert query(database, f"SELECT COUNT(*) FROM {JOURNAL} WHERE state = 'done'") == [(done,)]
 
     _rerun_ends_at_head(database, directory, tmp_path)
-    rows = _rows_of_0003(database)
+    rows = _rows_of_0013(database)
     if database.backend == "mariadb":  # each run resumed where the last one was killed
         assert rows == [
-            ("0003", "upgrade", "failed", ABANDONED, None),
-            *[("0003", "upgrade", "partial", ABANDONED, None)] * 5,
-            ("0003", "upgrade", "success", None, "resumed: skipped 5 operations applied by an earlier run"),
+            ("0013", "upgrade", "failed", ABANDONED, None),
+            *[("0013", "upgrade", "partial", ABANDONED, None)] * 5,
+            ("0013", "upgrade", "success", None, "resumed: skipped 5 operations applied by an earlier run"),
         ]
     else:  # rolled back as a unit each time: the rerun ran the revision whole
-        assert rows == [("0003", "upgrade", "failed", ABANDONED, None)] * 3 + [
-            ("0003", "upgrade", "success", None, None)
+        assert rows == [("0013", "upgrade", "failed", ABANDONED, None)] * 3 + [
+            ("0013", "upgrade", "success", None, None)
         ]
 
 
@@ -132,14 +132,14 @@ def test_sigkill_during_the_long_ddl_waits_for_the_orphan(database: Database, tm
     assert all("previous runner's migration session" in line for line in waited), waited
     if database.backend == "mariadb":  # the orphan committed the index; the catalog says so
         note = "resumed: skipped 2 operations applied by an earlier run; operation 2 found applied"
-        assert _rows_of_0003(database) == [
-            ("0003", "upgrade", "partial", ABANDONED, None),
-            ("0003", "upgrade", "success", None, note),
+        assert _rows_of_0013(database) == [
+            ("0013", "upgrade", "partial", ABANDONED, None),
+            ("0013", "upgrade", "success", None, note),
         ]
     else:
-        assert _rows_of_0003(database) == [
-            ("0003", "upgrade", "failed", ABANDONED, None),
-            ("0003", "upgrade", "success", None, None),
+        assert _rows_of_0013(database) == [
+            ("0013", "upgrade", "failed", ABANDONED, None),
+            ("0013", "upgrade", "success", None, None),
         ]
 
 
@@ -153,7 +153,7 @@ def test_kill_of_the_migration_connection_during_raw_ddl_is_settled_by_db_journa
         assert code == 1
         statement = "CREATE INDEX ix_deploy_big_payload ON deploy_big (payload)"
         assert re.fullmatch(
-            rf"Error: revision 0003 failed at operation 2 of 5 \({re.escape(statement)}\):"
+            rf"Error: revision 0013 failed at operation 2 of 5 \({re.escape(statement)}\):"
             r" database error: .*;"
             r" the connection was lost while operation 2 ran, so its outcome is unknown; 1 operations applied"
             r" and journaled; the next `db upgrade` decides it from the catalog",
@@ -161,13 +161,13 @@ def test_kill_of_the_migration_connection_during_raw_ddl_is_settled_by_db_journa
         ), err
         show = run_manage("db", "-d", str(directory), "journal", "show", database_url=database.url)
         assert show.stdout.splitlines() == [
-            "0003 upgrade operation 1 of 5 done: CREATE TABLE deploy_probe_a ( id INTEGER NOT NULL,"
+            "0013 upgrade operation 1 of 5 done: CREATE TABLE deploy_probe_a ( id INTEGER NOT NULL,"
             " note VARCHAR(20), CONSTRAINT pk_deploy_probe_a PRIMARY KEY (id) )",
-            f"0003 upgrade operation 2 of 5 started: {statement}",
+            f"0013 upgrade operation 2 of 5 started: {statement}",
         ]
         status = run_manage("db", "-d", str(directory), "status", database_url=database.url)
         assert status.stdout.splitlines()[3] == (
-            "revision 0003: 1 of 5 operations applied (upgrade; last applied: CREATE TABLE deploy_probe_a"
+            "revision 0013: 1 of 5 operations applied (upgrade; last applied: CREATE TABLE deploy_probe_a"
             " ( id INTEGER NOT NULL, note VARCHAR(20), CONSTRAINT pk_deploy_probe_a PRIMARY KEY (id) ));"
             f" operation 2 started, outcome unknown: {statement}; the next `db upgrade` decides it from the"
             " catalog or names the command to run"
@@ -176,11 +176,11 @@ def test_kill_of_the_migration_connection_during_raw_ddl_is_settled_by_db_journa
         stopped = run_manage("db", "upgrade", "-d", str(directory), database_url=database.url)
         assert stopped.returncode == 1
         assert _last_line(stopped.stderr) == (
-            f"Error: revision 0003 failed at operation 2 of 5 ({statement}): revision 0003: operation 2"
+            f"Error: revision 0013 failed at operation 2 of 5 ({statement}): revision 0013: operation 2"
             f" ({statement}) was started by a runner that stopped before it finished, and the catalog cannot"
-            " show whether it took effect; check it by hand, then run `db journal resolve 0003 --applied`"
+            " show whether it took effect; check it by hand, then run `db journal resolve 0013 --applied`"
             " if it"
-            " took effect or `db journal resolve 0003 --not-applied` if it did not, and `db upgrade` again;"
+            " took effect or `db journal resolve 0013 --not-applied` if it did not, and `db upgrade` again;"
             " 1 operations applied and journaled; `db upgrade` resumes at operation 2"
         )
         resolved = run_manage(
@@ -189,13 +189,13 @@ def test_kill_of_the_migration_connection_during_raw_ddl_is_settled_by_db_journa
             str(directory),
             "journal",
             "resolve",
-            "0003",
+            "0013",
             "--not-applied",
             database_url=database.url,
         )
         assert resolved.returncode == 0, resolved.stderr
         _rerun_ends_at_head(database, directory, tmp_path)
-        rows = _rows_of_0003(database)
+        rows = _rows_of_0013(database)
         assert [row[1:3] for row in rows] == [
             ("upgrade", "partial"),
             ("upgrade", "partial"),
@@ -214,10 +214,10 @@ def test_kill_of_the_migration_connection_during_the_long_ddl_postgresql(tmp_pat
         kill_session(database, session)
         code, err = _finished(runner)
         assert code == 1
-        assert _last_line(err).startswith("Error: revision 0003 failed at operation 2 (CREATE INDEX"), err
+        assert _last_line(err).startswith("Error: revision 0013 failed at operation 2 (CREATE INDEX"), err
         assert _last_line(err).endswith("; rolled back as a unit"), err
         _rerun_ends_at_head(database, directory, tmp_path)
-        rows = _rows_of_0003(database)
+        rows = _rows_of_0013(database)
         assert [row[1:3] for row in rows] == [("upgrade", "failed"), ("upgrade", "success")]
         assert rows[0][3].startswith("database error: ")
 
@@ -251,7 +251,7 @@ def test_signal_closes_the_history_as_interrupted(database: Database, signum: in
         after, total = "rolled back as a unit", ""
     assert (
         _last_line(err)
-        == f"Error: revision 0003 stopped after operation {done}{total}: interrupted by {name}; {after}"
+        == f"Error: revision 0013 stopped after operation {done}{total}: interrupted by {name}; {after}"
     )
     assert query(database, "SELECT pid FROM alembic_version_lock WHERE id = 2") == [(None,)]
 
@@ -261,9 +261,9 @@ def test_signal_closes_the_history_as_interrupted(database: Database, signum: in
         if database.backend == "mariadb"
         else None
     )
-    assert _rows_of_0003(database) == [
-        ("0003", "upgrade", "interrupted", f"interrupted by {name}", None),
-        ("0003", "upgrade", "success", None, note),
+    assert _rows_of_0013(database) == [
+        ("0013", "upgrade", "interrupted", f"interrupted by {name}", None),
+        ("0013", "upgrade", "success", None, note),
     ]
 
 
@@ -275,7 +275,7 @@ def test_failure_at_statement_three_then_rerun(database: Database, tmp_path: Pat
     assert failed.returncode == 1
     line = _last_line(failed.stderr)
     assert line.startswith(
-        "Error: revision 0003 failed at operation 3"
+        "Error: revision 0013 failed at operation 3"
         + (" of 5" if database.backend == "mariadb" else "")
         + " (CREATE TABLE deploy_probe_b ( id INTEGER NOT NULL,"
         " CONSTRAINT pk_deploy_probe_b PRIMARY KEY (id) )):"
@@ -287,11 +287,11 @@ def test_failure_at_statement_three_then_rerun(database: Database, tmp_path: Pat
         assert line.endswith("; rolled back as a unit")
     execute(database, "DROP TABLE deploy_probe_b")
     _rerun_ends_at_head(database, directory, tmp_path)
-    rows = _rows_of_0003(database)
+    rows = _rows_of_0013(database)
     outcome, note = ("partial", "resumed: skipped 2 operations applied by an earlier run")
     if database.backend != "mariadb":
         outcome, note = "failed", None
-    assert [row[:3] for row in rows] == [("0003", "upgrade", outcome), ("0003", "upgrade", "success")]
+    assert [row[:3] for row in rows] == [("0013", "upgrade", outcome), ("0013", "upgrade", "success")]
     assert rows[1][4] == note
 
 
@@ -304,7 +304,7 @@ def test_lost_lock_connection_stops_the_runner_and_the_next_waits(database: Data
     status = run_manage("db", "-d", str(directory), "status", database_url=database.url)
     assert re.fullmatch(
         rf"lock: held by pid {first.pid} on host \S+ \(user \S+, since [\d:\- ]+ UTC\),"
-        r" running 0003 \(upgrade\)",
+        r" running 0013 \(upgrade\)",
         status.stdout.splitlines()[2],
     ), status.stdout
     # a runner with another history table shares alembic_version, so it shares the lock
@@ -329,8 +329,8 @@ def test_lost_lock_connection_stops_the_runner_and_the_next_waits(database: Data
     code, err = _finished(first)
     assert code == 1
     assert re.fullmatch(
-        r"Error: revision 0003 stopped after operation 1( of 5)?: migration lock lost before operation 2 of"
-        r" revision 0003 \(its session ended: .*\); stopped there; "
+        r"Error: revision 0013 stopped after operation 1( of 5)?: migration lock lost before operation 2 of"
+        r" revision 0013 \(its session ended: .*\); stopped there; "
         + (
             r"1 operations applied and journaled; `db upgrade` resumes at operation 2"
             if database.backend == "mariadb"
@@ -340,11 +340,11 @@ def test_lost_lock_connection_stops_the_runner_and_the_next_waits(database: Data
     ), err
     code, err = _finished(second)
     assert code == 0, err
-    assert current(database) == {"0003"}
+    assert current(database) == {"0013"}
     assert snapshot(database) == clean_snapshot(database.backend, tmp_path / "snapshot")
     assert query(database, "SELECT id, note, extra FROM deploy_probe_a") == [(1, "once", None)]
-    rows = _rows_of_0003(database)
-    assert [row[:3] for row in rows] == [("0003", "upgrade", "aborted"), ("0003", "upgrade", "success")]
+    rows = _rows_of_0013(database)
+    assert [row[:3] for row in rows] == [("0013", "upgrade", "aborted"), ("0013", "upgrade", "success")]
     assert not query(database, "SELECT * FROM other_history")  # never got the lock: never wrote
 
 
@@ -373,27 +373,27 @@ def test_partial_revision_then_stamp_downgrade_upgrade_skips_nothing(
         "INSERT INTO deploy_probe_a (id, note) VALUES (1, 'once')",
         "ALTER TABLE deploy_probe_a ADD COLUMN extra VARCHAR(20)",
     )
-    stamped = run_manage("db", "stamp", "0003", "-d", str(directory), database_url=database.url)
+    stamped = run_manage("db", "stamp", "0013", "-d", str(directory), database_url=database.url)
     assert stamped.returncode == 0, stamped.stderr
     assert query(database, f"SELECT COUNT(*) FROM {JOURNAL}") == [(0,)]  # cleared with the version row
     status = run_manage("db", "-d", str(directory), "status", database_url=database.url)
-    assert status.stdout.splitlines() == ["current: 0003 (head)", "pending: 0 revisions", "lock: free"]
+    assert status.stdout.splitlines() == ["current: 0013 (head)", "pending: 0 revisions", "lock: free"]
 
     down = run_manage(
-        "db", "downgrade", "0002", "--allow-data-loss", "-d", str(directory), database_url=database.url
+        "db", "downgrade", "0003", "--allow-data-loss", "-d", str(directory), database_url=database.url
     )
     assert down.returncode == 0, down.stderr
     assert not {"deploy_probe_a", "deploy_probe_b"} & database.tables()
     _rerun_ends_at_head(database, directory, tmp_path)  # all five statements ran again: none skipped
-    rows = _rows_of_0003(database)
+    rows = _rows_of_0013(database)
     assert [row[1:3] for row in rows][-3:] == [
         ("stamp", "success"),
         ("downgrade", "success"),
         ("upgrade", "success"),
     ]
     assert (
-        rows[-2][4] == "data loss allowed (--allow-data-loss): 0003: deletes rows of deploy_probe_a (1 rows);"
-        " 0003: drops table deploy_probe_a (1 rows)"
+        rows[-2][4] == "data loss allowed (--allow-data-loss): 0013: deletes rows of deploy_probe_a (1 rows);"
+        " 0013: drops table deploy_probe_a (1 rows)"
     )
     assert rows[-1][4] is None  # nothing resumed
 
@@ -417,7 +417,7 @@ def test_downgrade_over_users_refuses_without_allow_data_loss(database: Database
         " nothing was changed (back the data up, or pass --allow-data-loss, which the history records)"
     )
     assert database.tables() == tables
-    assert current(database) == {"0002"}
+    assert current(database) == {"0003"}
 
     offline = run_manage("db", "downgrade", "--sql", "0002:base", database_url=database.url)
     assert offline.stdout.splitlines()[:3] == [

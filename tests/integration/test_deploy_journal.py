@@ -14,8 +14,8 @@ FAILING_REVISION = '''"""Test revision: the third operation fails while a table 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0003"
-down_revision = "0002"
+revision = "0013"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -45,20 +45,20 @@ def _execute(database: Database, sql: str) -> None:
 
 @pytest.mark.parametrize("database", ["mariadb", "postgresql"], indirect=True)
 def test_third_operation_fails_then_the_fixed_rerun_completes(database: Database, tmp_path: Path) -> None:
-    directory = str(migrations_with(tmp_path, {"0003_fails.py": FAILING_REVISION}))
+    directory = str(migrations_with(tmp_path, {"0013_fails.py": FAILING_REVISION}))
     _execute(database, "CREATE TABLE deploy_probe_b (other INTEGER)")  # the cause
 
     failed = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
     assert failed.returncode == 1
     error = failed.stderr.strip().splitlines()[-1]
     assert error.startswith(
-        "Error: revision 0003 failed at operation 3"
+        "Error: revision 0013 failed at operation 3"
         + (" of 4" if database.backend == "mariadb" else "")
         + " (CREATE TABLE deploy_probe_b ( id INTEGER NOT NULL,"
         " CONSTRAINT pk_deploy_probe_b PRIMARY KEY (id) )): database error: "
     ), error
     assert "already exists" in error
-    assert current(database) == {"0002"}
+    assert current(database) == {"0003"}
 
     status = run_manage("db", "-d", directory, "status", database_url=database.url)
     assert status.returncode == 0, status.stderr
@@ -76,26 +76,26 @@ def test_third_operation_fails_then_the_fixed_rerun_completes(database: Database
             (2, 4, "ALTER TABLE deploy_probe_a ADD COLUMN note VARCHAR(20)"),
         ]
         assert status.stdout.splitlines() == [
-            "current: 0002",
-            "pending: 1 revisions (0003)",
+            "current: 0003",
+            "pending: 1 revisions (0013)",
             "lock: free",
-            "revision 0003: 2 of 4 operations applied (upgrade; last applied: ALTER TABLE deploy_probe_a"
+            "revision 0013: 2 of 4 operations applied (upgrade; last applied: ALTER TABLE deploy_probe_a"
             " ADD COLUMN note VARCHAR(20)); the next `db upgrade` resumes at operation 3",
         ]
-        assert history(database)[-1][:3] == ("0003", "upgrade", "partial")
-    else:  # transactional DDL: nothing of 0003 is left
+        assert history(database)[-1][:3] == ("0013", "upgrade", "partial")
+    else:  # transactional DDL: nothing of 0013 is left
         assert error.endswith("; rolled back as a unit")
         assert "deploy_probe_a" not in database.tables()
-        assert status.stdout.splitlines() == ["current: 0002", "pending: 1 revisions (0003)", "lock: free"]
-        assert history(database)[-1][:3] == ("0003", "upgrade", "failed")
+        assert status.stdout.splitlines() == ["current: 0003", "pending: 1 revisions (0013)", "lock: free"]
+        assert history(database)[-1][:3] == ("0013", "upgrade", "failed")
 
     _execute(database, "DROP TABLE deploy_probe_b")  # the cause removed
     fixed = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
     assert fixed.returncode == 0, fixed.stderr  # re-running the first two would fail: "already exists"
-    assert current(database) == {"0003"}
+    assert current(database) == {"0013"}
     assert {"deploy_probe_a", "deploy_probe_b"} <= database.tables()
     assert query(database, f"SELECT COUNT(*) FROM {JOURNAL}") == [(0,)]
     note = (
         "resumed: skipped 2 operations applied by an earlier run" if database.backend == "mariadb" else None
     )
-    assert history(database)[-1] == ("0003", "upgrade", "success", None, note)
+    assert history(database)[-1] == ("0013", "upgrade", "success", None, note)

@@ -31,7 +31,7 @@ def test_eight_runners_apply_each_revision_once(database: Database) -> None:
     runners = [start_manage("db", "upgrade", database_url=database.url) for _ in range(8)]
     outputs = [runner.communicate(timeout=120) for runner in runners]
     assert [runner.returncode for runner in runners] == [0] * 8, [err for _, err in outputs]
-    assert current(database) == {"0002"}
+    assert current(database) == {"0003"}
 
     log = run_manage("db", "log", "--json", database_url=database.url)
     assert log.returncode == 0, log.stderr
@@ -39,6 +39,7 @@ def test_eight_runners_apply_each_revision_once(database: Database) -> None:
     assert [(row["revision"], row["direction"], row["outcome"]) for row in rows] == [
         ("0001", "upgrade", "success"),
         ("0002", "upgrade", "success"),
+        ("0003", "upgrade", "success"),
     ]
     assert {row["pid"] for row in rows} <= {runner.pid for runner in runners}
     assert all(len(row["checksum"]) == 64 and row["error"] is None for row in rows)
@@ -47,15 +48,15 @@ def test_eight_runners_apply_each_revision_once(database: Database) -> None:
 def test_waiter_times_out_naming_the_holder_then_a_killed_holder_leaves_no_lock(
     database: Database, tmp_path: Path
 ) -> None:
-    directory = migrations_with(tmp_path, {"0003_pause.py": SLEEPING_REVISION})
+    directory = migrations_with(tmp_path, {"0013_pause.py": SLEEPING_REVISION})
     holder = start_manage(
         "db", "upgrade", "-d", str(directory), database_url=database.url, **{PAUSE_SETTING: "60"}
     )
     try:
-        # the holder is inside 0003 (its first statement done; on MariaDB committed and journaled)
-        wait_for(lambda: ("0003", "upgrade", "running", None, None) in history(database), "0003 to start")
+        # the holder is inside 0013 (its first statement done; on MariaDB committed and journaled)
+        wait_for(lambda: ("0013", "upgrade", "running", None, None) in history(database), "0013 to start")
         if database.backend == "mariadb":
-            wait_for(lambda: query(database, f"SELECT op_index FROM {JOURNAL}") == [(1,)], "0003's journal")
+            wait_for(lambda: query(database, f"SELECT op_index FROM {JOURNAL}") == [(1,)], "0013's journal")
 
         # lock timeout: a second runner gives up after 2 s, naming the holder
         started = time.monotonic()
@@ -82,20 +83,20 @@ def test_waiter_times_out_naming_the_holder_then_a_killed_holder_leaves_no_lock(
     elapsed = time.monotonic() - started
     assert again.returncode == 0, again.stderr
     assert elapsed < 15, f"the next runner needed {elapsed:.1f} s"
-    assert current(database) == {"0003"}
+    assert current(database) == {"0013"}
     assert {"deploy_probe_a", "deploy_probe_b"} <= database.tables()
 
-    rows = [row for row in history(database) if row[0] == "0003"]
+    rows = [row for row in history(database) if row[0] == "0013"]
     abandoned = "the runner stopped before finishing (killed, or its database session ended)"
     if database.backend == "mariadb":  # resumed from the journal: deploy_probe_a was not created twice
         assert rows == [
-            ("0003", "upgrade", "partial", abandoned, None),
-            ("0003", "upgrade", "success", None, "resumed: skipped 1 operations applied by an earlier run"),
+            ("0013", "upgrade", "partial", abandoned, None),
+            ("0013", "upgrade", "success", None, "resumed: skipped 1 operations applied by an earlier run"),
         ]
     else:  # transactional DDL: the killed revision rolled back as a unit, then ran again whole
         assert rows == [
-            ("0003", "upgrade", "failed", abandoned, None),
-            ("0003", "upgrade", "success", None, None),
+            ("0013", "upgrade", "failed", abandoned, None),
+            ("0013", "upgrade", "success", None, None),
         ]
     assert query(database, f"SELECT COUNT(*) FROM {JOURNAL}") == [(0,)]
     assert query(database, f"SELECT pid FROM {LOCK} ORDER BY id") == [(None,), (None,)]

@@ -21,8 +21,8 @@ FAILING_REVISION = '''"""Test revision: the third operation fails while a table 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0003"
-down_revision = "0002"
+revision = "0013"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -39,7 +39,7 @@ def downgrade():
     op.drop_table("deploy_probe_b")
     op.drop_table("deploy_probe_a")
 '''
-APPLIED = [("0001", "upgrade", "success"), ("0002", "upgrade", "success")]
+APPLIED = [("0001", "upgrade", "success"), ("0002", "upgrade", "success"), ("0003", "upgrade", "success")]
 
 
 def _fleet(*args: str, directory: Path | None = None) -> tuple[int, str, str]:
@@ -55,17 +55,17 @@ def test_upgrade_brings_every_target_to_head_status_agrees_and_a_rerun_does_noth
         report = json.loads(out)
         assert (report["action"], report["head"], report["summary"]) == (
             "upgrade",
-            ["0002"],
+            ["0003"],
             {"upgraded": 27},
         )
         assert [row["name"] for row in report["targets"]] == fleet.names
         for row in report["targets"]:
             assert (row["state"], row["before"], row["after"], row["applied"]) == (
-                "upgraded", [], ["0002"], ["0001", "0002"]
+                "upgraded", [], ["0003"], ["0001", "0002", "0003"]
             ), row  # fmt: skip
             assert "password" not in row["url"]
         for name in fleet.names:
-            assert fleet.current(name) == {"0002"}
+            assert fleet.current(name) == {"0003"}
             assert fleet.history(name) == APPLIED
         # each schema holds its own tables; nothing landed in public
         assert fleet.query("pg_07", "SELECT current_schema()") == [("s07",)]
@@ -78,7 +78,7 @@ def test_upgrade_brings_every_target_to_head_status_agrees_and_a_rerun_does_noth
         assert lines[-1] == "fleet status: 27 targets: 27 at-head"
         assert sorted(lines[:-1]) == sorted(lines[:-1]) and len(lines) == 28
         for line in lines[:-1]:
-            assert re.fullmatch(r"(pg_\d\d|maria_\d|sqlite_\d): at-head at 0002 \[\d+\.\d\d s\]", line), line
+            assert re.fullmatch(r"(pg_\d\d|maria_\d|sqlite_\d): at-head at 0003 \[\d+\.\d\d s\]", line), line
 
         code, out, err = _fleet("upgrade", "--targets", str(fleet.file), "--parallel", "4", "--json")
         assert code == 0, err
@@ -88,7 +88,7 @@ def test_upgrade_brings_every_target_to_head_status_agrees_and_a_rerun_does_noth
 
 
 def test_a_target_failing_at_statement_3_on_mariadb_then_the_rerun_finishes_only_it(tmp_path: Path) -> None:
-    directory = migrations_with(tmp_path, {"0003_fails.py": FAILING_REVISION})
+    directory = migrations_with(tmp_path, {"0013_fails.py": FAILING_REVISION})
     with make_fleet(tmp_path, schemas=3, mariadb=2, sqlite=1) as fleet:
         fleet.execute("maria_2", "CREATE TABLE deploy_probe_b (other INTEGER)")  # the cause
         args = ("--targets", str(fleet.file), "--parallel", "3")
@@ -98,20 +98,20 @@ def test_a_target_failing_at_statement_3_on_mariadb_then_the_rerun_finishes_only
         summary = out.splitlines()[-2:]
         assert summary[0] == "fleet upgrade: 6 targets: 5 upgraded, 1 partial"
         assert summary[1].startswith(
-            "  partial: maria_2: revision 0003 failed at operation 3 of 4 (CREATE TABLE deploy_probe_b ("
+            "  partial: maria_2: revision 0013 failed at operation 3 of 4 (CREATE TABLE deploy_probe_b ("
         ), summary
         assert summary[1].endswith(
             "; 2 operations applied and journaled; `db upgrade` resumes at operation 3"
         )
         for name in fleet.names:
-            assert fleet.current(name) == ({"0002"} if name == "maria_2" else {"0003"})
+            assert fleet.current(name) == ({"0003"} if name == "maria_2" else {"0013"})
 
         code, out, err = _fleet("status", *args, "--json", directory=directory)
         assert code == 1
         rows = {row["name"]: row for row in json.loads(out)["targets"]}
         assert rows["maria_2"]["state"] == "partial"
         assert rows["maria_2"]["detail"] == (
-            "revision 0003: 2 of 4 operations applied (upgrade; last applied: ALTER TABLE deploy_probe_a"
+            "revision 0013: 2 of 4 operations applied (upgrade; last applied: ALTER TABLE deploy_probe_a"
             " ADD COLUMN note VARCHAR(20))"
         )
         assert {name: row["state"] for name, row in rows.items() if name != "maria_2"} == {
@@ -124,16 +124,16 @@ def test_a_target_failing_at_statement_3_on_mariadb_then_the_rerun_finishes_only
         report = json.loads(out)
         assert report["summary"] == {"at-head": 5, "upgraded": 1}
         rerun = {row["name"]: (row["state"], row["applied"]) for row in report["targets"]}
-        assert rerun["maria_2"] == ("upgraded", ["0003"])
-        assert fleet.current("maria_2") == {"0003"}
+        assert rerun["maria_2"] == ("upgraded", ["0013"])
+        assert fleet.current("maria_2") == {"0013"}
         assert fleet.history("maria_2")[-2:] == [
-            ("0003", "upgrade", "partial"),
-            ("0003", "upgrade", "success"),
+            ("0013", "upgrade", "partial"),
+            ("0013", "upgrade", "success"),
         ]
 
 
 def test_a_failing_canary_stops_the_rollout_before_any_other_target(tmp_path: Path) -> None:
-    directory = migrations_with(tmp_path, {"0003_fails.py": FAILING_REVISION})
+    directory = migrations_with(tmp_path, {"0013_fails.py": FAILING_REVISION})
     with make_fleet(tmp_path, schemas=4, mariadb=1, sqlite=1) as fleet:
         fleet.execute("pg_02", "CREATE TABLE deploy_probe_b (other INTEGER)")
         args = ("--targets", str(fleet.file), "--parallel", "2", "--canary", "3", "--continue-on-error")
@@ -149,7 +149,7 @@ def test_a_failing_canary_stops_the_rollout_before_any_other_target(tmp_path: Pa
         }  # fmt: skip
         failed = next(row for row in report["targets"] if row["name"] == "pg_02")
         assert failed["detail"].endswith("; rolled back as a unit")
-        assert fleet.history("pg_02")[-1] == ("0003", "upgrade", "failed")
+        assert fleet.history("pg_02")[-1] == ("0013", "upgrade", "failed")
         for untouched in ("pg_04", "maria_1", "sqlite_1"):
             assert fleet.current(untouched) == set()
             assert fleet.history(untouched) == []  # not even the tool's tables
@@ -157,7 +157,7 @@ def test_a_failing_canary_stops_the_rollout_before_any_other_target(tmp_path: Pa
 
 def test_three_runners_at_once_apply_each_revision_exactly_once(tmp_path: Path) -> None:
     # the process boundary is the point: three runners, as on three hosts, with no coordinator
-    directory = migrations_with(tmp_path, {"0003_sleeps.py": SLEEPING_REVISION})
+    directory = migrations_with(tmp_path, {"0013_sleeps.py": SLEEPING_REVISION})
     with make_fleet(tmp_path, schemas=6, mariadb=2, sqlite=1) as fleet:
         command = [sys.executable, str(ROOT / "manage.py"), "db", "-d", str(directory), "fleet", "upgrade"]
         command += ["--targets", str(fleet.file), "--parallel", "3", "--json"]
@@ -177,7 +177,7 @@ def test_three_runners_at_once_apply_each_revision_exactly_once(tmp_path: Path) 
             rows = [report[name] for report in reports]
             assert sorted(row["state"] for row in rows)[-1] == "upgraded", rows
             appliers = [row for row in rows if row["applied"]]
-            assert [row["applied"] for row in appliers] == [["0001", "0002", "0003"]], rows
+            assert [row["applied"] for row in appliers] == [["0001", "0002", "0003", "0013"]], rows
             assert {row["state"] for row in rows if not row["applied"]} <= {"at-head", "done-elsewhere"}, rows
-            assert fleet.history(name) == [*APPLIED, ("0003", "upgrade", "success")]
-            assert fleet.current(name) == {"0003"}
+            assert fleet.history(name) == [*APPLIED, ("0013", "upgrade", "success")]
+            assert fleet.current(name) == {"0013"}

@@ -21,13 +21,13 @@ def test_upgrade_check_downgrade_upgrade(database: Database) -> None:
 
     current = run_manage("db", "current", database_url=database.url)
     assert current.returncode == 0, current.stderr
-    assert current.stdout.strip() == "0002 (head)"
+    assert current.stdout.strip() == "0003 (head)"
 
     check = run_manage("db", "check", database_url=database.url)
     assert check.returncode == 0, check.stderr
     assert check.stdout.splitlines() == [
         "No new upgrade operations detected.",
-        "2 revision(s) linted for oracle 11.2: 0 error(s), 0 warning(s), 0 acknowledged",
+        "3 revision(s) linted for oracle 11.2: 0 error(s), 0 warning(s), 0 acknowledged",
     ]
 
     down = run_manage("db", "downgrade", "base", database_url=database.url)

@@ -50,8 +50,8 @@ DESTRUCTIVE = [
 
 
 def _chain(tmp_path: Path) -> Path:
-    revisions, down = {}, "0002"
-    for number, (title, body, _code) in enumerate(DESTRUCTIVE, 3):
+    revisions, down = {}, "0003"
+    for number, (title, body, _code) in enumerate(DESTRUCTIVE, 13):
         revision = f"{number:04d}"
         source = REVISION.format(title=title, revision=revision, down=down, upgrade=body)
         revisions[f"{revision}_repro.py"] = source
@@ -75,7 +75,7 @@ def test_upgrade_refuses_every_destructive_repro_and_keeps_the_rows(
     tmp_path: Path, database: Database
 ) -> None:
     directory = _chain(tmp_path)
-    applied = run_manage("db", "-d", str(directory), "upgrade", "0002", database_url=database.url)
+    applied = run_manage("db", "-d", str(directory), "upgrade", "0003", database_url=database.url)
     assert applied.returncode == 0, applied.stderr
     engine = database.engine()
     with engine.begin() as connection:
@@ -94,9 +94,9 @@ def test_upgrade_refuses_every_destructive_repro_and_keeps_the_rows(
     assert refused.returncode == 1
     errors = [line for line in refused.stderr.splitlines() if line.startswith("  0")]
     named = {(line.split()[0], line.split()[1].rstrip(":")) for line in errors}
-    expected = {(f"{n:04d}", code) for n, (_t, _b, code) in enumerate(DESTRUCTIVE, 3)}
+    expected = {(f"{n:04d}", code) for n, (_t, _b, code) in enumerate(DESTRUCTIVE, 13)}
     assert expected <= named, refused.stderr
     assert {revision for revision, _code in named} == {revision for revision, _code in expected}
     current = run_manage("db", "-d", str(directory), "current", database_url=database.url)
-    assert current.stdout.strip() == "0002"
+    assert current.stdout.strip() == "0003"
     assert _rows(database) == before == [(1, "ada@example.org", "Lovelace"), (1, "admin")]

@@ -160,7 +160,7 @@ def test_file_of_1000_users_all_or_nothing_then_web_login(
             [
                 {"email": "user0001@example.com", "roles": ["admin"], "active": False},
                 {"email": "user0002@example.com", "password": "Pw-0002-ok"},
-                {"email": "user0003@example.com", "password": "Changed-pw-3"},
+                {"email": "user0013@example.com", "password": "Changed-pw-3"},
                 {"email": "new@example.com", "first_name": "New", "password": "Fresh-start-pw-19"},
             ],
             indent=2,
@@ -175,7 +175,7 @@ def test_file_of_1000_users_all_or_nothing_then_web_login(
         ("user0001@example.com", "First1", "Last1", False, "admin"),
         ("user0002@example.com", "First2", "Last2", True, "reader"),
     ]
-    assert web_login(url, "user0003@example.com", "Changed-pw-3") == (302, "user0003@example.com")
+    assert web_login(url, "user0013@example.com", "Changed-pw-3") == (302, "user0013@example.com")
 
 
 def test_hash_made_by_flask_security_is_stored_as_given(tmp_path: Path, web_login: Any) -> None:

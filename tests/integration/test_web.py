@@ -37,6 +37,12 @@ REVISION_0002 = {
     "down_revision": "0001",
     "message": "Make auth_user.first_name NOT NULL: backfill NULLs, then alter the column in place.",
 }
+REVISION_0003 = {
+    "revision": "0003",
+    "down_revision": "0002",
+    "message": "Index auth_roles_users.role_id: without it Oracle locks the whole link table while a role is"
+    " deleted.",
+}
 
 
 _apps: list[Flask] = []
@@ -143,11 +149,11 @@ def test_admin_sees_schema_page_and_api(client: FlaskClient, tmp_path: Path) -> 
             "dialect": "sqlite",
             "server_version": sqlite3.sqlite_version,
         },
-        "current": ["0002"],
-        "heads": ["0002"],
+        "current": ["0003"],
+        "heads": ["0003"],
         "at_head": True,
         "pending": [],
-        "applied": [REVISION_0001, REVISION_0002],
+        "applied": [REVISION_0001, REVISION_0002, REVISION_0003],
         "history": [],  # migrated by flask_migrate.upgrade here, not under our lock: no history rows
         "lint": [],
     }
@@ -155,8 +161,8 @@ def test_admin_sees_schema_page_and_api(client: FlaskClient, tmp_path: Path) -> 
     assert (api.status_code, api.json) == (200, expected)
     page = client.get("/schema")
     assert page.status_code == 200
-    assert '<dd id="current"><code>0002</code> </dd>' in page.text
-    assert '<dd id="heads"><code>0002</code> </dd>' in page.text
+    assert '<dd id="current"><code>0003</code> </dd>' in page.text
+    assert '<dd id="heads"><code>0003</code> </dd>' in page.text
     assert '<dd id="at-head">at head</dd>' in page.text
     assert "None: nothing to apply." in page.text
     assert f"<td>{REVISION_0001['message']}</td>" in page.text
@@ -224,7 +230,7 @@ def test_healthz_at_head(client: FlaskClient) -> None:
     health = client.get("/healthz")
     assert (health.status_code, health.json) == (
         200,
-        {"status": "ok", "database": "ok", "schema": "at head", "current": ["0002"], "heads": ["0002"]},
+        {"status": "ok", "database": "ok", "schema": "at head", "current": ["0003"], "heads": ["0003"]},
     )
 
 
@@ -237,7 +243,7 @@ def test_healthz_not_at_head(tmp_path: Path) -> None:
             "database": "ok",
             "schema": "not at head",
             "current": ["0001"],
-            "heads": ["0002"],
+            "heads": ["0003"],
         },
     )
 
@@ -262,7 +268,7 @@ def test_production_session_cookie_is_secure_httponly_samesite(app: Flask) -> No
 def test_production_refuses_a_schema_not_at_head(tmp_path: Path) -> None:
     app = make_app(f"sqlite:///{tmp_path / 'old.db'}", revision="0001")
     with pytest.raises(
-        SchemaNotAtHead, match=r"^the database \(sqlite:///.*old.db\) is at 0001, not at head 0002"
+        SchemaNotAtHead, match=r"^the database \(sqlite:///.*old.db\) is at 0001, not at head 0003"
     ):
         prepare(app, allow_not_at_head=False)
     prepare(app, allow_not_at_head=True)
@@ -308,10 +314,10 @@ def test_schema_state_on_every_backend(database: Database) -> None:
             at_head = schema_state(app)
         finally:
             db.engine.dispose()  # before the fixture drops the database
-    assert (behind["current"], behind["heads"], behind["at_head"]) == (["0001"], ["0002"], False)
-    assert (behind["applied"], behind["pending"]) == ([REVISION_0001], [REVISION_0002])
-    assert (at_head["current"], at_head["at_head"], at_head["pending"]) == (["0002"], True, [])
-    assert at_head["applied"] == [REVISION_0001, REVISION_0002]
+    assert (behind["current"], behind["heads"], behind["at_head"]) == (["0001"], ["0003"], False)
+    assert (behind["applied"], behind["pending"]) == ([REVISION_0001], [REVISION_0002, REVISION_0003])
+    assert (at_head["current"], at_head["at_head"], at_head["pending"]) == (["0003"], True, [])
+    assert at_head["applied"] == [REVISION_0001, REVISION_0002, REVISION_0003]
     expected_dialect = {"sqlite": "sqlite", "postgresql": "postgresql", "mariadb": "mysql"}[database.backend]
     assert at_head["database"]["dialect"] == expected_dialect
     assert re.fullmatch(r"\d+(\.\d+)+", at_head["database"]["server_version"])
@@ -324,14 +330,14 @@ def test_schema_page_shows_history_and_lint_of_pending(tmp_path: Path) -> None:
     from support.cli import run_manage
 
     directory = migrations_with(tmp_path)
-    (directory / "versions" / "0003_drop.py").write_text(
+    (directory / "versions" / "0013_drop.py").write_text(
         '"""drop last_name"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
-        'revision = "0003"\ndown_revision = "0002"\n\n\n'
+        'revision = "0013"\ndown_revision = "0003"\n\n\n'
         'def upgrade():\n    op.drop_column("auth_user", "last_name")\n\n\n'
         'def downgrade():\n    op.add_column("auth_user", sa.Column("last_name", sa.String(100)))\n'
     )
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    assert run_manage("db", "-d", str(directory), "upgrade", "0002", database_url=url).returncode == 0
+    assert run_manage("db", "-d", str(directory), "upgrade", "0003", database_url=url).returncode == 0
     app = create_app(
         {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "MIGRATIONS_DIRECTORY": str(directory)}
     )
@@ -341,13 +347,14 @@ def test_schema_page_shows_history_and_lint_of_pending(tmp_path: Path) -> None:
     sign_in(client, *ADMIN)
     state = client.get("/api/schema").json
     assert [(r["revision"], r["direction"], r["outcome"]) for r in state["history"]] == [
+        ("0003", "upgrade", "success"),
         ("0002", "upgrade", "success"),
         ("0001", "upgrade", "success"),
     ]
     assert all(isinstance(r["duration_ms"], int) for r in state["history"])
     assert state["lint"] == [
         {
-            "revision": "0003",
+            "revision": "0013",
             "code": "drop-column",
             "severity": "error",
             "message": "upgrade() drops column auth_user.last_name",

@@ -156,8 +156,8 @@ def test_browser_signs_in_and_reads_the_schema_page(served_admin: int, tmp_path:
         driver.find_element(By.ID, "submit").click()
         WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.ID, "heads")))
         assert driver.current_url == f"{base}/schema"
-        assert driver.find_element(By.ID, "heads").text == "0002"
-        assert driver.find_element(By.ID, "current").text == "0002"
+        assert driver.find_element(By.ID, "heads").text == "0003"
+        assert driver.find_element(By.ID, "current").text == "0003"
         assert driver.find_element(By.ID, "at-head").text == "at head"
         assert driver.find_element(By.ID, "db-dialect").text == "sqlite"
         # the stylesheet was served and applied (no CDN: it is the project's own file)
@@ -194,7 +194,7 @@ def test_production_refuses_a_database_not_at_head_unless_allowed(tmp_path: Path
     refused = run_manage("runserver", "--production", database_url=url)
     assert (refused.returncode, refused.stdout) == (1, "")
     assert refused.stderr == (
-        f"Error: the database ({url}) is at 0001, not at head 0002: run `python manage.py db upgrade` "
+        f"Error: the database ({url}) is at 0001, not at head 0003: run `python manage.py db upgrade` "
         "first (or pass --allow-not-at-head)\n"
     )
     server, port = start_production(url, "--allow-not-at-head")
@@ -209,6 +209,6 @@ def test_production_refuses_a_database_not_at_head_unless_allowed(tmp_path: Path
             "database": "ok",
             "schema": "not at head",
             "current": ["0001"],
-            "heads": ["0002"],
+            "heads": ["0003"],
         },
     )

@@ -78,6 +78,7 @@ def test_script_runs_records_history_and_stops_a_second_run(
     assert [(r["revision"], r["direction"], r["outcome"]) for r in rows] == [
         ("0001", "upgrade", "success"),
         ("0002", "upgrade", "success"),
+        ("0003", "upgrade", "success"),
     ]
     assert run_manage("db", "verify", database_url=ORACLE_URL).returncode == 0
     assert run_manage("db", "check", database_url=ORACLE_URL).returncode == 0

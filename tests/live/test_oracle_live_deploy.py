@@ -87,6 +87,7 @@ def test_lock_held_by_another_session_then_upgrade_with_history(oracle_db: sa.En
     assert [(row["revision"], row["direction"], row["outcome"]) for row in rows[-2:]] == [
         ("0001", "upgrade", "success"),
         ("0002", "upgrade", "success"),
+        ("0003", "upgrade", "success"),
     ]
     assert rows[-1]["db_user"] == sa.make_url(ORACLE_URL).username
     verify = run_manage("db", "verify", database_url=ORACLE_URL)

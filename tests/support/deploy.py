@@ -26,8 +26,8 @@ import time
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0003"
-down_revision = "0002"
+revision = "0013"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

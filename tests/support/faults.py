@@ -1,6 +1,6 @@
 """Fault injection for the deploy tests: a five-statement revision, a big table, kills and snapshots.
 
-The revision (0003) creates a table, builds an index on a big table (the long DDL), creates a
+The revision (0013) creates a table, builds an index on a big table (the long DDL), creates a
 table that fails while the test keeps one of that name, inserts one row (the DML) and adds a
 column. Between statements it stops where ``DEPLOY_TEST_STOP_AT`` says: it writes the marker file
 and waits until the test deletes it, so the test can kill or signal the runner at an exact statement boundary.
@@ -32,8 +32,8 @@ from pathlib import Path
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0003"
-down_revision = "0002"
+revision = "0013"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

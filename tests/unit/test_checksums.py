@@ -10,7 +10,7 @@ REVISION = b'''"""Add a column."""
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0003"
+revision = "0013"
 
 
 def upgrade():
@@ -42,7 +42,7 @@ def test_each_part_is_named_by_what_changed() -> None:
     old = _parts(REVISION)
     upgrade_changed = _parts(REVISION.replace(b"sa.String(20)", b"sa.String(30)"))
     assert [a == b for a, b in zip(old, upgrade_changed, strict=True)] == [False, True, True]
-    rest_changed = _parts(REVISION.replace(b'revision = "0003"', b'revision = "0004"'))
+    rest_changed = _parts(REVISION.replace(b'revision = "0013"', b'revision = "0014"'))
     assert [a == b for a, b in zip(old, rest_changed, strict=True)] == [True, True, False]
 
 

@@ -15,7 +15,7 @@ IMPORTS_APP = "from myapp.models import Base\nfrom myapp import types as app_typ
 
 
 def chain_of_five(tmp_path: Path) -> Path:
-    """0001..0005; 0003 imports an application that is not installed, 0005 drops a column."""
+    """0001..0005; 0013 imports an application that is not installed, 0005 drops a column."""
     directory = tmp_path / "migrations"
     write_revision(
         directory,
@@ -33,7 +33,7 @@ def chain_of_five(tmp_path: Path) -> Path:
     )
     write_revision(
         directory,
-        "0003",
+        "0013",
         "0002",
         'op.add_column("users", sa.Column("kind", app_types.Kind()))\nop.drop_column("users", "nick")',
         "pass",
@@ -41,15 +41,15 @@ def chain_of_five(tmp_path: Path) -> Path:
     )
     write_revision(
         directory,
-        "0004",
-        "0003",
+        "0014",
+        "0013",
         'op.create_index("ix_users_id", "users", ["id"])',
         'op.drop_index("ix_users_id", table_name="users")',
     )
     write_revision(
         directory,
         "0005",
-        "0004",
+        "0014",
         'op.drop_column("users", "nick")',
         'op.add_column("users", sa.Column("nick", sa.String(30)))',
     )
@@ -58,14 +58,14 @@ def chain_of_five(tmp_path: Path) -> Path:
 
 def test_import_failure_in_the_middle_of_a_chain_of_five(tmp_path: Path) -> None:
     report = lint_directory(chain_of_five(tmp_path), target=ORACLE_11)
-    assert report.revisions == ["0001", "0002", "0003", "0004", "0005"]
-    assert report.skipped == ["0003"]
+    assert report.revisions == ["0001", "0002", "0013", "0014", "0005"]
+    assert report.skipped == ["0013"]
     assert [(f.revision, f.code, f.phase) for f in report.findings] == [
-        ("0003", "not-analysable", "module"),
+        ("0013", "not-analysable", "module"),
         ("0005", "drop-column", "upgrade"),
     ]
     assert report.findings[0].message == (
-        "0003_case.py (revision 0003) could not be loaded, so it was not checked: "
+        "0013_case.py (revision 0013) could not be loaded, so it was not checked: "
         "it imports myapp, which is not installed here"
     )
     assert report_to_text(report).splitlines()[-1] == (
@@ -78,12 +78,12 @@ def test_stand_ins_load_the_revision_and_mark_its_findings(tmp_path: Path) -> No
     report = lint_directory(chain_of_five(tmp_path), target=ORACLE_11, stub_imports=True)
     assert report.skipped == []
     found = [(f.revision, f.code, f.phase, f.table, f.column) for f in report.findings]
-    assert found == [  # 0003 is judged like any other revision once loaded
-        ("0003", "drop-column", "upgrade", "users", "nick"),
-        ("0003", "rename-as-drop-add", "upgrade", "users", "nick"),
-        ("0003", "several-ddl-non-transactional", "upgrade", None, None),
-        ("0003", "missing-downgrade", "downgrade", None, None),
-        ("0003", "stand-in-imports", "module", None, None),
+    assert found == [  # 0013 is judged like any other revision once loaded
+        ("0013", "drop-column", "upgrade", "users", "nick"),
+        ("0013", "rename-as-drop-add", "upgrade", "users", "nick"),
+        ("0013", "several-ddl-non-transactional", "upgrade", None, None),
+        ("0013", "missing-downgrade", "downgrade", None, None),
+        ("0013", "stand-in-imports", "module", None, None),
         ("0005", "drop-column", "upgrade", "users", "nick"),
     ]
     note = " (the revision ran with stand-ins for myapp, myapp.models)"

@@ -319,7 +319,8 @@ def test_reserved_word_sqlalchemy_does_not_quote(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("dialect", "codes"), [("mariadb", ["several-ddl-non-transactional"]), ("postgresql", [])]
+    ("dialect", "codes"),
+    [("mariadb", ["several-ddl-non-transactional"]), ("postgresql", ["index-locks-writes"])],
 )
 def test_transactional_ddl_depends_on_dialect(tmp_path: Path, dialect: str, codes: list[str]) -> None:
     directory = case_directory(

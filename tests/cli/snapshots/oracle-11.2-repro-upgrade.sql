@@ -27,9 +27,9 @@ END;
 
 /
 
-PROMPT oramigrate: upgrade 0002 -> 0003 (Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.)
+PROMPT oramigrate: upgrade 0002 -> 0003 (Index auth_roles_users.role_id: without it Oracle locks the whole link table while a role is deleted)
 
-INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0003' AS revision, 'upgrade' AS direction, 'ast:4586e8ab786f659d2850bc4d26248d43a28751fafe928e8987e904e6053b' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0003' AS revision, 'upgrade' AS direction, 'ast:811eaa7c9d18898543979e38385a8014658bc20275da3fe963bf9964c1e9' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
 FROM migration_history
 
 /
@@ -39,6 +39,38 @@ COMMIT
 /
 
 -- Running upgrade 0002 -> 0003
+
+CREATE INDEX ix_auth_roles_users_role_id ON auth_roles_users (role_id)
+
+/
+
+UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0002'
+
+/
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0003' AND migration_history.direction = 'upgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
+
+/
+
+PROMPT oramigrate: upgrade 0003 -> 0013 (Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0013' AS revision, 'upgrade' AS direction, 'ast:4586e8ab786f659d2850bc4d26248d43a28751fa78a6bcf3f1322b0ef82a' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
+
+/
+
+-- Running upgrade 0003 -> 0013
 
 CREATE SEQUENCE audit_log_id_seq INCREMENT BY 1 START WITH 1 ORDER NOCACHE
 
@@ -80,14 +112,14 @@ END;
 
 /
 
-UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0002'
+UPDATE alembic_version SET version_num='0013' WHERE alembic_version.version_num = '0003'
 
 /
 
 UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
 FROM (SELECT max(migration_history.id) AS id 
 FROM migration_history 
-WHERE migration_history.revision = '0003' AND migration_history.direction = 'upgrade' AND migration_history.outcome = 'running') latest)
+WHERE migration_history.revision = '0013' AND migration_history.direction = 'upgrade' AND migration_history.outcome = 'running') latest)
 
 /
 
@@ -95,9 +127,9 @@ COMMIT
 
 /
 
-PROMPT oramigrate: upgrade 0003 -> 0004 (Audit columns: index, a column with a default, a type change, a rename, a drop.)
+PROMPT oramigrate: upgrade 0013 -> 0014 (Audit columns: index, a column with a default, a type change, a rename, a drop.)
 
-INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0004' AS revision, 'upgrade' AS direction, 'ast:0e385f3f3e55088365f019a68903196aac996a5722eb3844480968a91293' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0014' AS revision, 'upgrade' AS direction, 'ast:0e385f3f3e55088365f019a68903196aac996a57bba965a3e03b0a8f671c' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
 FROM migration_history
 
 /
@@ -106,7 +138,7 @@ COMMIT
 
 /
 
--- Running upgrade 0003 -> 0004
+-- Running upgrade 0013 -> 0014
 
 CREATE INDEX ix_audit_log_user_id ON audit_log (user_id)
 
@@ -132,14 +164,14 @@ ALTER TABLE auth_user DROP COLUMN confirmed_at
 
 /
 
-UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0003'
+UPDATE alembic_version SET version_num='0014' WHERE alembic_version.version_num = '0013'
 
 /
 
 UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
 FROM (SELECT max(migration_history.id) AS id 
 FROM migration_history 
-WHERE migration_history.revision = '0004' AND migration_history.direction = 'upgrade' AND migration_history.outcome = 'running') latest)
+WHERE migration_history.revision = '0014' AND migration_history.direction = 'upgrade' AND migration_history.outcome = 'running') latest)
 
 /
 

@@ -135,5 +135,37 @@ COMMIT
 
 /
 
+PROMPT oramigrate: upgrade 0002 -> 0003 (Index auth_roles_users.role_id: without it Oracle locks the whole link table while a role is deleted)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0003' AS revision, 'upgrade' AS direction, 'ast:811eaa7c9d18898543979e38385a8014658bc20275da3fe963bf9964c1e9' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
+
+/
+
+-- Running upgrade 0002 -> 0003
+
+CREATE INDEX ix_auth_roles_users_role_id ON auth_roles_users (role_id)
+
+/
+
+UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0002'
+
+/
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0003' AND migration_history.direction = 'upgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
+
+/
+
 EXIT SUCCESS
 

@@ -1,7 +1,7 @@
--- data loss: 0004: drops column audit_log.flagged (rows not counted offline)
--- data loss: 0004: drops column audit_log.happened (rows not counted offline)
--- data loss: 0003: deletes rows of auth_role (rows not counted offline)
--- data loss: 0003: drops table audit_log (rows not counted offline)
+-- data loss: 0014: drops column audit_log.flagged (rows not counted offline)
+-- data loss: 0014: drops column audit_log.happened (rows not counted offline)
+-- data loss: 0013: deletes rows of auth_role (rows not counted offline)
+-- data loss: 0013: drops table audit_log (rows not counted offline)
 -- Oracle target version: 23 (set ORACLE_TARGET_VERSION to change it)
 
 WHENEVER SQLERROR EXIT FAILURE ROLLBACK
@@ -17,23 +17,23 @@ DECLARE
 BEGIN
   SELECT COUNT(*) INTO found FROM all_tables WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'ALEMBIC_VERSION';
   IF found = 0 THEN
-    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0004 but alembic_version does not hold it: nothing was run');
+    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0014 but alembic_version does not hold it: nothing was run');
   END IF;
   SELECT COUNT(*) INTO found FROM all_tables WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'MIGRATION_HISTORY';
   IF found = 0 THEN
     EXECUTE IMMEDIATE 'CREATE TABLE migration_history ( id INTEGER NOT NULL, revision VARCHAR2(64 CHAR) NOT NULL, direction VARCHAR2(16 CHAR) NOT NULL, checksum VARCHAR2(64 CHAR), db_user VARCHAR2(128 CHAR), os_user VARCHAR2(128 CHAR), host VARCHAR2(255 CHAR), pid INTEGER, started DATE NOT NULL, finished DATE, duration_ms INTEGER, outcome VARCHAR2(16 CHAR) NOT NULL, error VARCHAR2(1000 CHAR), note VARCHAR2(1000 CHAR), PRIMARY KEY (id) )';
   END IF;
-  EXECUTE IMMEDIATE 'SELECT COUNT(*), COUNT(CASE WHEN version_num = ''0004'' THEN 1 END) FROM alembic_version' INTO total, matching;
+  EXECUTE IMMEDIATE 'SELECT COUNT(*), COUNT(CASE WHEN version_num = ''0014'' THEN 1 END) FROM alembic_version' INTO total, matching;
   IF total <> 1 OR matching <> 1 THEN
-    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0004 but alembic_version does not hold it: nothing was run');
+    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0014 but alembic_version does not hold it: nothing was run');
   END IF;
 END;
 
 /
 
-PROMPT oramigrate: downgrade 0004 -> 0003 (Audit columns: index, a column with a default, a type change, a rename, a drop.)
+PROMPT oramigrate: downgrade 0014 -> 0013 (Audit columns: index, a column with a default, a type change, a rename, a drop.)
 
-INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0004' AS revision, 'downgrade' AS direction, 'ast:0e385f3f3e55088365f019a68903196aac996a5722eb3844480968a91293' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0014' AS revision, 'downgrade' AS direction, 'ast:0e385f3f3e55088365f019a68903196aac996a57bba965a3e03b0a8f671c' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
 FROM migration_history
 
 /
@@ -42,7 +42,7 @@ COMMIT
 
 /
 
--- Running downgrade 0004 -> 0003
+-- Running downgrade 0014 -> 0013
 
 ALTER TABLE auth_user ADD confirmed_at DATE
 
@@ -68,14 +68,14 @@ DROP INDEX ix_audit_log_user_id
 
 /
 
-UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0004'
+UPDATE alembic_version SET version_num='0013' WHERE alembic_version.version_num = '0014'
 
 /
 
 UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
 FROM (SELECT max(migration_history.id) AS id 
 FROM migration_history 
-WHERE migration_history.revision = '0004' AND migration_history.direction = 'downgrade' AND migration_history.outcome = 'running') latest)
+WHERE migration_history.revision = '0014' AND migration_history.direction = 'downgrade' AND migration_history.outcome = 'running') latest)
 
 /
 
@@ -83,9 +83,9 @@ COMMIT
 
 /
 
-PROMPT oramigrate: downgrade 0003 -> 0002 (Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.)
+PROMPT oramigrate: downgrade 0013 -> 0003 (Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.)
 
-INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0003' AS revision, 'downgrade' AS direction, 'ast:4586e8ab786f659d2850bc4d26248d43a28751fafe928e8987e904e6053b' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0013' AS revision, 'downgrade' AS direction, 'ast:4586e8ab786f659d2850bc4d26248d43a28751fa78a6bcf3f1322b0ef82a' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
 FROM migration_history
 
 /
@@ -94,7 +94,7 @@ COMMIT
 
 /
 
--- Running downgrade 0003 -> 0002
+-- Running downgrade 0013 -> 0003
 
 DELETE FROM auth_role WHERE name = 'auditor'
 
@@ -109,6 +109,38 @@ DROP SEQUENCE audit_batch_seq
 /
 
 DROP SEQUENCE audit_log_id_seq
+
+/
+
+UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0013'
+
+/
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0013' AND migration_history.direction = 'downgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
+
+/
+
+PROMPT oramigrate: downgrade 0003 -> 0002 (Index auth_roles_users.role_id: without it Oracle locks the whole link table while a role is deleted)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0003' AS revision, 'downgrade' AS direction, 'ast:811eaa7c9d18898543979e38385a8014658bc20275da3fe963bf9964c1e9' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
+
+/
+
+-- Running downgrade 0003 -> 0002
+
+DROP INDEX ix_auth_roles_users_role_id
 
 /
 

@@ -76,3 +76,18 @@ FROM migration_history;
 
 COMMIT;
 
+\echo oramigrate: upgrade 0002 -> 0003 (Index auth_roles_users.role_id: without it Oracle locks the whole link table while a role is deleted)
+
+BEGIN;
+
+-- Running upgrade 0002 -> 0003
+
+CREATE INDEX ix_auth_roles_users_role_id ON auth_roles_users (role_id);
+
+UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0002';
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, finished, duration_ms, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0003' AS revision, 'upgrade' AS direction, 'ast:811eaa7c9d18898543979e38385a8014658bc20275da3fe963bf9964c1e9' AS checksum, current_user AS db_user, NULL AS os_user, host(inet_client_addr()) AS host, (now() AT TIME ZONE 'UTC') AS started, (clock_timestamp() AT TIME ZONE 'UTC') AS finished, CAST(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000 AS INTEGER) AS duration_ms, 'success' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history;
+
+COMMIT;
+

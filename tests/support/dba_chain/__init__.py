@@ -1,7 +1,7 @@
 """Revisions on top of the project's chain that repro what a DBA's script must survive (issue 18).
 
-``0003``: raw SQL as people write it (a trailing ``;``, blank lines, ``&``, several statements, a
-PL/SQL block), sequence options, a foreign key with ON DELETE SET NULL; ``0004``: the other
+``0013``: raw SQL as people write it (a trailing ``;``, blank lines, ``&``, several statements, a
+PL/SQL block), sequence options, a foreign key with ON DELETE SET NULL; ``0014``: the other
 operations we render (index, column added with a default, type change, rename, drop).
 """
 

@@ -6,7 +6,9 @@ from alembic import op
 revision = "c44"
 down_revision = "0001"
 TARGET = "postgresql"
-EXPECTED = []
+EXPECTED = [
+    ("set-not-null-scans", "upgrade", "users", "legacy"),
+]
 
 
 def upgrade():

@@ -6,6 +6,7 @@ from alembic import op
 revision = "c54"
 down_revision = "0001"
 EXPECTED = [
+    ("constraint-validates-under-lock", "upgrade", "orders", None),
     ("foreign-key-without-index", "upgrade", "orders", "user_id"),
     ("several-ddl-non-transactional", "upgrade", None, None),
 ]

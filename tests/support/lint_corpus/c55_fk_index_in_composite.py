@@ -6,6 +6,7 @@ from alembic import op
 revision = "c55"
 down_revision = "0001"
 EXPECTED = [
+    ("constraint-validates-under-lock", "upgrade", "orders", None),
     ("several-ddl-non-transactional", "upgrade", None, None),
 ]
 

@@ -1,14 +1,14 @@
 """Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.
 
-Revision ID: 0003
+Revision ID: 0013
 Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0013"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """Audit columns: index, a column with a default, a type change, a rename, a drop.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0014
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

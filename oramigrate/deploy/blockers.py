@@ -1,0 +1,203 @@
+"""Who blocks a session: asked of the server, from another session, while the migration waits.
+
+A statement waiting for a lock is invisible to its own session, and once its budget runs out the
+wait is over and the server no longer says who was in the way. So a watcher thread asks, on its
+own connection, while the statement runs: PostgreSQL ``pg_blocking_pids`` and ``pg_stat_activity``;
+MariaDB the InnoDB lock waits, else the holders of metadata locks (``metadata_lock_info`` when the
+plugin is loaded, else every session with an open transaction: a transaction keeps the metadata
+locks of every table it touched until it ends); Oracle ``v$session.blocking_session``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+_TEXT = 160
+
+POSTGRESQL = """\
+SELECT a.pid, a.usename, coalesce(a.client_addr::text || ':' || a.client_port, 'local'),
+       coalesce(a.query, ''), a.state,
+       extract(epoch FROM now() - coalesce(a.xact_start, a.query_start, a.backend_start))
+FROM pg_stat_activity a
+WHERE a.pid = ANY (pg_blocking_pids(:session))
+ORDER BY a.pid"""
+
+MARIADB_ROW_LOCKS = """\
+SELECT p.id, p.user, p.host, coalesce(p.info, ''), p.command, timestampdiff(SECOND, b.trx_started, now())
+FROM information_schema.innodb_lock_waits w
+JOIN information_schema.innodb_trx r ON r.trx_id = w.requesting_trx_id
+JOIN information_schema.innodb_trx b ON b.trx_id = w.blocking_trx_id
+JOIN information_schema.processlist p ON p.id = b.trx_mysql_thread_id
+WHERE r.trx_mysql_thread_id = :session
+ORDER BY p.id"""
+
+MARIADB_METADATA_PLUGIN = """\
+SELECT DISTINCT p.id, p.user, p.host, coalesce(p.info, ''), p.command, p.time
+FROM information_schema.metadata_lock_info m
+JOIN information_schema.processlist p ON p.id = m.thread_id
+WHERE m.thread_id NOT IN (:session, connection_id()) AND m.lock_type <> 'Backup lock'
+ORDER BY p.id"""
+
+MARIADB_OPEN_TRANSACTIONS = """\
+SELECT p.id, p.user, p.host, coalesce(p.info, ''), p.command, timestampdiff(SECOND, t.trx_started, now())
+FROM information_schema.innodb_trx t
+JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
+WHERE p.id NOT IN (:session, connection_id())
+ORDER BY t.trx_started"""
+
+ORACLE = """\
+SELECT b.sid || ',' || b.serial#, b.username, b.machine,
+       (SELECT q.sql_text FROM v$sqlarea q WHERE q.sql_id = nvl(b.sql_id, b.prev_sql_id)),
+       b.status, b.last_call_et
+FROM v$session w JOIN v$session b ON b.sid = w.blocking_session
+WHERE w.sid = :session"""
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A session in the migration's way: who, from where, running what, for how long."""
+
+    session: str
+    user: str
+    host: str
+    statement: str
+    state: str
+    seconds: float
+
+    def __str__(self) -> str:
+        active = self.state.lower() in ("", "active", "query")
+        if active:
+            doing = f"running {self.statement}" if self.statement else "running"
+        else:
+            doing = self.state + (f", last statement {self.statement}" if self.statement else "")
+        return (
+            f"session {self.session} of user {self.user} from {self.host}, {doing}, for {self.seconds:.0f} s"
+        )
+
+
+def describe(blockers: list[Blocker]) -> str:
+    """The blockers on one line ("an unknown session" when none was seen)."""
+    return "; ".join(str(b) for b in blockers) or "a session the server did not name"
+
+
+def blockers_of(connection: Connection, session: str) -> list[Blocker]:
+    """The sessions blocking ``session`` now (server id as ``sessions.session_id`` gives it)."""
+    dialect = connection.dialect.name
+    try:
+        if dialect == "postgresql":
+            rows = _rows(connection, POSTGRESQL, int(session.split("@")[0]))
+        elif dialect in ("mysql", "mariadb"):
+            rows = _rows(connection, MARIADB_ROW_LOCKS, int(session))
+            rows = rows or _metadata_holders(connection, int(session))
+        elif dialect == "oracle":
+            rows = _rows(connection, ORACLE, int(session.partition(",")[0]))
+        else:
+            return []
+    except sa.exc.DBAPIError:  # no right to read the session views: say so through "unnamed"
+        rows = []
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+    return [_blocker(row) for row in rows]
+
+
+def _metadata_holders(connection: Connection, session: int) -> list[Any]:
+    waiting = connection.execute(
+        sa.text("SELECT coalesce(state, '') FROM information_schema.processlist WHERE id = :session"),
+        {"session": session},
+    ).scalar()
+    if not waiting or "metadata lock" not in str(waiting):
+        return []
+    try:
+        return _rows(connection, MARIADB_METADATA_PLUGIN, session)
+    except sa.exc.DBAPIError:  # the metadata_lock_info plugin is not loaded
+        connection.rollback()
+    return _rows(connection, MARIADB_OPEN_TRANSACTIONS, session)
+
+
+def _rows(connection: Connection, sql: str, session: int) -> list[Any]:
+    return list(connection.execute(sa.text(sql), {"session": session}))
+
+
+def _blocker(row: Any) -> Blocker:
+    session, user, host, statement, state, seconds = row
+    text = " ".join(str(statement or "").split())[:_TEXT]
+    return Blocker(str(session), str(user), str(host), text, str(state or ""), float(seconds or 0))
+
+
+class Watcher:
+    """While a statement runs, asks (on a connection of its own) who blocks the migration session."""
+
+    def __init__(self, engine: Engine, session: str, interval: float) -> None:
+        self.engine = engine
+        self.session = session
+        self.interval = interval
+        self.seen: list[Blocker] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Watcher:
+        self._thread = threading.Thread(target=self._watch, name="oramigrate-blockers", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _watch(self) -> None:
+        try:
+            with self.engine.connect() as connection:
+                while not self._stop.wait(self.interval):
+                    found = blockers_of(connection, self.session)
+                    if found:
+                        self.seen = found
+        except sa.exc.SQLAlchemyError:  # the watcher only informs: a failure costs the name, not the run
+            pass
+
+
+WatcherFactory = Callable[[], Watcher | None]
+
+
+ACTIVITY = {
+    "postgresql": "SELECT coalesce(query, ''), state, coalesce(wait_event_type, ''),"
+    " extract(epoch FROM now() - query_start) FROM pg_stat_activity WHERE pid = :session",
+    "mariadb": "SELECT coalesce(info, ''), command, coalesce(state, ''), time"
+    " FROM information_schema.processlist WHERE id = :session",
+    "oracle": "SELECT (SELECT q.sql_text FROM v$sqlarea q WHERE q.sql_id = s.sql_id), s.status,"
+    " CASE WHEN s.blocking_session IS NOT NULL THEN 'Lock' ELSE s.event END, s.last_call_et"
+    " FROM v$session s WHERE s.sid = :session",
+}
+
+
+def activity(connection: Connection, session: str) -> str | None:
+    """What ``session`` runs now and whether it waits for a lock, and on whom (None: not seen)."""
+    dialect = "mariadb" if connection.dialect.name == "mysql" else connection.dialect.name
+    sql = ACTIVITY.get(dialect)
+    if sql is None:
+        return None
+    number = int(session.split("@")[0].partition(",")[0])
+    try:
+        row = connection.execute(sa.text(sql), {"session": number}).first()
+    except sa.exc.DBAPIError:
+        row = None
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+    if row is None:
+        return None
+    statement, state, waiting, seconds = row
+    text = " ".join(str(statement or "").split())[:_TEXT]
+    if not text or str(state).lower() in ("idle", "sleep", "inactive"):
+        return f"session {session} is between statements ({state})"
+    line = f"session {session} runs {text} (for {float(seconds or 0):.0f} s)"
+    if "lock" in str(waiting).lower():
+        line += f", waiting for a lock held by {describe(blockers_of(connection, session))}"
+    return line

@@ -1,0 +1,161 @@
+"""Running systems: DDL that locks a table the application uses for longer than a moment.
+
+Each rule is a warning, and only for a table the revision did not create itself (a new table has no
+readers). The safe forms are in each rule's ``instead``; notes/live-load.md has the recipes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from alembic.operations import ops
+
+from .model import Finding, LintTarget, RecordedRevision, found, rule
+from .walk import lower, steps
+
+_VOLATILE = re.compile(
+    r"\b(now|random|clock_timestamp|gen_random_uuid|uuid_generate_v4|timeofday)\s*\(", re.I
+)
+
+
+def _existing(recorded: RecordedRevision) -> Iterator[ops.MigrateOperation]:
+    """The upgrade's operations on tables the revision did not create."""
+    created: set[str] = set()
+    for step in steps(recorded, "upgrade"):
+        operation = step.operation
+        if isinstance(operation, ops.CreateTableOp):
+            created.add(lower(operation.table_name))
+            continue
+        table = getattr(operation, "table_name", None) or getattr(operation, "source_table", None)
+        if table is not None and lower(table) not in created:
+            yield operation
+
+
+def _table(operation: ops.MigrateOperation) -> str:
+    return lower(getattr(operation, "table_name", None) or getattr(operation, "source_table", ""))
+
+
+@rule(
+    "index-locks-writes",
+    "warning",
+    "`with op.get_context().autocommit_block():` then "
+    "`op.create_index(..., postgresql_concurrently=True)` (CONCURRENTLY cannot run in a transaction).",
+)
+def index_locks_writes(recorded: RecordedRevision, target: LintTarget) -> Iterator[Finding]:
+    """A plain CREATE INDEX holds a SHARE lock on PostgreSQL, blocking every write to the table until
+    the whole index is built: on a large table under load the application stops writing for minutes."""
+    if target.dialect != "postgresql":
+        return
+    for operation in _existing(recorded):
+        if not isinstance(operation, ops.CreateIndexOp):
+            continue
+        if operation.kw.get("postgresql_concurrently"):
+            continue
+        yield found(
+            "index-locks-writes",
+            recorded,
+            f"index {operation.index_name} on existing table {_table(operation)} blocks writes while built",
+            table=_table(operation),
+        )
+
+
+@rule(
+    "constraint-validates-under-lock",
+    "warning",
+    "PostgreSQL: add it with `postgresql_not_valid=True`, then "
+    '`op.execute("ALTER TABLE t VALIDATE CONSTRAINT name")` (in a later revision under load); Oracle: '
+    '`op.execute("ALTER TABLE t ADD CONSTRAINT name ... ENABLE NOVALIDATE")`, then '
+    '`op.execute("ALTER TABLE t MODIFY CONSTRAINT name VALIDATE")`.',
+)
+def constraint_validates_under_lock(recorded: RecordedRevision, target: LintTarget) -> Iterator[Finding]:
+    """Adding a foreign key or CHECK to a table with rows checks every row while holding a lock that
+    blocks writes (PostgreSQL SHARE ROW EXCLUSIVE / ACCESS EXCLUSIVE; Oracle a table lock for the
+    validation); NOT VALID / ENABLE NOVALIDATE first takes the lock only for a moment, and VALIDATE
+    afterwards lets writes go on."""
+    if target.dialect not in ("postgresql", "oracle"):
+        return
+    for operation in _existing(recorded):
+        if not isinstance(operation, (ops.CreateForeignKeyOp, ops.CreateCheckConstraintOp)):
+            continue
+        if target.dialect == "postgresql" and operation.kw.get("postgresql_not_valid"):
+            continue
+        yield found(
+            "constraint-validates-under-lock",
+            recorded,
+            f"constraint {operation.constraint_name} on existing table {_table(operation)} checks every row"
+            " under a lock that blocks writes",
+            table=_table(operation),
+        )
+
+
+@rule(
+    "set-not-null-scans",
+    "warning",
+    'Add `CHECK (col IS NOT NULL) NOT VALID`, `op.execute("ALTER TABLE t VALIDATE CONSTRAINT ck")`, then '
+    "SET NOT NULL (PostgreSQL 12+ uses the validated check and skips the scan), then drop the check.",
+)
+def set_not_null_scans(recorded: RecordedRevision, target: LintTarget) -> Iterator[Finding]:
+    """SET NOT NULL scans the whole table under ACCESS EXCLUSIVE: no reads, no writes until done."""
+    if target.dialect != "postgresql":
+        return
+    for operation in _existing(recorded):
+        if isinstance(operation, ops.AlterColumnOp) and operation.modify_nullable is False:
+            yield found(
+                "set-not-null-scans",
+                recorded,
+                f"SET NOT NULL on {_table(operation)}.{lower(operation.column_name)} scans the table"
+                " under an exclusive lock",
+                table=_table(operation),
+                column=lower(operation.column_name),
+            )
+
+
+@rule(
+    "type-change-rewrites",
+    "warning",
+    "Add a new column, backfill it in batches, switch the application, drop the old one; on MariaDB "
+    'try `op.execute("ALTER TABLE t MODIFY c ..., ALGORITHM=INPLACE, LOCK=NONE")`, which the server '
+    "refuses rather than copying the table.",
+)
+def type_change_rewrites(recorded: RecordedRevision, target: LintTarget) -> Iterator[Finding]:
+    """A column type change rewrites the table (PostgreSQL under ACCESS EXCLUSIVE; MariaDB with
+    ALGORITHM=COPY, blocking writes), except a few binary-compatible widenings: the application waits
+    for the whole copy."""
+    if target.dialect not in ("postgresql", "mariadb", "mysql"):
+        return
+    for operation in _existing(recorded):
+        if isinstance(operation, ops.AlterColumnOp) and operation.modify_type is not None:
+            yield found(
+                "type-change-rewrites",
+                recorded,
+                f"type change of {_table(operation)}.{lower(operation.column_name)} may rewrite the table",
+                table=_table(operation),
+                column=lower(operation.column_name),
+            )
+
+
+@rule(
+    "volatile-default",
+    "warning",
+    "Add the column without a default (or with a constant), set the default afterwards, backfill in batches.",
+)
+def volatile_default(recorded: RecordedRevision, target: LintTarget) -> Iterator[Finding]:
+    """PostgreSQL 11+ adds a column with a constant default without touching rows, but a volatile
+    default (now(), random(), gen_random_uuid(), ...) rewrites every row under ACCESS EXCLUSIVE."""
+    if target.dialect != "postgresql":
+        return
+    for operation in _existing(recorded):
+        if not isinstance(operation, ops.AddColumnOp):
+            continue
+        arg = getattr(operation.column.server_default, "arg", None)
+        text = arg if isinstance(arg, str) else getattr(arg, "text", "")
+        if _VOLATILE.search(str(text)):
+            yield found(
+                "volatile-default",
+                recorded,
+                f"column {_table(operation)}.{lower(operation.column.name)} gets a volatile default:"
+                " every row is rewritten",
+                table=_table(operation),
+                column=lower(operation.column.name),
+            )

@@ -1,0 +1,142 @@
+"""Issue 16: `db upgrade` under application load, with an application transaction in the way.
+
+A load generator runs short transactions on auth_user; a blocker keeps a read transaction open on
+it for longer than the lock-wait budget (1 s). The migration must give the lock queue back within
+its budget each time (so the application is never kept waiting much longer), say who blocks,
+retry, and finish once the blocker ends, or stop cleanly when its retries run out. No application
+query may fail.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from support.cli import migrations_with, run_manage
+from support.databases import ROOT, Database
+from support.deploy import current, history, query, start_manage
+from support.load import LoadGenerator, add_column_revision, blocker, seed, summary
+
+BUDGET = 1.0
+# how much longer than the budget an application query may take: the statement's own run, the
+# server noticing the timeout, scheduling on a busy test machine
+MARGIN = 0.8
+
+
+def _prepared(database: Database, tmp_path: Path) -> tuple[str, str]:
+    head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+    assert head is not None
+    directory = str(migrations_with(tmp_path, {"l001_nickname.py": add_column_revision(head)}))
+    assert run_manage("db", "upgrade", head, "-d", directory, database_url=database.url).returncode == 0
+    seed(database.url)
+    return directory, head
+
+
+def _columns(database: Database) -> set[str]:
+    sql = "SELECT column_name FROM information_schema.columns WHERE table_name = 'auth_user'" + (
+        " AND table_schema = DATABASE()" if database.backend == "mariadb" else ""
+    )
+    return {str(row[0]).lower() for row in query(database, sql)}
+
+
+@pytest.mark.parametrize("database", ["postgresql", "mariadb"], indirect=True)
+def test_upgrade_retries_past_a_blocker_without_stalling_the_application(
+    database: Database, tmp_path: Path
+) -> None:
+    directory, _head = _prepared(database, tmp_path)
+    with LoadGenerator(database.url) as load:
+        time.sleep(0.5)
+        with blocker(database.url) as (session, connection):
+            release = threading.Timer(2.5, connection.rollback)
+            release.start()
+            began = time.monotonic()
+            ran = run_manage(
+                "db", "upgrade", "-d", directory, "--lock-wait", str(BUDGET), "--lock-retries", "6",
+                database_url=database.url,
+            )  # fmt: skip
+            ended = time.monotonic()
+            release.join()
+        time.sleep(0.3)
+    assert ran.returncode == 0, ran.stderr
+    assert "l001" in current(database)
+    assert "nickname" in _columns(database)
+    assert f"blocked by session {session} of user " in ran.stderr, ran.stderr
+    assert "retry 1 of 6" in ran.stderr
+    during = load.between(began, ended)
+    stats = summary(during)
+    assert stats["errors"] == 0, [s.error for s in during if s.error]
+    assert stats["queries"] > 20
+    assert stats["max_ms"] <= (BUDGET + MARGIN) * 1000, stats
+    row = [r for r in history(database) if r[0] == "l001"][-1]
+    assert row[2] == "success" and "retried" in (row[4] or ""), row
+
+
+@pytest.mark.parametrize("database", ["postgresql", "mariadb"], indirect=True)
+def test_upgrade_stops_cleanly_naming_the_blocker_when_retries_run_out(
+    database: Database, tmp_path: Path
+) -> None:
+    directory, head = _prepared(database, tmp_path)
+    with LoadGenerator(database.url) as load:
+        time.sleep(0.3)
+        with blocker(database.url) as (session, _connection):
+            began = time.monotonic()
+            ran = run_manage(
+                "db", "upgrade", "-d", directory, "--lock-wait", str(BUDGET), "--lock-retries", "1",
+                database_url=database.url,
+            )  # fmt: skip
+            ended = time.monotonic()
+    assert ran.returncode == 1, ran.stderr
+    last = ran.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: operation 1 of revision l001 waited 1 s for a lock"), last
+    assert f"gave up after 1 retries; blocked by session {session} of user " in last
+    assert last.endswith(
+        "rolled back as a unit" if database.backend == "postgresql" else "nothing of it was applied"
+    )
+    stats = summary(load.between(began, ended))
+    assert stats["errors"] == 0 and stats["max_ms"] <= (BUDGET + MARGIN) * 1000, stats
+    assert current(database) == {head}
+    assert "nickname" not in _columns(database)
+    assert history(database)[-1][:3] == ("l001", "upgrade", "failed")
+    assert query(database, "SELECT count(*) FROM migration_history_journal") in ([(0,)], [])
+    # resumable: the blocker gone, the same command completes
+    again = run_manage(
+        "db", "upgrade", "-d", directory, "--lock-wait", str(BUDGET), database_url=database.url
+    )
+    assert again.returncode == 0, again.stderr
+    assert "l001" in current(database)
+
+
+@pytest.mark.parametrize("database", ["postgresql", "mariadb"], indirect=True)
+def test_status_from_another_terminal_shows_the_statement_and_its_blocker(
+    database: Database, tmp_path: Path
+) -> None:
+    directory, _head = _prepared(database, tmp_path)
+    with blocker(database.url) as (session, connection):
+        runner = start_manage(
+            "db", "upgrade", "-d", directory, "--lock-wait", "3", "--lock-retries", "5",
+            database_url=database.url,
+        )  # fmt: skip
+        try:
+            deadline, lines = time.monotonic() + 30, []
+            while time.monotonic() < deadline:
+                lines = run_manage(
+                    "db", "status", "-d", directory, database_url=database.url
+                ).stdout.splitlines()
+                if any("waiting for a lock" in line for line in lines):
+                    break
+                time.sleep(0.2)
+            connection.rollback()
+            _out, err = runner.communicate(timeout=60)
+        finally:
+            if runner.poll() is None:
+                runner.kill()
+    assert runner.returncode == 0, err
+    waiting = [line for line in lines if "waiting for a lock" in line]
+    assert waiting, lines
+    assert any(line.startswith("lock: held by pid ") and "running l001 (upgrade)" in line for line in lines)
+    assert waiting[0].startswith("migration session "), waiting
+    assert "runs ALTER TABLE auth_user ADD COLUMN nickname" in waiting[0]
+    assert f"held by session {session} of user " in waiting[0]
