@@ -57,14 +57,13 @@ class ManageGroup(FlaskGroup):
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """List commands from their static help, so that --help imports none of them."""
-        rows = [(name, help_text) for name, (_, help_text) in COMMANDS.items()]
-        for name in click.Group.list_commands(self, ctx):
-            command = click.Group.get_command(self, ctx, name)
-            if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(limit=formatter.width)))
+        """List our commands only, from their static help (--help imports none of them).
+
+        Flask's own ``run``, ``shell`` and ``routes`` still work, unlisted: ``run`` beside
+        ``runserver`` would make a newcomer pick the development server.
+        """
         with formatter.section("Commands"):
-            formatter.write_dl(sorted(rows))
+            formatter.write_dl(sorted((name, help_text) for name, (_, help_text) in COMMANDS.items()))
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command inside the error boundary: expected failures become one line and an exit code."""

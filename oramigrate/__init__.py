@@ -17,6 +17,8 @@ from typing import Any
 
 from .errors import ConfigurationError, DatabaseUnavailable, MigrationError, UnsupportedOperation
 
+__version__ = "0.1.0"
+
 __all__ = [
     "ConfigurationError",
     "DatabaseUnavailable",
@@ -24,6 +26,7 @@ __all__ = [
     "OracleSafe",
     "Settings",
     "UnsupportedOperation",
+    "__version__",
     "command",
     "run",
 ]

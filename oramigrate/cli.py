@@ -20,6 +20,7 @@ from flask import current_app, g
 from flask.cli import with_appcontext
 from flask_migrate import cli as flask_migrate_cli
 
+from .console import lint_and_print, lint_options
 from .failures import run_guarded
 
 # Flask-Migrate's commands that neither change what is applied nor need our checks
@@ -70,17 +71,25 @@ def confirm_on_terminal(question: str) -> bool:
 
 
 @with_appcontext
-def _group_options(directory: str | None, x_arg: tuple[str, ...]) -> None:
+def _group_options(directory: str | None, x_arg: tuple[str, ...], verbose: bool) -> None:
     # as Flask-Migrate's group: -d and -x for every command (Migrate.get_config reads them from g);
     # and the database, so that the error boundary can mask its password in any message
+    from .quiet import hide_alembic_info
+
     g.directory, g.x_arg = directory, x_arg
-    click.get_current_context().meta[URL_KEY] = current_app.config.get("SQLALCHEMY_DATABASE_URI")
+    context = click.get_current_context()
+    context.meta[URL_KEY] = current_app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not verbose:
+        context.call_on_close(hide_alembic_info())
 
 
 db = GuardedGroup(
     name="db",
     help="Perform database migrations (Alembic via Flask-Migrate, Oracle-safe).",
-    params=list(flask_migrate_cli.db.params),
+    params=[
+        *flask_migrate_cli.db.params,
+        click.Option(["-v", "--verbose"], is_flag=True, help="Show Alembic's INFO lines too."),
+    ],
     callback=_group_options,
     commands={name: flask_migrate_cli.db.commands[name] for name in KEPT},
 )
@@ -244,27 +253,33 @@ def log_command(directory: str | None, as_json: bool) -> None:
     from .deploy import report
 
     rows = command.log(resolve_config(directory))
-    click.echo(report.log_json(rows) if as_json else "\n".join(report.log_text(rows)))
+    click.echo(report.log_json(rows) if as_json else "\n".join(report.log_table(rows)))
 
 
 @db.command("verify")
 @directory_option
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @with_appcontext
-def verify_command(directory: str | None) -> None:
+def verify_command(directory: str | None, as_json: bool) -> None:
     """Compare applied revisions with the files on disk (exit 1 on edited, missing or unknown)."""
     from . import command
+    from .deploy.report import lines_json
 
-    click.echo("\n".join(command.verify_files(resolve_config(directory))))
+    lines = command.verify_files(resolve_config(directory))
+    click.echo(lines_json(lines) if as_json else "\n".join(lines))
 
 
 @db.command("status")
 @directory_option
+@click.option("--json", "as_json", is_flag=True, help="Print the lines as JSON.")
 @with_appcontext
-def status_command(directory: str | None) -> None:
+def status_command(directory: str | None, as_json: bool) -> None:
     """Current revision, pending revisions, and any half-applied revision."""
     from . import command
+    from .deploy.report import lines_json
 
-    click.echo("\n".join(command.status(resolve_config(directory))))
+    lines = command.status(resolve_config(directory))
+    click.echo(lines_json(lines) if as_json else "\n".join(lines))
 
 
 @db.group("journal", cls=click.Group)
@@ -315,46 +330,14 @@ def journal_clear_command(revision: str, directory: str | None, lock_timeout: fl
     )
 
 
-DIALECTS = ("oracle", "postgresql", "mariadb", "mysql", "sqlite", "mssql")
-
-
 @db.command("lint")
-@click.argument("revisions", nargs=-1)
 @click.option("-d", "--directory", default=None, help="Migration directory (default: the app's migrations).")
-@click.option("--all", "every", is_flag=True, help="Lint the whole chain (no database needed).")
-@click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@click.option("--dialect", type=click.Choice(DIALECTS), default="oracle", show_default=True)
-@click.option(
-    "--target-version", default=None, metavar="VERSION",
-    help="Oracle version (default: ORACLE_TARGET_VERSION, else 11.2).",
-)  # fmt: skip
-@click.option("--strict", is_flag=True, help="Warnings fail too.")
+@lint_options
 @with_appcontext
-def lint_command(
-    revisions: tuple[str, ...], directory: str | None, every: bool, output_format: str, dialect: str,
-    target_version: str | None, strict: bool,
-) -> None:  # fmt: skip
+def lint_command(directory: str | None, revisions: tuple[str, ...], every: bool, **options: Any) -> None:
     """Check revisions for destructive or risky operations (default: those not yet applied)."""
-    from . import command
-    from .lint import LintFailed, LintTarget
-    from .lint.report import render
-    from .oracle.target import parse_version
-
-    if every and revisions:
-        raise click.UsageError("give revisions or --all, not both")
-    if dialect != "oracle" and target_version:
-        raise click.UsageError("--target-version applies to --dialect oracle only")
-    settings = current_app.extensions["oramigrate"]
-    version = parse_version(target_version) if target_version else settings.oracle_version
-    target = LintTarget(dialect, version if dialect == "oracle" else None)
     version_table = current_app.extensions["migrate"].configure_args.get("version_table", "alembic_version")
-    config = resolve_config(directory)
-    report = command.lint(config, revisions, every=every, target=target, version_table=version_table)
-    click.echo(render(report, output_format))
-    if report.failed(strict):
-        raise LintFailed(report, strict)
+    lint_and_print(resolve_config(directory), version_table, revisions, every, **options)
 
 
 # --- db fleet: many databases and schemas from one targets file ------------------------------------

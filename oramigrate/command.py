@@ -45,6 +45,21 @@ from .revisions import current_heads, load_scripts, pending
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "oracle-safe"
 
 
+class ForeignEnvironment(ConfigurationError):
+    """The migrations' env.py is not ours: a locked run would apply revisions with no history rows."""
+
+
+def require_our_environment(config: Config) -> None:
+    """Refuse, before anything is written, to run a state-changing command through a foreign env.py."""
+    path = Path(_directory(config)) / "env.py"
+    if path.is_file() and "oramigrate" not in path.read_text(encoding="utf-8"):
+        raise ForeignEnvironment(
+            f"{path} does not call oramigrate.environment.run, so revisions would run without history, "
+            "journal or lint gate: replace it with the env.py `flask db init` writes (db lint, db verify "
+            "and db upgrade --sql work with it as it is)"
+        )
+
+
 class CheckFailed(MigrationError):
     """``db check``: drift between models and schema, lint findings, or both."""
 
@@ -161,6 +176,7 @@ def upgrade(
         gate.check_before_upgrade(scripts, pending(scripts, [], revision), settings, allow_unsafe, notify)
         alembic_command.upgrade(config, revision, sql=True, tag=tag)
         return
+    require_our_environment(config)
     with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
         heads = current_heads(run.audit)
         findings = verify(run.audit, run.names, run.scripts, heads)
@@ -203,6 +219,7 @@ def downgrade(
             sys.stdout.write(listing)
         alembic_command.downgrade(config, target, sql=True, tag=tag)
         return
+    require_our_environment(config)
     with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
         run.allow_data_loss, run.confirm = allow_data_loss, confirm
         run.budget = lock_budget(settings_of(config), lock_wait, lock_retries)
@@ -248,6 +265,7 @@ def stamp(
         _script_scope(config, revision, dialect)
         alembic_command.stamp(config, revision, sql=True, tag=tag, purge=purge)
         return
+    require_our_environment(config)
     with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
         before = applied_or_empty(run.scripts, current_heads(run.audit))
         alembic_command.stamp(config, revision, tag=tag, purge=purge)

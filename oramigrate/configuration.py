@@ -134,8 +134,12 @@ def settings_of(config: Config) -> Settings:
 
 
 def engine_of(config: Config) -> Engine:
-    """The engine handed in with ``config``, else one made from its ``sqlalchemy.url``."""
+    """The engine handed in with ``config`` (ours, else the cookbook's ``connection``), else one made
+    from its ``sqlalchemy.url``."""
     engine = config.attributes.get(ENGINE)
+    shared = config.attributes.get("connection")
+    if engine is None and shared is not None:
+        engine = shared if isinstance(shared, Engine) else shared.engine
     if engine is None:
         import sqlalchemy as sa
 

@@ -3,6 +3,11 @@
 What the command layer wants for this run arrives in ``context.config.attributes`` (the settings,
 the locked run of ``db upgrade``/``downgrade``/``stamp``, ``db migrate``'s policy); a plain
 ``alembic`` command hands in nothing and gets the settings from the environment.
+
+A caller's own conventions are honoured too (the Alembic cookbook's "sharing a connection", which
+pytest-alembic and many test suites use): ``attributes["connection"]`` (a Connection, or an Engine)
+is used as it is, with no new engine and no commit of a transaction the caller began, and
+``attributes["target_metadata"]`` replaces the models' metadata.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 from alembic import context as alembic_context
 from alembic.environment import EnvironmentContext
 from sqlalchemy import MetaData
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from . import plugin
 from .autogenerate.rewrite import process_revision_directives
@@ -26,6 +31,9 @@ from .oracle.include import exclude_helper_objects
 from .private import environment_options
 
 log = logging.getLogger("oramigrate")
+# the keys of the Alembic cookbook's shared-connection recipe (not ours: no prefix)
+CALLER_CONNECTION = "connection"
+CALLER_METADATA = "target_metadata"
 
 
 def run(
@@ -46,8 +54,16 @@ def run(
     context: EnvironmentContext = alembic_context  # type: ignore[assignment]
     settings = settings_of(context.config)
     # a command handed in its engine (``db fleet``: one per target); env.py's is the app's database
-    engine = context.config.attributes.get(ENGINE) or engine
-    if load_models is not None and _compares_models(context):
+    attributes = context.config.attributes
+    engine = attributes.get(ENGINE) or engine
+    caller_connection = attributes.get(CALLER_CONNECTION)
+    if caller_connection is not None:
+        # a Connection, an Engine, or what stands for one (pytest-alembic wraps its connection so
+        # that ``connect()`` hands it back): either way ``.engine`` is the real engine
+        engine = caller_connection if isinstance(caller_connection, Engine) else caller_connection.engine
+    if attributes.get(CALLER_METADATA) is not None:
+        metadata = attributes[CALLER_METADATA]
+    elif load_models is not None and _compares_models(context):
         metadata = load_models()
     options: dict[str, Any] = {
         "target_metadata": metadata,
@@ -67,7 +83,7 @@ def run(
     if context.is_offline_mode():
         _run_offline(context, engine, options, settings)
     else:
-        _run_online(context, engine, options, settings)
+        _run_online(context, engine, options, settings, caller_connection)
 
 
 def _compares_models(context: EnvironmentContext) -> bool:
@@ -125,7 +141,11 @@ def _run_offline(
 
 
 def _run_online(
-    context: EnvironmentContext, engine: Engine, options: dict[str, Any], settings: Settings
+    context: EnvironmentContext,
+    engine: Engine,
+    options: dict[str, Any],
+    settings: Settings,
+    caller_connection: Any = None,
 ) -> None:
     # db upgrade / downgrade / stamp / baseline hold the migration lock and hand in their run
     if engine.dialect.name == "oracle" and settings.oracle_client_lib_dir:
@@ -133,17 +153,36 @@ def _run_online(
 
         start_thick_mode(settings.oracle_client_lib_dir)
     run = context.config.attributes.get(RUN)
+    if run is None and isinstance(caller_connection, Connection):
+        # the caller's connection, as it is: a transaction it began stays its own to commit
+        _migrate_on(context, caller_connection, options, settings)
+        return
+    if run is None and caller_connection is not None:
+        with caller_connection.connect() as connection:  # the caller's connectable, not a new engine
+            _migrate_on(context, connection, options, settings)
+        return
     if run is not None:
         engine = run.migration_engine(engine)
     with engine.connect() as connection:
-        if connection.dialect.name == "oracle":
-            from .oracle.preflight import check_connection
-
-            check_connection(connection, settings.target_version)
         if run is None:
-            context.configure(connection=connection, **options)
-            with context.begin_transaction():
-                context.run_migrations()
+            _migrate_on(context, connection, options, settings)
             return
+        _check_oracle(connection, settings)
         context.configure(connection=connection, **{**options, **run.configure_options(connection)})
         run.run_migrations(context)
+
+
+def _migrate_on(
+    context: EnvironmentContext, connection: Connection, options: dict[str, Any], settings: Settings
+) -> None:
+    _check_oracle(connection, settings)
+    context.configure(connection=connection, **options)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _check_oracle(connection: Connection, settings: Settings) -> None:
+    if connection.dialect.name == "oracle":
+        from .oracle.preflight import check_connection
+
+        check_connection(connection, settings.target_version)

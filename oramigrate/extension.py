@@ -14,7 +14,9 @@ from typing import Any
 
 from alembic.config import Config
 from flask import Flask
+from flask_migrate import Config as FlaskMigrateConfig
 from flask_migrate import Migrate
+from sqlalchemy.engine import URL
 
 from .configuration import Settings
 
@@ -23,6 +25,27 @@ def _print_to_current_stdout(config: Config) -> Config:
     # Alembic's Config binds sys.stdout when its module is imported; a redirected stdout (a test
     # runner, a caller capturing output) must receive what `db heads` or `db history` print
     config.stdout = sys.stdout
+    return config
+
+
+class _URLAcceptingConfig(FlaskMigrateConfig):  # type: ignore[misc]
+    """Flask-Migrate's Config, taking a SQLAlchemy ``URL`` where an option must be a string.
+
+    Older Flask-Migrate env.py files copy ``SQLALCHEMY_DATABASE_URI`` into ``sqlalchemy.url``; an app
+    that keeps a ``URL`` object there would stop them with "option values must be strings".
+    """
+
+    def set_section_option(self, section: str, name: str, value: Any) -> None:
+        """As Alembic's, a ``URL`` rendered with its password (as the env.py would have needed)."""
+        if isinstance(value, URL):
+            value = value.render_as_string(hide_password=False).replace("%", "%%")
+        super().set_section_option(section, name, value)
+
+
+def _accept_url_objects(config: Config) -> Config:
+    # Flask-Migrate builds the Config itself (Migrate.get_config): the callbacks are the way in
+    if type(config) is FlaskMigrateConfig:
+        config.__class__ = _URLAcceptingConfig
     return config
 
 
@@ -42,7 +65,7 @@ class OracleSafe(Migrate):  # type: ignore[misc]
 
     def __init__(self, app: Flask | None = None, db: Any = None, **kwargs: Any) -> None:
         super().__init__(app, db, **kwargs)
-        self.configure_callbacks.insert(0, _print_to_current_stdout)
+        self.configure_callbacks[:0] = [_print_to_current_stdout, _accept_url_objects]
 
     def init_app(self, app: Flask, db: Any = None, directory: str | None = None, **kwargs: Any) -> None:
         """Bind ``db`` and the migrations ``directory`` to ``app``; register the guarded ``db`` group."""

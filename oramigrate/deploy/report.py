@@ -41,20 +41,39 @@ def log(config: Config) -> list[dict[str, Any]]:
         return history.rows(connection, names) if has_history(connection, names) else []
 
 
-def log_text(rows: list[dict[str, Any]]) -> list[str]:
-    """One line per history row, for people."""
-    lines = []
-    for row in rows:
-        duration = "" if row["duration_ms"] is None else f" {row['duration_ms']} ms"
-        who = f"{row['os_user']}@{row['host']} pid {row['pid']} db user {row['db_user']}"
-        checksum = (row["checksum"] or "-")[:12]
-        line = (
-            f"{row['id']:>4} {row['started']:%Y-%m-%d %H:%M:%S} {row['revision']} {row['direction']}"
-            f" {row['outcome']}{duration} sha256:{checksum} {who}"
-        )
-        line += "".join(f" | {key}: {row[key]}" for key in ("error", "note") if row[key])
-        lines.append(line)
-    return lines
+LOG_COLUMNS = ("id", "started (UTC)", "revision", "direction", "outcome", "ms", "by", "db user", "sha256")
+
+
+def log_table(rows: list[dict[str, Any]]) -> list[str]:
+    """The history rows as a table with headers, for people (``-`` where nothing is known)."""
+    if not rows:
+        return ["no migration history yet (written by the first db upgrade, downgrade or stamp)"]
+    cells = [
+        [
+            str(row["id"]),
+            f"{row['started']:%Y-%m-%d %H:%M:%S}",
+            row["revision"] or "-",
+            row["direction"],
+            row["outcome"],
+            "-" if row["duration_ms"] is None else str(row["duration_ms"]),
+            f"{row['os_user']}@{row['host']} pid {row['pid']}",
+            row["db_user"] or "-",
+            (row["checksum"] or "-")[:12],
+            "; ".join(f"{key}: {row[key]}" for key in ("error", "note") if row[key]),
+        ]
+        for row in rows
+    ]
+    header = [*LOG_COLUMNS, "note"]
+    widths = [max(len(line[i]) for line in [header, *cells]) for i in range(len(header))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in [header, *cells]
+    ]
+
+
+def lines_json(lines: list[str]) -> str:
+    """A report's lines as a JSON object (``{"lines": [...]}``)."""
+    return json.dumps({"lines": lines}, indent=2)
 
 
 def log_json(rows: list[dict[str, Any]]) -> str:

@@ -1,4 +1,5 @@
-"""The lint report for people (text) and for tools (JSON, described by ``report.schema.json``)."""
+"""The lint report for people (text) and for tools (JSON, described by ``report.schema.json``; GitHub
+annotations and SARIF in ``annotations``)."""
 
 from __future__ import annotations
 
@@ -82,6 +83,16 @@ def report_to_text(report: LintReport) -> str:
     return "\n".join(lines)
 
 
+FORMATS = ("text", "json", "github", "sarif")
+
+
 def render(report: LintReport, output_format: str) -> str:
-    """The report in ``text`` or ``json``."""
-    return report_to_json(report) if output_format == "json" else report_to_text(report)
+    """The report in one of ``FORMATS``: text, json, github (workflow annotations) or sarif."""
+    if output_format == "json":
+        return report_to_json(report)
+    if output_format in ("github", "sarif"):
+        from .. import __version__
+        from .annotations import report_to_github, sarif_text
+
+        return report_to_github(report) if output_format == "github" else sarif_text(report, __version__)
+    return report_to_text(report)

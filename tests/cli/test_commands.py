@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from support.cli import run_manage
@@ -52,7 +54,15 @@ def test_init_makes_an_oracle_safe_environment(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stderr
     (script,) = (directory / "versions").glob("*_first.py")
     text = script.read_text()
-    assert text.index("op.create_sequence('auth_user_id_seq'") < text.index("op.create_table('auth_user'")
+    # as ruff formats it: the template's post_write_hooks ran
+    assert text.index('op.create_sequence("auth_user_id_seq"') < text.index(
+        'op.create_table(\n        "auth_user"'
+    )
+    for check in (["check", "--quiet"], ["format", "--check", "--quiet"]):
+        linted = subprocess.run(
+            [sys.executable, "-m", "ruff", *check, str(script)], capture_output=True, text=True
+        )
+        assert (linted.returncode, linted.stdout) == (0, ""), check
     again = run_manage("db", "init", "-d", str(directory), database_url=url)
     assert again.returncode == 1
     assert again.stderr.strip() == f"Error: Directory {directory} already exists and is not empty"

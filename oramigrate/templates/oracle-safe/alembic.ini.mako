@@ -4,6 +4,17 @@
 # Revision files are named <rev>_<slug>.py; our hand-audited ones use short ordered ids.
 file_template = %%(rev)s_%%(slug)s
 
+[post_write_hooks]
+# revisions written by `db migrate` pass `ruff format --check` and `ruff check` as written
+# (needs ruff where the command runs; remove these lines if the project does not use it)
+hooks = ruff_fix, ruff_format
+ruff_fix.type = module
+ruff_fix.module = ruff
+ruff_fix.options = check --fix --quiet REVISION_SCRIPT_FILENAME
+ruff_format.type = module
+ruff_format.module = ruff
+ruff_format.options = format --quiet REVISION_SCRIPT_FILENAME
+
 [loggers]
 keys = root,sqlalchemy,alembic,alembic_plugins,flask_migrate,oramigrate
 
