@@ -152,17 +152,27 @@ def init_command(directory: str | None, multidb: bool, template: str | None, pac
     "--allow-drop", "allow_drops", multiple=True, metavar="TABLE.COLUMN",
     help="Confirm that dropping this column and its data is intended.",
 )  # fmt: skip
+@click.option(
+    "--reason", default=None, metavar="TEXT",
+    help="Why the drops or renames are intended: written into the revision as its lint_allow (required with"
+    " --allow-drop or --rename).",
+)  # fmt: skip
 @with_appcontext
 def migrate_command(
     directory: str | None, x_arg: tuple[str, ...], renames: tuple[str, ...], allow_drops: tuple[str, ...],
-    **options: Any,
+    reason: str | None, **options: Any,
 ) -> None:  # fmt: skip
     """Autogenerate a revision (stops on a drop+add it cannot tell from a rename)."""
     from . import command
     from .autogenerate.rewrite import policy_from_options
 
+    if (renames or allow_drops) and not (reason and reason.strip()):
+        raise click.UsageError(
+            "--allow-drop and --rename need --reason: it goes into the revision's lint_allow"
+        )
     config = resolve_config(directory, x_arg, opts=["autogenerate"])
-    report = command.migrate(config, policy=policy_from_options(renames, allow_drops), **options)
+    policy = policy_from_options(renames, allow_drops)
+    report = command.migrate(config, policy=policy, reason=reason, **options)
     if report is not None:
         click.echo(report)
 

@@ -95,9 +95,19 @@ def init(
 
 
 def migrate(
-    config: Config, *, policy: AutogeneratePolicy | None = None, sql: bool = False, **revision_options: Any
+    config: Config,
+    *,
+    policy: AutogeneratePolicy | None = None,
+    reason: str | None = None,
+    sql: bool = False,
+    **revision_options: Any,
 ) -> str | None:
-    """Autogenerate a revision under the user's rename / drop decisions; its lint report, if written."""
+    """Autogenerate a revision under the user's rename / drop decisions; its lint report, if written.
+
+    The findings the user confirmed (``--allow-drop`` / ``--rename``: errors on exactly those tables
+    and columns, in either phase) are acknowledged in the revision's ``lint_allow`` with ``reason``,
+    so that the revision passes its own gate; every other finding stays for the user to judge.
+    """
     if config.cmd_opts is None:
         config.cmd_opts = argparse.Namespace()
     config.cmd_opts.autogenerate = True
@@ -105,9 +115,37 @@ def migrate(
     script = alembic_command.revision(config, autogenerate=True, sql=sql, **revision_options)
     if not isinstance(script, Script) or sql:
         return None
-    return gate.describe_new_revision(
-        ScriptDirectory.from_config(config), script.revision, settings_of(config)
+    settings = settings_of(config)
+    if policy is not None and reason and (policy.renames or policy.allowed_drops):
+        _acknowledge_confirmed(ScriptDirectory.from_config(config), script, policy, reason, settings)
+    return gate.describe_new_revision(ScriptDirectory.from_config(config), script.revision, settings)
+
+
+def _acknowledge_confirmed(
+    scripts: ScriptDirectory, script: Script, policy: AutogeneratePolicy, reason: str, settings: Any
+) -> None:
+    from pathlib import Path
+
+    from .lint import lint_revisions
+    from .lint.acknowledge import write_lint_allow
+
+    confirmed = set(policy.allowed_drops) | set(policy.renames)
+    confirmed |= {(table, new.lower()) for (table, _old), new in policy.renames.items()}
+    tables = {table for table, _column in confirmed}
+    report = lint_revisions(scripts, [script.revision], gate.gate_target(settings))
+    codes = sorted(
+        {
+            finding.code
+            for finding in report.errors_unacknowledged()
+            if (finding.table or "").lower() in tables
+            and (
+                finding.column is None or ((finding.table or "").lower(), finding.column.lower()) in confirmed
+            )
+        }
     )
+    if codes:
+        path = Path(script.path)
+        path.write_text(write_lint_allow(path.read_text(encoding="utf-8"), dict.fromkeys(codes, reason)))
 
 
 def check(config: Config) -> str:
@@ -137,12 +175,18 @@ def lint(
     every: bool = False,
     target: LintTarget | None = None,
     version_table: str = "alembic_version",
+    stub_imports: bool = False,
 ) -> LintReport:
-    """Lint the named revisions, all of them, or (by default) those the database has not applied."""
+    """Lint the named revisions, all of them, or (by default) those the database has not applied.
+
+    Each revision file is loaded on its own: one that cannot be imported is a ``not-analysable``
+    finding, not the end of the lint (``stub_imports``: stand-ins for modules not installed here).
+    """
     from .lint import lint_revisions
     from .lint.runner import all_revisions, pending_revisions, select_revisions
+    from .lint.runner import load_scripts as load_tolerantly
 
-    scripts = load_scripts(_directory(config))
+    scripts = load_tolerantly(_directory(config), stub_imports)
     if revisions:
         selected = select_revisions(scripts, revisions)
     elif every:
@@ -173,7 +217,12 @@ def upgrade(
     _offline_only(sql, dialect)
     if sql:
         scripts = _script_scope(config, revision, dialect)
-        gate.check_before_upgrade(scripts, pending(scripts, [], revision), settings, allow_unsafe, notify)
+        report = gate.check_before_upgrade(
+            scripts, pending(scripts, [], revision), settings, allow_unsafe, notify
+        )
+        from .lint.runner import ensure_offline_renderable
+
+        ensure_offline_renderable(report)  # a revision that cannot run offline: one line, nothing written
         alembic_command.upgrade(config, revision, sql=True, tag=tag)
         return
     require_our_environment(config)

@@ -54,6 +54,8 @@ class Settings:
     exclude_patterns: tuple[str, ...] = ()
     # python-oracledb thick mode from this Instant Client directory (Oracle 11.2; oracle/client.py)
     oracle_client_lib_dir: str | None = None
+    # ORACLE_MAX_STRING_SIZE=EXTENDED: the database takes VARCHAR2 up to 32767 bytes (12c+ only)
+    extended_strings: bool = False
 
     @property
     def oracle_version(self) -> tuple[int, ...]:
@@ -63,7 +65,8 @@ class Settings:
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
         """Settings from ORACLE_TARGET_VERSION, MIGRATION_HISTORY_TABLE, MIGRATION_LOCK_TIMEOUT,
-        MIGRATION_LOCK_WAIT, MIGRATION_LOCK_RETRIES, MIGRATION_EXCLUDE_OBJECTS and ORACLE_CLIENT_LIB_DIR."""
+        MIGRATION_LOCK_WAIT, MIGRATION_LOCK_RETRIES, MIGRATION_EXCLUDE_OBJECTS, ORACLE_CLIENT_LIB_DIR and
+        ORACLE_MAX_STRING_SIZE."""
         from .oracle.include import parse_patterns
 
         raw_version = values.get("ORACLE_TARGET_VERSION")
@@ -75,7 +78,15 @@ class Settings:
             lock_retries=lock_retries(values.get("MIGRATION_LOCK_RETRIES")),
             exclude_patterns=parse_patterns(values.get("MIGRATION_EXCLUDE_OBJECTS")),
             oracle_client_lib_dir=str(values.get("ORACLE_CLIENT_LIB_DIR") or "") or None,
+            extended_strings=_max_string_size(values.get("ORACLE_MAX_STRING_SIZE")),
         )
+
+
+def _max_string_size(raw: Any) -> bool:
+    text = str(raw or "STANDARD").strip().upper()
+    if text not in ("STANDARD", "EXTENDED"):
+        raise ConfigurationError(f"ORACLE_MAX_STRING_SIZE must be STANDARD or EXTENDED, not {raw!r}")
+    return text == "EXTENDED"
 
 
 def _history_table(name: Any) -> str:

@@ -35,6 +35,11 @@ def lint_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="Oracle version (default: ORACLE_TARGET_VERSION, else 11.2).",
         ),
         click.option("--strict", is_flag=True, help="Warnings fail too."),
+        click.option(
+            "--stub-imports", is_flag=True,
+            help="Stand in for modules not installed here (an application the chain imports); "
+            "findings of a revision that used one say so.",
+        ),
     ]  # fmt: skip
     for option in reversed(options):
         function = option(function)
@@ -43,7 +48,7 @@ def lint_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def lint_and_print(
     config: Config, version_table: str, revisions: tuple[str, ...], every: bool, output_format: str,
-    as_json: bool, dialect: str, target_version: str | None, strict: bool,
+    as_json: bool, dialect: str, target_version: str | None, strict: bool, stub_imports: bool = False,
 ) -> None:  # fmt: skip
     """Lint, print the report in the chosen format, raise ``LintFailed`` when it fails."""
     from . import command
@@ -56,9 +61,15 @@ def lint_and_print(
         raise click.UsageError("give revisions or --all, not both")
     if dialect != "oracle" and target_version:
         raise click.UsageError("--target-version applies to --dialect oracle only")
-    version = parse_version(target_version) if target_version else settings_of(config).oracle_version
-    target = LintTarget(dialect, version if dialect == "oracle" else None)
-    report = command.lint(config, revisions, every=every, target=target, version_table=version_table)
+    settings = settings_of(config)
+    version = parse_version(target_version) if target_version else settings.oracle_version
+    oracle = dialect == "oracle"
+    target = LintTarget(
+        dialect, version if oracle else None, extended_strings=oracle and settings.extended_strings
+    )
+    report = command.lint(
+        config, revisions, every=every, target=target, version_table=version_table, stub_imports=stub_imports
+    )
     output = render(report, "json" if as_json else output_format)
     if output:
         click.echo(output)

@@ -36,7 +36,7 @@ class UnsafeRevisions(MigrationError):
 
 def gate_target(settings: Settings) -> LintTarget:
     """The Oracle version the gate judges for."""
-    return LintTarget("oracle", settings.oracle_version)
+    return LintTarget("oracle", settings.oracle_version, extended_strings=settings.extended_strings)
 
 
 def _quiet_recording() -> AbstractContextManager[None]:

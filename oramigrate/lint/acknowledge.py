@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from .model import NO_ALLOW, RULES, Finding, RecordedRevision, found
@@ -81,7 +82,12 @@ def write_lint_allow(source: str, entries: dict[str, str]) -> str:
         merged.update(ast.literal_eval(existing.group(1)))
         source = source[: existing.start()] + source[existing.end() + 1 :]
     merged.update(entries)
-    lines = ["lint_allow = {"] + [f"    {code!r}: {reason!r}," for code, reason in merged.items()] + ["}"]
+    # double-quoted, one entry a line with a trailing comma: what ruff format writes (post_write_hooks)
+    quoted = [
+        f"    {json.dumps(code)}: {json.dumps(reason, ensure_ascii=False)},"
+        for code, reason in merged.items()
+    ]
+    lines = ["lint_allow = {", *quoted, "}"]
     anchors = list(_AFTER.finditer(source))
     at = anchors[-1].end() if anchors else 0
     return source[:at] + "\n" + "\n".join(lines) + source[at:]
