@@ -9,9 +9,11 @@ with ``ORAMIGRATE_DEBUG=1``).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,12 +27,18 @@ from .settings import mask_url
 
 T = TypeVar("T")
 DEBUG_SETTING = "ORAMIGRATE_DEBUG"
+# what Alembic's revision map warns about before it carries on with a graph it could not build
+GRAPH_WARNINGS = r"Revision \S+ (referenced from .* is not present|is present more than once)"
 
 
 def run_guarded(call: Callable[[], T], url: Callable[[], Any] = lambda: None) -> T:
     """Run ``call``; map what it raises to one ``Error:`` line and an exit code (click's ``Exit``)."""
     try:
-        return call()
+        with warnings.catch_warnings():
+            # Alembic warns, then carries on, about a revision graph it cannot build (a down_revision
+            # no file defines, a revision id twice): here that stops the command with one line
+            warnings.filterwarnings("error", message=GRAPH_WARNINGS, category=UserWarning)
+            return call()
     except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
         raise
     except Exception as exc:
@@ -44,6 +52,25 @@ def run_guarded(call: Callable[[], T], url: Callable[[], Any] = lambda: None) ->
         message, code = described
         click.echo(f"Error: {message}", err=True)
         raise click.exceptions.Exit(code) from None
+
+
+def _revision_file(exc: BaseException) -> str | None:
+    """The revision file (a ``versions`` folder's module) that raised ``exc`` while being loaded."""
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename).parent.name == "versions":
+        return exc.filename
+    if not isinstance(exc, (ImportError, SyntaxError, NameError, AttributeError)):
+        return None
+    frames = traceback.extract_tb(exc.__traceback__)
+    # raised at the top level of a revision module (its imports, identifiers), not inside upgrade()
+    for frame in reversed(frames):
+        if Path(frame.filename).parent.name == "versions" and frame.name == "<module>":
+            return frame.filename
+    return None
+
+
+def _raised_in(exc: BaseException, path_end: str) -> bool:
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and frames[-1].filename.replace("\\", "/").endswith(path_end)
 
 
 def _as_url(value: Any) -> URL | None:
@@ -79,6 +106,21 @@ def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | No
 
     if isinstance(exc, CommandError):
         return _first_line(exc), 1
+    revision_file = _revision_file(exc)
+    if revision_file is not None:
+        return f"cannot load the revision file {revision_file}: {type(exc).__name__}: {_first_line(exc)}", 2
+    from alembic.script.revision import RevisionError
+
+    if isinstance(exc, RevisionError) or (
+        isinstance(exc, UserWarning) and re.match(GRAPH_WARNINGS, str(exc))
+    ):
+        return f"the revision chain is broken: {_first_line(exc)}", 2
+    if isinstance(exc, KeyError) and _raised_in(exc, "alembic/script/revision.py"):
+        return (
+            f"the revision chain is broken: no revision file defines {exc.args[0]!r}, which another"
+            " revision names as its down_revision",
+            2,
+        )
 
     if isinstance(exc, sa_exc.IdentifierError):
         return f"{_first_line(str(exc))}: shorten it, or set ORACLE_TARGET_VERSION to the version you run", 1

@@ -35,7 +35,10 @@ def load_scripts(directory: str | os.PathLike[str]) -> ScriptDirectory:
         scripts = ScriptDirectory(str(path))
         scripts.revision_map.heads  # noqa: B018 - loads every revision module now
     except Exception as exc:  # noqa: BLE001 - a broken revision file is the user's input, not our bug
-        raise ScriptsUnreadable(f"cannot read the migrations in {path}: {first_line(exc)}") from None
+        cause = first_line(exc)
+        if isinstance(exc, KeyError):  # Alembic's revision map: a down_revision no file defines
+            cause = f"no revision file defines {exc.args[0]!r}, which a revision names as its down_revision"
+        raise ScriptsUnreadable(f"cannot read the migrations in {path}: {cause}") from None
     return scripts
 
 

@@ -51,6 +51,7 @@ def deployment(
     config: Config, lock_timeout: float | None, notify: Notify, *, kill_orphan: bool = False
 ) -> Iterator[DeployRun]:
     """Hold the migration lock, with the tool's tables ready, for the duration of the block."""
+    scripts = scripts_of(config)  # first: a broken revision file stops us before anything is written
     engine = engine_of(config)
     settings = settings_of(config)
     timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
@@ -67,7 +68,7 @@ def deployment(
                 previous = read_holder_on(audit, names)
                 holder.wait_for_orphan(audit, previous, deadline, kill_orphan, notify)
                 token = holder.write(audit, names)
-                run = DeployRun(engine, names, scripts_of(config), audit, lock, token, interrupts)
+                run = DeployRun(engine, names, scripts, audit, lock, token, interrupts)
                 run.notify = notify
                 _tidy(run)
                 config.attributes[RUN] = run

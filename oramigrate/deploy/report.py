@@ -8,9 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic.config import Config
-from alembic.script import ScriptDirectory
 
-from ..configuration import engine_of
+from ..configuration import engine_of, scripts_of
 from ..errors import MigrationError
 from ..revisions import applied, current_heads, pending
 from . import history, journal
@@ -89,7 +88,7 @@ def log_json(rows: list[dict[str, Any]]) -> str:
 
 def verify_files(config: Config) -> list[str]:
     """The applied revisions checked against the files: raises VerifyFailed if any differ."""
-    scripts = ScriptDirectory.from_config(config)
+    scripts = scripts_of(config)
     names = names_of(config)
     with engine_of(config).connect() as connection:
         heads = current_heads(connection)
@@ -104,7 +103,7 @@ def verify_files(config: Config) -> list[str]:
 
 def status(config: Config) -> list[str]:
     """Where the database is, what is pending, who holds the lock now, and any half-applied revision."""
-    scripts = ScriptDirectory.from_config(config)
+    scripts = scripts_of(config)
     names = names_of(config)
     engine = engine_of(config)
     with engine.connect() as connection:
