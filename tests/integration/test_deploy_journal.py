@@ -8,30 +8,7 @@ import pytest
 import sqlalchemy as sa
 from support.cli import migrations_with, run_manage
 from support.databases import Database
-from support.deploy import JOURNAL, current, history, query
-
-FAILING_REVISION = '''"""Test revision: the third operation fails while a table deploy_probe_b exists."""
-from alembic import op
-import sqlalchemy as sa
-
-revision = "0013"
-down_revision = "0003"
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    op.create_table("deploy_probe_a", sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True))
-    op.add_column("deploy_probe_a", sa.Column("note", sa.String(20), nullable=True))
-    op.create_table("deploy_probe_b", sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True))
-    op.create_index("ix_deploy_probe_a_note", "deploy_probe_a", ["note"])
-
-
-def downgrade():
-    op.drop_index("ix_deploy_probe_a_note", table_name="deploy_probe_a")
-    op.drop_table("deploy_probe_b")
-    op.drop_table("deploy_probe_a")
-'''
+from support.deploy import FAILING_REVISION, JOURNAL, current, history, query
 
 
 def _execute(database: Database, sql: str) -> None:

@@ -14,31 +14,9 @@ from pathlib import Path
 
 from support.cli import manage_env, migrations_with, run_manage
 from support.databases import ROOT
-from support.deploy import PAUSE_SETTING, SLEEPING_REVISION
+from support.deploy import FAILING_REVISION, PAUSE_SETTING, SLEEPING_REVISION
 from support.fleet import make_fleet
 
-FAILING_REVISION = '''"""Test revision: the third operation fails while a table deploy_probe_b exists."""
-from alembic import op
-import sqlalchemy as sa
-
-revision = "0013"
-down_revision = "0003"
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    op.create_table("deploy_probe_a", sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True))
-    op.add_column("deploy_probe_a", sa.Column("note", sa.String(20), nullable=True))
-    op.create_table("deploy_probe_b", sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True))
-    op.create_index("ix_deploy_probe_a_note", "deploy_probe_a", ["note"])
-
-
-def downgrade():
-    op.drop_index("ix_deploy_probe_a_note", table_name="deploy_probe_a")
-    op.drop_table("deploy_probe_b")
-    op.drop_table("deploy_probe_a")
-'''
 APPLIED = [("0001", "upgrade", "success"), ("0002", "upgrade", "success"), ("0003", "upgrade", "success")]
 
 
