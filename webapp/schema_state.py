@@ -27,7 +27,8 @@ log = logging.getLogger("webapp")
 # collector(connection, scripts, state so far) -> the section's JSON-ready value
 Collector = Callable[[Connection, ScriptDirectory, dict[str, Any]], Any]
 _SECTIONS: dict[str, Collector] = {}
-_VERSIONS = sa.table("alembic_version", sa.column("version_num"))
+# /healthz's one query, as plain text: compiled by nobody, run as is
+_CURRENT_HEADS = sa.text("SELECT version_num FROM alembic_version")
 
 
 class SchemaNotAtHead(MigrationError):
@@ -74,7 +75,7 @@ def _probe_current(connection: Connection) -> list[str]:
     # /healthz is probed every few seconds: one plain SELECT of the version table; only when that
     # fails (no table yet) the full look through Alembic, which reflects the table first
     try:
-        return sorted(connection.execute(sa.select(_VERSIONS.c.version_num)).scalars())
+        return sorted(connection.execute(_CURRENT_HEADS).scalars())
     except SQLAlchemyError:
         connection.rollback()
         return sorted(current_heads(connection))
@@ -109,13 +110,23 @@ def schema_state(app: Flask) -> dict[str, Any]:
     return state
 
 
+def _heads(app: Flask) -> list[str]:
+    # the scripts' heads, read once per process outside debug mode (as the scripts themselves)
+    cached: list[str] | None = app.extensions.get("schema_heads")
+    if cached is None:
+        cached = sorted(migration_scripts(app).get_heads())
+        if not app.debug:
+            app.extensions["schema_heads"] = cached
+    return cached
+
+
 def health(app: Flask) -> tuple[dict[str, Any], bool]:
     """A short public report (no URL, no error text) and whether the service is healthy."""
     # probed every few seconds: one query for the current heads, none of the Schema page's sections
-    scripts = migration_scripts(app)
+    heads = _heads(app)
     try:
         with app.extensions["migrate"].db.engine.connect() as connection:
-            current, heads = _probe_current(connection), sorted(scripts.get_heads())
+            current = _probe_current(connection)
     except SQLAlchemyError as exc:
         # the detail may name hosts or users: it goes to the log, never to an anonymous caller
         log.warning("health check: database unavailable: %s", str(exc).splitlines()[0])

@@ -109,4 +109,10 @@ def init_app(app: Flask) -> None:
         view = limiter.limit(_per_account, key_func=account, methods=["POST"], deduct_when=failed)(view)
         view = limiter.limit(_per_address, methods=["POST"], deduct_when=failed, scope="address")(view)
         app.view_functions[endpoint] = view
+    # every other request (pages, /healthz, static files) skips the limiter's per-request work
+    limiter.request_filter(_not_throttled)
     user_failed_authn.connect(_record_failure, app)
+
+
+def _not_throttled() -> bool:
+    return request.method != "POST" or request.endpoint not in (LOGIN_ENDPOINT, CHANGE_ENDPOINT)
