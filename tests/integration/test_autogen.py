@@ -178,6 +178,8 @@ def test_confirmed_rename_keeps_the_data(at_head: Database, tmp_path: object) ->
         "rename",
         "--rename",
         "auth_user.surname=last_name",
+        "--reason",
+        "the column was misnamed",
         database_url=at_head.url,
     )
     assert made.returncode == 0, made.stderr
