@@ -415,7 +415,13 @@ class StatementJournal:
                 self._end_transaction(commit=False)
                 self._forget_started()
                 return False, None, blockers
-            self._mark_done()
+            try:
+                self._mark_done()
+            except sa.exc.DBAPIError:
+                # it ran, but whether its 'done' row landed is unknown (the session went as it was
+                # written): the next run decides from the catalog, or names the command that settles it
+                self.in_doubt = True
+                raise
             self.completed = self.index
         return True, result, []
 
