@@ -118,6 +118,7 @@ def migrate(
     settings = settings_of(config)
     if policy is not None and reason and (policy.renames or policy.allowed_drops):
         _acknowledge_confirmed(ScriptDirectory.from_config(config), script, policy, reason, settings)
+    # loaded again: the revision's module may have just gained its lint_allow
     return gate.describe_new_revision(ScriptDirectory.from_config(config), script.revision, settings)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL
 
 from .errors import MigrationError
 from .revisions import first_line as _first_line
+from .revisions import unknown_down_revision
 from .settings import mask_url
 
 T = TypeVar("T")
@@ -116,11 +117,7 @@ def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | No
     ):
         return f"the revision chain is broken: {_first_line(exc)}", 2
     if isinstance(exc, KeyError) and _raised_in(exc, "alembic/script/revision.py"):
-        return (
-            f"the revision chain is broken: no revision file defines {exc.args[0]!r}, which another"
-            " revision names as its down_revision",
-            2,
-        )
+        return f"the revision chain is broken: {unknown_down_revision(exc.args[0])}", 2
 
     if isinstance(exc, sa_exc.IdentifierError):
         return f"{_first_line(str(exc))}: shorten it, or set ORACLE_TARGET_VERSION to the version you run", 1

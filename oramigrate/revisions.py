@@ -26,6 +26,11 @@ def first_line(text: str | BaseException) -> str:
     return lines[0] if lines else (type(text).__name__ if isinstance(text, BaseException) else "")
 
 
+def unknown_down_revision(revision: object) -> str:
+    """What Alembic's revision map means by its KeyError: a down_revision no file defines."""
+    return f"no revision file defines {revision!r}, which another revision names as its down_revision"
+
+
 def load_scripts(directory: str | os.PathLike[str]) -> ScriptDirectory:
     """The revisions of ``directory``, every file loaded now, so a broken one is named here."""
     path = Path(directory)
@@ -35,9 +40,7 @@ def load_scripts(directory: str | os.PathLike[str]) -> ScriptDirectory:
         scripts = ScriptDirectory(str(path))
         scripts.revision_map.heads  # noqa: B018 - loads every revision module now
     except Exception as exc:  # noqa: BLE001 - a broken revision file is the user's input, not our bug
-        cause = first_line(exc)
-        if isinstance(exc, KeyError):  # Alembic's revision map: a down_revision no file defines
-            cause = f"no revision file defines {exc.args[0]!r}, which a revision names as its down_revision"
+        cause = unknown_down_revision(exc.args[0]) if isinstance(exc, KeyError) else first_line(exc)
         raise ScriptsUnreadable(f"cannot read the migrations in {path}: {cause}") from None
     return scripts
 

@@ -16,7 +16,6 @@ from alembic.operations import BatchOperations, MigrateOperation, Operations, op
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import Script
 
-from .. import plugin
 from .model import NO_ALLOW, RecordedRevision, Step
 from .offline import OfflineRead, RecordingBind, WatchedContext, installed
 from .raw_sql import classify
@@ -104,7 +103,6 @@ def record_revision(
     script: Script, environment: EnvironmentContext, stand_ins: StandIns | None = None
 ) -> RecordedRevision:
     """Record both phases of one revision script (or say why its module could not be loaded)."""
-    plugin.install()  # op.create_sequence / op.drop_sequence and the guards, as env.py has them
     module = script.module
     recorded = RecordedRevision(
         revision=script.revision,
