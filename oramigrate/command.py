@@ -228,8 +228,8 @@ def upgrade(
         return
     require_our_environment(config)
     with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
-        heads = current_heads(run.audit)
-        findings = verify(run.audit, run.names, run.scripts, heads)
+        heads = current_heads(run.connection)
+        findings = verify(run.connection, run.names, run.scripts, heads)
         if findings and not allow_edited:
             raise RevisionsChanged(findings)
         to_apply = pending(run.scripts, heads, revision)
@@ -317,7 +317,7 @@ def stamp(
         return
     require_our_environment(config)
     with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
-        before = applied_or_empty(run.scripts, current_heads(run.audit))
+        before = applied_or_empty(run.scripts, current_heads(run.connection))
         alembic_command.stamp(config, revision, tag=tag, purge=purge)
         record_stamp(run, before, "stamp")
 

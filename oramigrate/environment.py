@@ -161,15 +161,14 @@ def _run_online(
         with caller_connection.connect() as connection:  # the caller's connectable, not a new engine
             _migrate_on(context, connection, options, settings)
         return
-    if run is not None:
-        engine = run.migration_engine(engine)
-    with engine.connect() as connection:
-        if run is None:
+    if run is None:
+        with engine.connect() as connection:
             _migrate_on(context, connection, options, settings)
-            return
-        _check_oracle(connection, settings)
-        context.configure(connection=connection, **{**options, **run.configure_options(connection)})
-        run.run_migrations(context)
+        return
+    connection = run.connection_for_migrations()  # the locked run's own session: no second one
+    _check_oracle(connection, settings)
+    context.configure(connection=connection, **{**options, **run.configure_options(connection)})
+    run.run_migrations(context)
 
 
 def _migrate_on(

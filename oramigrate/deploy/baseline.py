@@ -98,8 +98,8 @@ def baseline(
         _check_unversioned_match(connection, metadata, history_table)
     with deployment(config, lock_timeout, notify) as run:
         _check_unversioned_match(
-            run.audit, metadata, history_table
+            run.connection, metadata, history_table
         )  # again: another runner may have been first
         command.stamp(config, "head")
         record_stamp(run, [], "baseline", NOTE)
-        return [f"baseline: schema matches the models; stamped {', '.join(current_heads(run.audit))}"]
+        return [f"baseline: schema matches the models; stamped {', '.join(current_heads(run.connection))}"]

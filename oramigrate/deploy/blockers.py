@@ -10,6 +10,7 @@ locks of every table it touched until it ends); Oracle ``v$session.blocking_sess
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -132,35 +133,82 @@ def _blocker(row: Any) -> Blocker:
 
 
 class Watcher:
-    """While a statement runs, asks (on a connection of its own) who blocks the migration session."""
+    """While a statement runs, asks (on a connection of its own) who blocks the migration session.
+
+    One per run: ``with watcher:`` around each statement arms it. Its thread starts with the first
+    statement and looks only once a statement has run for ``interval`` seconds, so a short statement
+    costs no thread, no connection and no query; the connection is opened for a long statement and
+    closed when it ends (a session on the server only while a statement waits).
+    """
 
     def __init__(self, engine: Engine, session: str, interval: float) -> None:
         self.engine = engine
         self.session = session
         self.interval = interval
         self.seen: list[Blocker] = []
-        self._stop = threading.Event()
+        self._condition = threading.Condition()
+        self._running = 0  # the number of the statement now running (0: none)
+        self._count = 0
+        self._closed = False
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> Watcher:
-        self._thread = threading.Thread(target=self._watch, name="oramigrate-blockers", daemon=True)
-        self._thread.start()
+        with self._condition:
+            self._count += 1
+            self._running = self._count
+            self.seen = []
+            self._condition.notify()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._watch, name="oramigrate-blockers", daemon=True)
+            self._thread.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
+        with self._condition:
+            self._running = 0
+            self._condition.notify()
+
+    def close(self) -> None:
+        """Stop the thread (the run is over)."""
+        with self._condition:
+            self._closed = True
+            self._condition.notify()
         if self._thread is not None:
             self._thread.join(timeout=5)
+            self._thread = None
+
+    def _moved_on(self, running: int) -> bool:
+        return self._closed or self._running != running
 
     def _watch(self) -> None:
+        connection: Connection | None = None
         try:
-            with self.engine.connect() as connection:
-                while not self._stop.wait(self.interval):
-                    found = blockers_of(connection, self.session)
-                    if found:
+            while True:
+                with self._condition:
+                    # wait for a statement, then give it ``interval`` to finish before anyone looks
+                    self._condition.wait_for(lambda: self._closed or self._running != 0)
+                    running = self._running
+                    ended = self._closed or self._condition.wait_for(
+                        functools.partial(self._moved_on, running), timeout=self.interval
+                    )
+                    if self._closed:
+                        return
+                if ended:
+                    if connection is not None:
+                        connection.close()
+                        connection = None
+                    continue
+                if connection is None:
+                    connection = self.engine.connect()
+                found = blockers_of(connection, self.session)
+                with self._condition:
+                    if found and self._running == running:
                         self.seen = found
         except sa.exc.SQLAlchemyError:  # the watcher only informs: a failure costs the name, not the run
             pass
+        finally:
+            if connection is not None:
+                connection.close()
 
 
 WatcherFactory = Callable[[], Watcher | None]

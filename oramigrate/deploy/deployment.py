@@ -2,10 +2,16 @@
 
 ``deployment(config)`` is what ``db upgrade``, ``downgrade``, ``stamp``, ``baseline`` and ``db journal``
 run inside; the run it yields reaches env.py through ``config.attributes`` (``configuration.RUN``).
-In order: SIGINT/SIGTERM become ``Interrupted``; the lock is taken; the previous holder's migration
-session is waited out (or ended); our holder row is written; rows a dead runner left are closed.
-On the way out the holder row is cleared and the lock released; a release that fails after a
-successful run is a warning, not a failure (the lock ends with its session anyway).
+In order: SIGINT/SIGTERM become ``Interrupted``; the lock is taken; the run's session is opened;
+the previous holder's migration session is waited out (or ended); our holder row is written, naming
+our session; rows a dead runner left are closed. On the way out the holder row is cleared and the
+lock released; a release that fails after a successful run is a warning, not a failure (the lock
+ends with its session anyway).
+
+Two sessions per run: the lock's, and one for everything else (tables, holder row, history,
+journal, the revisions themselves). The lock keeps a session of its own: on Oracle it is a row lock
+that the migration session's DDL would commit away, and everywhere it must outlive a lost
+migration session until the run has written what happened (notes/deploy-safety.md).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from .checksums import Findings, checksum
 from .interrupts import Interruptions
 from .lock import MigrationLock, describe_wait, read_holder_on
 from .lockwait import Budget
-from .run import DeployRun
+from .run import DeployRun, run_engine
 
 ADOPTED = "adopted: applied before the history table existed"
 VERSION_TABLE = "oramigrate.version_table"
@@ -62,13 +68,15 @@ def deployment(
         lock = MigrationLock(engine, names)
         lock.acquire(deadline, timeout, lambda holding: notify(describe_wait(holding, timeout)))
         failed = False
+        working = run_engine(engine)
         try:
-            with engine.connect() as audit:
-                deploy_tables.create_missing(audit, names)  # under the lock: one runner creates them
-                previous = read_holder_on(audit, names)
-                holder.wait_for_orphan(audit, previous, deadline, kill_orphan, notify)
-                token = holder.write(audit, names)
-                run = DeployRun(engine, names, scripts, audit, lock, token, interrupts)
+            with working.connect() as connection:
+                deploy_tables.create_missing(connection, names)  # under the lock: one runner creates them
+                previous = read_holder_on(connection, names)
+                holder.wait_for_orphan(connection, previous, deadline, kill_orphan, notify)
+                session = holder.current_session(connection)
+                token = holder.write(connection, names, session)
+                run = DeployRun(engine, names, scripts, connection, lock, token, interrupts, session=session)
                 run.notify = notify
                 _tidy(run)
                 config.attributes[RUN] = run
@@ -79,12 +87,14 @@ def deployment(
                     raise
                 finally:
                     del config.attributes[RUN]
-                    run.dispose()
+                    run.close()
                     _leave(run, notify, quiet=failed)
         except BaseException:
             failed = True
             raise
         finally:
+            if working is not engine:
+                working.dispose()
             problem = lock.release()
             if problem is not None and not failed:
                 notify(f"warning: {problem}")
@@ -100,8 +110,8 @@ def lock_budget(settings: Settings, seconds: float | None, retries: int | None) 
 
 def _leave(run: DeployRun, notify: Notify, quiet: bool) -> None:
     try:
-        run.audit.rollback()
-        holder.clear(run.audit, run.names, run.token)
+        run.connection.rollback()
+        holder.clear(run.connection, run.names, run.token)
     except sa.exc.DBAPIError as exc:
         if not quiet:
             notify(f"warning: could not clear the lock holder row ({exc.orig}); the next runner checks it")
@@ -109,19 +119,19 @@ def _leave(run: DeployRun, notify: Notify, quiet: bool) -> None:
 
 def _tidy(run: DeployRun) -> None:
     # rows a killed runner left 'running'; revisions applied before the history existed
-    found = journal.progress(run.audit, run.names)
-    done = set(applied_or_empty(run.scripts, current_heads(run.audit)))
+    found = journal.progress(run.connection, run.names)
+    done = set(applied_or_empty(run.scripts, current_heads(run.connection)))
     # a journal whose revision is already where it leads (finished by hand and stamped): superseded
     stale = {p.revision for p in found if (p.revision in done) == (p.direction == "upgrade")}
-    journal.clear(run.audit, run.names, stale)
+    journal.clear(run.connection, run.names, stale)
     found = [p for p in found if p.revision not in stale]
     run.journaled = {p.revision for p in found}
     half_applied = {(p.revision, p.direction) for p in found}
-    history.close_abandoned(run.audit, run.names, half_applied)
-    if not history.rows(run.audit, run.names):
-        for script in applied(run.scripts, current_heads(run.audit)):
-            history.record(run.audit, run.names, script.revision, "stamp", checksum(script), ADOPTED)
-    run.audit.commit()
+    history.close_abandoned(run.connection, run.names, half_applied)
+    if not history.rows(run.connection, run.names):
+        for script in applied(run.scripts, current_heads(run.connection)):
+            history.record(run.connection, run.names, script.revision, "stamp", checksum(script), ADOPTED)
+    run.connection.commit()
 
 
 def record_unsafe(run: DeployRun, report: LintReport) -> None:
@@ -137,13 +147,13 @@ def accept_edited(run: DeployRun, findings: Findings) -> None:
     for revision, _path in findings.edited:
         script = run.scripts.get_revision(revision)
         assert script is not None
-        history.record(run.audit, run.names, revision, "accept", checksum(script), note + "edited file")
+        history.record(run.connection, run.names, revision, "accept", checksum(script), note + "edited file")
     for revision in findings.unknown:
         script = run.scripts.get_revision(revision)
         checksum_now = checksum(script) if script is not None else None
-        history.record(run.audit, run.names, revision, "accept", checksum_now, note + "no history row")
+        history.record(run.connection, run.names, revision, "accept", checksum_now, note + "no history row")
     for revision in findings.missing:
-        history.record(run.audit, run.names, revision, "unstamp", None, note + "file missing")
+        history.record(run.connection, run.names, revision, "unstamp", None, note + "file missing")
 
 
 def applied_or_empty(scripts: ScriptDirectory, heads: tuple[str, ...]) -> list[str]:
@@ -156,12 +166,12 @@ def applied_or_empty(scripts: ScriptDirectory, heads: tuple[str, ...]) -> list[s
 
 def record_stamp(run: DeployRun, before: list[str], direction: str, note: str | None = None) -> None:
     """History rows for the revisions a stamp marked applied (``direction``) or not applied any more."""
-    after = applied_or_empty(run.scripts, current_heads(run.audit))
+    after = applied_or_empty(run.scripts, current_heads(run.connection))
     for revision in after:
         if revision not in before:
             script = run.scripts.get_revision(revision)
             assert script is not None
-            history.record(run.audit, run.names, revision, direction, checksum(script), note)
+            history.record(run.connection, run.names, revision, direction, checksum(script), note)
     for revision in reversed(before):
         if revision not in after:
-            history.record(run.audit, run.names, revision, "unstamp", None, note)
+            history.record(run.connection, run.names, revision, "unstamp", None, note)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from ..errors import MigrationError
 from . import sessions
-from .lock import POLL_SECONDS, Holder, LockLost, os_user, utcnow
+from .lock import POLL_SECONDS, Holder, os_user, utcnow
 from .tables import HOLDER_ROW, DeployTables
 
 
@@ -29,8 +29,9 @@ class OrphanStillRunning(MigrationError):
     """The previous runner's migration session is still on the server (its statement still runs)."""
 
 
-def write(connection: Connection, names: DeployTables) -> str:
-    """Say who we are, committed at once so that waiting runners can read it; our token."""
+def write(connection: Connection, names: DeployTables, session: str | None) -> str:
+    """Say who we are and which session migrates (``session``: the server's id of ``connection``),
+    committed at once so that waiting runners can read it; our token."""
     token = uuid.uuid4().hex
     table = names.lock
     values = {
@@ -38,7 +39,7 @@ def write(connection: Connection, names: DeployTables) -> str:
         "pid": os.getpid(),
         "os_user": os_user(),
         "since": utcnow(),
-        "server_session": None,
+        "server_session": session,
         "token": token,
     }
     connection.execute(table.update().where(table.c.id == HOLDER_ROW).values(**values))
@@ -46,17 +47,16 @@ def write(connection: Connection, names: DeployTables) -> str:
     return token
 
 
-def record_session(connection: Connection, names: DeployTables, token: str, session: str | None) -> None:
-    """Record our migration session in our row; LockLost if the row is no longer ours."""
-    table = names.lock
-    updated = connection.execute(
-        table.update().where(table.c.id == HOLDER_ROW, table.c.token == token).values(server_session=session)
-    )
-    connection.commit()
-    if updated.rowcount != 1:
-        raise LockLost(
-            "migration lock lost before the first revision (another runner holds it); nothing was run"
-        )
+def current_session(connection: Connection) -> str | None:
+    """The server's id of ``connection``'s session (None where there is none, or it cannot be read)."""
+    try:
+        session = sessions.session_id(connection)
+    except sa.exc.DBAPIError:
+        connection.rollback()
+        return None
+    if connection.in_transaction():
+        connection.commit()
+    return session
 
 
 def clear(connection: Connection, names: DeployTables, token: str) -> None:
@@ -108,18 +108,3 @@ def wait_for_orphan(
                 " (wait for it to finish, or pass --kill-orphan to end it)"
             )
         time.sleep(POLL_SECONDS)
-
-
-def record_current_session(
-    migration: Connection, audit: Connection, names: DeployTables, token: str
-) -> str | None:
-    """Record the server id of the migration connection's session in our holder row; that id."""
-    try:
-        session = sessions.session_id(migration)
-    except sa.exc.DBAPIError:
-        migration.rollback()
-        session = None
-    if migration.in_transaction():
-        migration.commit()
-    record_session(audit, names, token, session)
-    return session

@@ -65,7 +65,7 @@ class _RevisionLockWait(Exception):
 class Checkpoint(Protocol):
     """What the run checks before each statement: the lock is ours, no signal asked us to stop."""
 
-    def before_statement(self, where: str) -> None: ...
+    def before_statement(self, where: str, *, check_lock: bool = True) -> None: ...
 
     def statement_running(self) -> Any: ...
 
@@ -262,7 +262,9 @@ class StatementJournal:
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:
             self.index += 1
             self._construct, self._described = construct, None
-            self.checkpoint.before_statement(self._where)
+            # a statement that commits on its own needs the lock now; one inside the revision's
+            # transaction is covered by the check before that transaction commits
+            self.checkpoint.before_statement(self._where, check_lock=self.journaling or self._autocommit())
             if self.index in self.applied and self._settled_before(construct):
                 self.completed = self.index
                 return None
@@ -284,10 +286,9 @@ class StatementJournal:
 
     def _run_whole(self, migration_fn: Callable[..., Any], kwargs: dict[str, Any]) -> None:
         # transactional DDL: a lock wait that ran out rolls the revision back (its locks go with it,
-        # so the application is not kept waiting during the backoff) and runs it again
+        # so the application is not kept waiting during the backoff) and runs it again; the budget is
+        # the session's for the whole run (set once by the run, it outlives the rollback)
         retry = 0
-        if self.waits is not None:
-            self.waits.apply(self._connection())
         while True:
             try:
                 migration_fn(**kwargs)
@@ -301,13 +302,12 @@ class StatementJournal:
                 self.waits.after_timeout(retry, where, statement, wait.blockers)
                 self.index = self.completed = 0
                 self.checkpoint.before_statement(f"revision {self.revision}, retry {retry}")
-                self.waits.apply(self._connection())
 
     def _transactional(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
         if self.waits is not None and self._autocommit():
             # its own transaction: retried alone, and a retry of the revision must not run it again
             result = self._retried(
-                lambda: self._attempt(lambda: self._counted(execute, construct, args, options), session=True)
+                lambda: self._attempt(lambda: self._counted(execute, construct, args, options))
             )
             self.committed.update({index: "" for index in range(1, self.index)})
             self.committed[self.index] = self.current
@@ -352,11 +352,10 @@ class StatementJournal:
         options = self._connection().get_execution_options()
         return bool(options.get("isolation_level") == "AUTOCOMMIT")
 
-    def _attempt(self, run: Callable[[], Any], *, session: bool = False) -> tuple[bool, Any, list[Any]]:
+    def _attempt(self, run: Callable[[], Any]) -> tuple[bool, Any, list[Any]]:
+        # the session has the budget for the whole run, inside and outside transactions alike
         if self.waits is None:
             return True, run(), []
-        if session:  # PostgreSQL outside a transaction: SET LOCAL would not hold
-            self.waits.apply(self._connection(), local=False)
         return self.waits.attempt(run)
 
     def _settled_before(self, construct: Any) -> bool:

@@ -56,6 +56,17 @@ def session_statements(dialect: str, seconds: float, *, local: bool = True) -> l
     return []
 
 
+def reset_statements(dialect: str) -> list[str]:
+    """The statements that give a session back the server's own lock-wait settings."""
+    if dialect == "postgresql":
+        return ["RESET lock_timeout"]
+    if dialect in ("mysql", "mariadb"):
+        return ["SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT"]
+    if dialect == "oracle":
+        return ["ALTER SESSION SET DDL_LOCK_TIMEOUT = 0"]
+    return []
+
+
 def is_lock_timeout(exc: BaseException, dialect: str) -> bool:
     """Whether ``exc`` is the server saying a lock wait ran out (the statement did nothing)."""
     if not isinstance(exc, sa.exc.DBAPIError) or exc.connection_invalidated:
@@ -105,8 +116,13 @@ class LockWaits:
     waits: int = 0  # lock waits that ran out in this run (the report counts them)
 
     def apply(self, connection: Connection, *, local: bool = True) -> None:
-        """Give ``connection``'s session the budget (PostgreSQL: for its current transaction)."""
+        """Give ``connection``'s session the budget (PostgreSQL ``local``: for its current transaction)."""
         for statement in session_statements(self.dialect, self.budget.seconds, local=local):
+            connection.exec_driver_sql(statement)
+
+    def reset(self, connection: Connection) -> None:
+        """Give ``connection``'s session the server's own settings back (a pooled session is reused)."""
+        for statement in reset_statements(self.dialect):
             connection.exec_driver_sql(statement)
 
     def attempt(self, run: Callable[[], Any]) -> tuple[bool, Any, list[Blocker]]:

@@ -49,7 +49,7 @@ def resolve(
         table = run.names.journal
         started = [
             (direction, row)
-            for (rev, direction), rows in journal.entries(run.audit, run.names, revision).items()
+            for (rev, direction), rows in journal.entries(run.connection, run.names, revision).items()
             for row in rows
             if row.state == journal.STARTED and rev == revision
         ]
@@ -65,13 +65,13 @@ def resolve(
                 table.c.op_index == row.index,
             )
             if applied:
-                run.audit.execute(table.update().where(*where).values(state=journal.DONE))
+                run.connection.execute(table.update().where(*where).values(state=journal.DONE))
             else:
-                run.audit.execute(table.delete().where(*where))
+                run.connection.execute(table.delete().where(*where))
             described.append(f"operation {row.index} ({row.statement[:200]})")
         verdict = "applied" if applied else "not applied"
         note = f"resolved by hand as {verdict}: " + "; ".join(described)
-        history.record(run.audit, run.names, revision, history.JOURNAL, None, note)
+        history.record(run.connection, run.names, revision, history.JOURNAL, None, note)
         return f"{revision}: {note}"
 
 
@@ -80,12 +80,12 @@ def clear(
 ) -> str:
     """Forget ``revision``'s journal (its applied statements were finished or undone by hand)."""
     with deployment(config, lock_timeout, notify) as run:
-        rows = [row for rows in journal.entries(run.audit, run.names, revision).values() for row in rows]
+        rows = [row for rows in journal.entries(run.connection, run.names, revision).values() for row in rows]
         if not rows:
             raise NothingToResolve(f"revision {revision} has no journal rows (`db journal show`)")
-        journal.clear(run.audit, run.names, [revision])
+        journal.clear(run.connection, run.names, [revision])
         note = (
             f"journal cleared by hand: {len(rows)} rows ({sum(r.state == journal.DONE for r in rows)} done)"
         )
-        history.record(run.audit, run.names, revision, history.JOURNAL, None, note)
+        history.record(run.connection, run.names, revision, history.JOURNAL, None, note)
         return f"{revision}: {note}"

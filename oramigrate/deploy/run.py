@@ -2,10 +2,15 @@
 
 ``environment.py`` hands the online run to :meth:`DeployRun.run_migrations` when the command
 layer put one in ``config.attributes`` (``db upgrade``, ``downgrade``, ``stamp``, ``baseline``).
-Each revision gets its own transaction (``transaction_per_migration``), so a revision's success
-is committed before the next starts; SQLite is made transactional for DDL (BEGIN emitted by us,
-not by the driver). Before each revision and each statement the run checks that the lock is still
-its own and that no signal asked it to stop (``before_statement``).
+The run has one database session: the holder row, the history, the journal and the revisions all
+go through it (the lock has a session of its own, ``lock.py``). Each revision gets its own
+transaction (``transaction_per_migration``), so a revision's success is committed before the next
+starts; SQLite is made transactional for DDL (BEGIN emitted by us, not by the driver).
+
+The lock is checked where a change could become durable without it: where DDL commits on its own
+(MariaDB, Oracle) before each revision and each statement; where the revision is one transaction
+(PostgreSQL, SQLite) once, just before it commits, and before any statement that commits on its
+own (an autocommit block). A signal is looked for before each statement (``before_statement``).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from ..errors import MigrationError
 from ..failures import describe
 from ..private import migration_plan, open_transaction, replace_migration_plan
 from ..revisions import applied, first_line
-from . import dataloss, history, holder, journal
+from . import dataloss, history, journal
 from .blockers import Watcher
 from .checksums import checksum
 from .interrupts import Interrupted, Interruptions
@@ -60,21 +65,35 @@ def _emit_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+def run_engine(engine: Engine) -> Engine:
+    """The engine a locked run works on: SQLite gets one whose DDL is transactional (dispose it after)."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    transactional = sa.create_engine(engine.url, poolclass=NullPool)
+    sa.event.listen(transactional, "connect", _driver_autocommit)
+    sa.event.listen(transactional, "begin", _emit_begin)
+    return transactional
+
+
 def _direction(step: RevisionStep) -> str:
     return "upgrade" if step.is_upgrade else "downgrade"
 
 
 @dataclass
 class DeployRun:
-    """State of one locked run: the audit connection and the revision now running."""
+    """State of one locked run: its connection and the revision now running."""
 
     engine: Engine
     names: DeployTables
     scripts: ScriptDirectory
-    audit: Connection
+    # the run's one session: holder row, history, journal and revisions (a lost one reconnects to
+    # write what happened)
+    connection: Connection
     lock: MigrationLock | None = None
     token: str = ""
     interrupts: Interruptions = field(default_factory=Interruptions)
+    # the server's id of the connection's session, as the holder row records it
+    session: str | None = None
     allow_data_loss: bool = False
     confirm: Callable[[str], bool] | None = None
     # each statement's lock-wait budget and retries (None: the server's own waits); who hears of waits
@@ -92,18 +111,15 @@ class DeployRun:
     _journal: StatementJournal | None = None
     _heads: tuple[str, ...] = ()
     _fresh: bool = False  # the lock was checked and no statement ran since
-    _engines: list[Engine] = field(default_factory=list)
     _waits: LockWaits | None = None
+    _watcher: Watcher | None = None
 
-    def migration_engine(self, engine: Engine) -> Engine:
-        """The engine the revisions run on: SQLite gets one whose DDL is transactional."""
-        if engine.dialect.name != "sqlite":
-            return engine
-        transactional = sa.create_engine(engine.url, poolclass=NullPool)
-        sa.event.listen(transactional, "connect", _driver_autocommit)
-        sa.event.listen(transactional, "begin", _emit_begin)
-        self._engines.append(transactional)
-        return transactional
+    def connection_for_migrations(self) -> Connection:
+        """The run's connection, its transaction ended: Alembic's per-revision transactions are its own
+        (a connection in a transaction at ``configure`` would be the caller's, never committed)."""
+        if self.connection.in_transaction():
+            self.connection.commit()
+        return self.connection
 
     def configure_options(self, connection: Connection) -> dict[str, Any]:
         """Options for ``context.configure`` in a locked run."""
@@ -114,9 +130,12 @@ class DeployRun:
 
     # --- the checkpoint the journal calls before each statement ---------------------------------
 
-    def before_statement(self, where: str) -> None:
-        """Stop here if a signal came or the lock is no longer ours."""
+    def before_statement(self, where: str, *, check_lock: bool = True) -> None:
+        """Stop here if a signal came or (``check_lock``: the statement commits on its own) the lock is
+        no longer ours."""
         self.interrupts.check()
+        if not check_lock:
+            return  # inside the revision's transaction: checked once, before it commits
         if self._fresh:
             self._fresh = False  # checked just before this revision began, nothing ran since
         elif self.lock is not None:
@@ -133,8 +152,11 @@ class DeployRun:
         migration_context = context.get_context()
         connection = migration_context.connection
         assert connection is not None
-        session = holder.record_current_session(connection, self.audit, self.names, self.token)
-        self._waits = self._lock_waits(connection.dialect.name, session)
+        self._waits = self._lock_waits(connection.dialect.name, self.session)
+        if self._waits is not None:
+            # the session's budget for the whole run: it outlives a rolled-back attempt, no SET per revision
+            self._waits.apply(connection, local=False)
+            connection.commit()
         planned = migration_plan(migration_context)
 
         def steps(heads: Any, ctx: MigrationContext) -> Iterator[Any]:
@@ -145,15 +167,13 @@ class DeployRun:
                 self._end_idle_transaction(ctx)
                 self._upcoming = plan[index + 1] if index + 1 < len(plan) else None
                 if isinstance(step, RevisionStep):
-                    self._checkpoint(f"revision {step.revision.revision}")
+                    self._checkpoint(f"revision {step.revision.revision}", ctx)
                     self._begin(step, ctx)
                 yield step
                 # resumed by Alembic only after the step's transaction committed
                 self._succeeded()
 
         replace_migration_plan(migration_context, steps)
-        if self.audit.in_transaction():  # a read left open would hold SQLite's lock against the revisions
-            self.audit.commit()
         try:
             with context.begin_transaction():
                 context.run_migrations()
@@ -163,32 +183,47 @@ class DeployRun:
             if failure is None:
                 raise
             raise failure from exc
+        finally:
+            self._end_waits(connection)
 
     def _lock_waits(self, dialect: str, session: str | None) -> LockWaits | None:
         budget = self.budget
         if budget is None or dialect == "sqlite":
             return None
         interval = min(0.5, max(0.05, budget.seconds / 4))
+        if session is not None and self._watcher is None:
+            self._watcher = Watcher(self.engine, session, interval)  # one per run, armed per statement
+        watcher = self._watcher
+        return LockWaits(budget, dialect, self.notify, lambda: watcher)
 
-        def watcher() -> Watcher | None:
-            return None if session is None else Watcher(self.engine, session, interval)
+    def _end_waits(self, connection: Connection) -> None:
+        if self._waits is None:
+            return
+        try:  # a pooled session goes back with the server's own settings
+            if connection.in_transaction():
+                connection.rollback()
+            self._waits.reset(connection)
+            connection.commit()
+        except sa.exc.DBAPIError:
+            self._rollback()
 
-        return LockWaits(budget, dialect, self.notify, watcher)
+    def close(self) -> None:
+        """Stop what this run started (the blocker watcher)."""
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
 
-    def dispose(self) -> None:
-        """Close the engines this run made."""
-        for engine in self._engines:
-            engine.dispose()
-
-    def _checkpoint(self, where: str) -> None:
+    def _checkpoint(self, where: str, ctx: MigrationContext) -> None:
         self.interrupts.check()
+        if ctx.impl.transactional_ddl:
+            return  # the revision is one transaction: the lock is checked before it commits
         if self.lock is not None:
             self.lock.ensure_held(where)
         self._fresh = True
 
     def _end_idle_transaction(self, ctx: MigrationContext) -> None:
-        # Alembic's reads (current heads, version table) autobegin; ending that transaction before
-        # the audit connection writes keeps SQLite from waiting on our own read lock.
+        # Alembic's reads (current heads, version table) autobegin; ending that transaction first
+        # keeps the first revision's transaction its own (its history row commits before it begins).
         connection = ctx.connection
         if open_transaction(ctx) is None and connection is not None and connection.in_transaction():
             connection.commit()
@@ -227,7 +262,7 @@ class DeployRun:
             self._row, self._prepared = self._prepared, None
         else:
             self._row = history.start(
-                self.audit,
+                self.connection,
                 self.names,
                 revision,
                 direction,
@@ -259,16 +294,17 @@ class DeployRun:
 
     def _resumable(self, revision: str, direction: str) -> list[journal.Entry] | None:
         # the journal of the latest attempt, if no success of the revision superseded it since
-        rows = journal.entries(self.audit, self.names, revision)
+        connection = self.connection
+        rows = journal.entries(connection, self.names, revision)
         mine = rows.get((revision, direction), [])
         attempts = [entry.attempt for entry in mine if entry.attempt is not None]
-        stale = not mine or history.superseded(self.audit, self.names, revision, max(attempts, default=None))
+        stale = not mine or history.superseded(connection, self.names, revision, max(attempts, default=None))
         table = self.names.journal
         if stale:
-            journal.clear(self.audit, self.names, [revision])
+            journal.clear(connection, self.names, [revision])
         else:
-            self.audit.execute(table.update().where(table.c.revision == revision).values(attempt=self._row))
-        self.audit.commit()
+            connection.execute(table.update().where(table.c.revision == revision).values(attempt=self._row))
+        connection.commit()
         return None if stale else mine
 
     def _applied(self, ctx: MigrationContext, step: Any, heads: set[str], **_kwargs: Any) -> None:
@@ -285,6 +321,9 @@ class DeployRun:
                 journal.clear(connection, self.names, changed & self.journaled)
                 self.journaled -= changed
                 return
+            if not journal_run.journaling and self.lock is not None:
+                # the one check of a transactional revision: after its statements, before its commit
+                self.lock.ensure_held(f"the commit of revision {self._revision}")
             if journal_run.wrote or self._revision in self.journaled:
                 journal.clear(connection, self.names, [self._revision])
                 self.journaled.discard(self._revision)
@@ -330,7 +369,7 @@ class DeployRun:
     def _id(self) -> int:
         # under the lock no one else writes history: read the next id once, then count
         if self._next_id is None:
-            self._next_id = history.next_id(self.audit, self.names)
+            self._next_id = history.next_id(self.connection, self.names)
         self._next_id += 1
         return self._next_id - 1
 
@@ -345,10 +384,10 @@ class DeployRun:
         elif isinstance(exc, LockLost):
             outcome = history.ABORTED
         error = _error_line(exc)
-        self._rollback_audit()
+        self._rollback()  # a lost session reconnects on the next statement: a new session writes this
         if self._row is None:
             if self._prepared is not None:  # stopped between revisions: the next one's row says how
-                history.finish(self.audit, self.names, self._prepared, outcome, error)
+                history.finish(self.connection, self.names, self._prepared, outcome, error)
                 self._prepared = None
             return None
         journal_run = self._journal
@@ -356,7 +395,7 @@ class DeployRun:
         done = journal_run.completed
         if outcome == history.FAILED and journal_run.journaling and (done or journal_run.in_doubt):
             outcome = history.PARTIAL
-        history.finish(self.audit, self.names, self._row, outcome, error)
+        history.finish(self.connection, self.names, self._row, outcome, error)
         self._row, self._journal, self._prepared = None, None, None
         of_total = "" if journal_run.total is None else f" of {journal_run.total}"
         if isinstance(exc, LockWaitExhausted):
@@ -387,8 +426,8 @@ class DeployRun:
             return "nothing of it was applied"
         return f"{done} operations applied and journaled; `db upgrade` resumes at operation {done + 1}"
 
-    def _rollback_audit(self) -> None:
+    def _rollback(self) -> None:
         try:
-            self.audit.rollback()
+            self.connection.rollback()
         except sa.exc.DBAPIError:
             pass
