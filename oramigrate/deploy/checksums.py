@@ -28,6 +28,8 @@ from .tables import DeployTables
 AST_KIND = "ast:"
 PART = 20
 PARTS = ("upgrade()", "downgrade()", "the rest of the module")
+# checksums computed in this process, by (path, modification time, size)
+_CHECKSUMS: dict[tuple[str, int, int], str] = {}
 
 
 class RevisionsChanged(MigrationError):
@@ -54,22 +56,27 @@ def _without_docstrings(tree: ast.Module) -> ast.Module:
 def _canonical(node: object, out: list[str]) -> None:
     # like ast.dump without positions, but leaving out None and empty fields, so that a field a newer
     # Python adds (type_params in 3.12) does not turn every revision into an "edited" one
-    if isinstance(node, ast.AST):
-        out.append(type(node).__name__)
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if value is None or value == []:
-                continue
-            out.append(name)
-            _canonical(value, out)
-        out.append(")")
-    elif isinstance(node, list):
-        out.append("[")
-        for item in node:
-            _canonical(item, out)
-        out.append("]")
-    else:
-        out.append(repr(node))
+    append, AST = out.append, ast.AST  # locals: this walks every node of every revision
+
+    def walk(node: object) -> None:
+        if isinstance(node, AST):
+            append(type(node).__name__)
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if value is None or (type(value) is list and not value):
+                    continue
+                append(name)
+                walk(value)
+            append(")")
+        elif type(node) is list:
+            append("[")
+            for item in node:
+                walk(item)
+            append("]")
+        else:
+            append(repr(node))
+
+    walk(node)
 
 
 def _digest(nodes: Iterable[ast.AST]) -> str:
@@ -94,8 +101,15 @@ def source_checksum(source: bytes) -> str:
 
 
 def checksum(script: Script) -> str:
-    """The checksum of a revision file as it is now."""
-    return source_checksum(Path(script.path).read_bytes())
+    """The checksum of a revision file as it is now (computed once per process while the file stays
+    the same: ``db fleet`` asks for each revision once per target)."""
+    path = Path(script.path)
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    found = _CHECKSUMS.get(key)
+    if found is None:
+        found = _CHECKSUMS[key] = source_checksum(path.read_bytes())
+    return found
 
 
 def changed_parts(recorded: str, script: Script) -> list[str] | None:

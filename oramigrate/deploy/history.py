@@ -24,7 +24,19 @@ REVERTING = ("downgrade", "unstamp")
 JOURNAL = "journal"
 # monotonic start of the rows this process opened: durations finer than DATE's seconds
 _STARTED: dict[int, float] = {}
+_STATEMENTS = "oramigrate.history_statements"
 ABANDONED = "the runner stopped before finishing (killed, or its database session ended)"
+
+
+def _statements(table: sa.Table) -> tuple[sa.Insert, sa.Update]:
+    # built once per table (kept in its info): SQLAlchemy then finds the compiled form without rebuilding it
+    cached = table.info.get(_STATEMENTS)
+    if cached is None:
+        cached = table.info[_STATEMENTS] = (
+            table.insert(),
+            table.update().where(table.c.id == sa.bindparam("row_id")),
+        )
+    return cached  # type: ignore[no-any-return]
 
 
 def _clip(text: str | None) -> str | None:
@@ -64,7 +76,7 @@ def start(
         "outcome": RUNNING,
         "note": _clip(note),
     }
-    connection.execute(names.history.insert(), row)  # one compiled INSERT for every row of a run
+    connection.execute(_statements(names.history)[0], row)  # one compiled INSERT for every row of a run
     if commit:
         connection.commit()
     _STARTED[row_id] = time.monotonic()
@@ -100,9 +112,7 @@ def finish(
     if note is not None:
         values["note"] = _clip(note)
     # one statement per table, its SET clause from the parameters: compiled once for a whole run
-    connection.execute(
-        table.update().where(table.c.id == sa.bindparam("row_id")), {"row_id": row_id, **values}
-    )
+    connection.execute(_statements(table)[1], {"row_id": row_id, **values})
     if commit:
         connection.commit()
 

@@ -116,6 +116,9 @@ class MigrationLock:
         self._lost: str | None = None
         self._stop = threading.Event()
         self._keepalive: threading.Thread | None = None
+        # the live check, made once per lock (it runs before every revision or statement)
+        self._check_statement: sa.TextClause | None = None
+        self._check_parameters: dict[str, int | str] = {}
 
     def acquire(self, deadline: float, timeout: float, on_wait: Callable[[Holder], None]) -> None:
         """Take the lock, telling ``on_wait`` once who holds it if we wait; LockTimeout at ``deadline``."""
@@ -216,26 +219,28 @@ class MigrationLock:
         connection = self._connection
         if connection is None:
             return None  # SQLite: a file lock cannot be lost while the process lives
+        if self._check_statement is None:
+            self._check_statement, self._check_parameters = self._live_check()
         try:
-            if self.dialect == "postgresql":
-                classid, objid = self._halves()
-                held = connection.execute(
-                    sa.text(
-                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                        " AND pid = pg_backend_pid() AND classid::bigint = :classid"
-                        " AND objid::bigint = :objid AND objsubid = 1"
-                    ),
-                    {"classid": classid, "objid": objid},
-                ).scalar()
-            elif self.dialect in ("mysql", "mariadb"):
-                held = connection.execute(
-                    sa.text("SELECT IS_USED_LOCK(:name) = CONNECTION_ID()"), {"name": self._name}
-                ).scalar()
-            else:  # Oracle: the row lock lasts as long as the session and its transaction
-                held = connection.exec_driver_sql("SELECT 1 FROM dual").scalar()
+            held = connection.execute(self._check_statement, self._check_parameters).scalar()
         except sa.exc.SQLAlchemyError as exc:
             return f"its session ended: {_short(exc)}"
         return None if held else "another session holds it now"
+
+    def _live_check(self) -> tuple[sa.TextClause, dict[str, int | str]]:
+        # asked on the lock session itself: whether this very session holds the lock now
+        if self.dialect == "postgresql":
+            classid, objid = self._halves()
+            statement = sa.text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND pid = pg_backend_pid() AND classid::bigint = :classid"
+                " AND objid::bigint = :objid AND objsubid = 1"
+            )
+            return statement, {"classid": classid, "objid": objid}
+        if self.dialect in ("mysql", "mariadb"):
+            return sa.text("SELECT IS_USED_LOCK(:name) = CONNECTION_ID()"), {"name": self._name}
+        # Oracle: the row lock lasts as long as the session and its transaction
+        return sa.text("SELECT 1 FROM dual"), {}
 
     def _open(self) -> None:
         if self.dialect == "sqlite":
