@@ -36,6 +36,12 @@ from .tables import HOLDER_ROW, MUTEX_ROW, DeployTables
 
 POLL_SECONDS = 0.2
 KEEPALIVE_SECONDS = 30.0
+# the server's own idle limit of the lock session, asked once when the lock is taken (None: none)
+IDLE_LIMIT = {
+    "mysql": "SELECT @@SESSION.wait_timeout",
+    "mariadb": "SELECT @@SESSION.wait_timeout",
+    "postgresql": "SELECT current_setting('idle_session_timeout')::interval",  # PostgreSQL 14+
+}
 
 
 class LockTimeout(MigrationError):
@@ -116,6 +122,7 @@ class MigrationLock:
         self._lost: str | None = None
         self._stop = threading.Event()
         self._keepalive: threading.Thread | None = None
+        self._keepalive_seconds = KEEPALIVE_SECONDS
         # the live check, made once per lock (it runs before every revision or statement)
         self._check_statement: sa.TextClause | None = None
         self._check_parameters: dict[str, int | str] = {}
@@ -135,6 +142,7 @@ class MigrationLock:
             time.sleep(POLL_SECONDS)
         self._stop.clear()
         if self._connection is not None:
+            self._keepalive_seconds = keepalive_interval(self._idle_limit())
             self._keepalive = threading.Thread(target=self._keep_alive, name="migration-lock", daemon=True)
             self._keepalive.start()
 
@@ -208,9 +216,24 @@ class MigrationLock:
         # pg_locks shows a bigint advisory key as two oids: high half in classid, low half in objid
         return divmod(self._key() & 0xFFFFFFFFFFFFFFFF, 1 << 32)
 
+    def _idle_limit(self) -> float | None:
+        # seconds after which the server itself ends the idle lock session (wait_timeout,
+        # idle_session_timeout): the keep-alive comes sooner
+        query = IDLE_LIMIT.get(self.dialect)
+        if query is None or self._connection is None:
+            return None
+        try:
+            limit = self._connection.exec_driver_sql(query).scalar()
+        except sa.exc.DBAPIError:  # an older server without the setting: no limit of its own
+            self._connection.rollback()
+            return None
+        if isinstance(limit, datetime.timedelta):
+            limit = limit.total_seconds()
+        return float(limit) if limit else None
+
     def _keep_alive(self) -> None:
         # a long statement leaves the lock session idle: proxies and wait_timeout end idle sessions
-        while not self._stop.wait(KEEPALIVE_SECONDS):
+        while not self._stop.wait(self._keepalive_seconds):
             with self._mutex:
                 if self._lost is None:
                     self._lost = self._check()
@@ -315,6 +338,13 @@ def _short(exc: sa.exc.SQLAlchemyError) -> str:
     orig = getattr(exc, "orig", None)
     text = str(orig) if orig is not None else str(exc).split("(Background on this error")[0]
     return " ".join(text.split())[:200]
+
+
+def keepalive_interval(idle_limit: float | None) -> float:
+    """How often the idle lock session is used: every 30 s, and thrice within the server's own idle limit."""
+    if idle_limit is None or idle_limit <= 0:
+        return KEEPALIVE_SECONDS
+    return max(0.2, min(KEEPALIVE_SECONDS, idle_limit / 3))
 
 
 def describe_wait(holder: Holder, timeout: float) -> str:
