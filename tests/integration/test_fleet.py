@@ -12,10 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from support.cli import manage_env, migrations_with, run_manage
 from support.databases import ROOT
 from support.deploy import FAILING_REVISION, PAUSE_SETTING, SLEEPING_REVISION
-from support.fleet import make_fleet
+from support.fleet import SessionPeak, make_fleet
 
 APPLIED = [("0001", "upgrade", "success"), ("0002", "upgrade", "success"), ("0003", "upgrade", "success")]
 
@@ -159,3 +160,23 @@ def test_three_runners_at_once_apply_each_revision_exactly_once(tmp_path: Path) 
             assert {row["state"] for row in rows if not row["applied"]} <= {"at-head", "done-elsewhere"}, rows
             assert fleet.history(name) == [*APPLIED, ("0013", "upgrade", "success")]
             assert fleet.current(name) == {"0013"}
+
+
+@pytest.mark.parametrize(("only", "parallel", "sessions"), [("pg_01", 1, 2), ("maria_1", 1, 2), (None, 3, 6)])
+def test_a_target_at_work_holds_two_sessions_the_lock_and_its_migration(
+    tmp_path: Path, only: str | None, parallel: int, sessions: int
+) -> None:
+    """Issue 20: a target's holder row, history, journal and revisions share one session, the lock keeps
+    its own; counted on the server while each worker sits inside a revision (2 per target, 2N for N)."""
+    directory = migrations_with(tmp_path, {"0013_sleeps.py": SLEEPING_REVISION})
+    with make_fleet(tmp_path, schemas=3, mariadb=1, sqlite=0) as fleet:
+        target = next(t for t in fleet.targets if t.name == (only or "pg_01"))
+        command = [sys.executable, str(ROOT / "manage.py"), "db", "-d", str(directory), "fleet", "upgrade"]
+        command += ["--targets", str(fleet.file), "--parallel", str(parallel), "--json"]
+        command += ["--only", only] if only else ["--only", "pg_01,pg_02,pg_03"]
+        env = manage_env(**{PAUSE_SETTING: "1.5"})  # each target waits 1.5 s inside 0013
+        with SessionPeak(target.url.render_as_string(hide_password=False)) as peak:
+            ran = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert ran.returncode == 0, ran.stderr
+        assert {row["state"] for row in json.loads(ran.stdout)["targets"]} == {"upgraded"}
+        assert peak.peak == sessions

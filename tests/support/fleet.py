@@ -4,6 +4,7 @@ files, and the targets file naming them all; every database dropped afterwards.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -79,3 +80,39 @@ def make_fleet(tmp_path: Path, *, schemas: int, mariadb: int, sqlite: int) -> It
         file = tmp_path / "targets.toml"
         file.write_text("\n".join(lines), encoding="utf-8")
         yield Fleet(file, load_targets(file, {}), postgres.url)
+
+
+class SessionPeak:
+    """The most sessions seen at once on one database (``pg_stat_activity`` / MariaDB's processlist),
+    sampled every 10 ms in a thread from a session of its own (not counted) while the block runs."""
+
+    QUERIES = {
+        "postgresql": "SELECT count(*) FROM pg_stat_activity WHERE datname = :database"
+        " AND pid <> pg_backend_pid()",
+        "mysql": "SELECT count(*) FROM information_schema.processlist WHERE db = :database"
+        " AND id <> connection_id()",
+    }
+
+    def __init__(self, url: str) -> None:
+        made = sa.make_url(url)
+        self.database = made.database
+        self.engine = sa.create_engine(made, isolation_level="AUTOCOMMIT")
+        self.query = sa.text(self.QUERIES[self.engine.dialect.name])
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> SessionPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.engine.dispose()
+
+    def _sample(self) -> None:
+        with self.engine.connect() as connection:
+            while not self._stop.wait(0.01):
+                count = connection.execute(self.query, {"database": self.database}).scalar_one()
+                self.peak = max(self.peak, int(count))
