@@ -1,4 +1,9 @@
-"""``make bench``: run every benchmark and print one table of ratios (``--quick`` for a smoke run)."""
+"""``make bench``: run every benchmark and print one table of ratios (``--quick`` for a smoke run).
+
+``--only upgrade`` runs the 200-revision ``db upgrade`` rows alone (SQLite, PostgreSQL) and records
+them as ``bench/results/upgrade-<stamp>.json`` and ``.md``, with the machine's load averages before
+and after: on a machine shared with other work, the load says how far to trust the medians.
+"""
 
 from __future__ import annotations
 
@@ -59,12 +64,38 @@ FLOOR_NOTE = (
 )
 
 
+def upgrade_only(runs: int) -> int:
+    """The ``db upgrade`` rows alone, recorded apart from the full run's ``latest.md``."""
+    load_before = os.getloadavg()
+    rows = [comparison.row() for comparison in upgrade_chain.measure(runs, revisions=200)]
+    load_after = os.getloadavg()
+    load = (
+        f"Load average (1, 5, 15 min) before: {', '.join(f'{x:.1f}' for x in load_before)};"
+        f" after: {', '.join(f'{x:.1f}' for x in load_after)} ({os.cpu_count()} CPUs). The machine is"
+        " shared with other work: a load above the CPU count means the runs competed for the cores."
+    )
+    text = table(rows) + "\n\n" + FLOOR_NOTE + "\n\n" + load
+    print(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    record = {"machine": machine(), "runs": runs, "rows": rows, "load": [load_before, load_after]}
+    (RESULTS / f"upgrade-{stamp}.json").write_text(json.dumps(record, indent=2))
+    (RESULTS / f"upgrade-{stamp}.md").write_text(
+        f"# db upgrade, 200 revisions ({stamp})\n\n{json.dumps(machine())}\n\n{text}\n"
+    )
+    return 0
+
+
 def main() -> int:
     """Run, print, record."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="one run each, small inputs; nothing recorded")
+    parser.add_argument("--only", choices=("upgrade",), help="run one benchmark alone and record it apart")
+    parser.add_argument("--runs", type=int, default=7, help="runs of each command (default 7)")
     args = parser.parse_args()
-    runs = 1 if args.quick else 7
+    if args.only == "upgrade":
+        return upgrade_only(args.runs)
+    runs = 1 if args.quick else args.runs
     comparisons: list[Comparison] = []
     comparisons += cold_start.measure(runs)
     comparisons += upgrade_chain.measure(runs, revisions=20 if args.quick else 200)

@@ -114,19 +114,29 @@ HOLDER_ROW = 2
 
 def create_missing(connection: Connection, deploy_tables: DeployTables) -> None:
     """Create whichever of the tool's tables are missing (and columns added since), and the lock rows."""
-    deploy_tables.metadata.create_all(connection, checkfirst=True)
-    _add_missing_columns(connection, deploy_tables)
-    present = {row[0] for row in connection.execute(sa.select(deploy_tables.lock.c.id))}
+    # one catalog read for all three (not one per table), and columns looked up only in tables that
+    # were there before: reflection is the slowest thing a run does before its first revision
+    present = {name.lower() for name in sa.inspect(connection).get_table_names()}
+    tables = (deploy_tables.history, deploy_tables.journal, deploy_tables.lock)
+    missing = [table for table in tables if table.name.lower() not in present]
+    if missing:
+        deploy_tables.metadata.create_all(connection, tables=missing, checkfirst=False)
+    _add_missing_columns(
+        connection, [t for t in (deploy_tables.journal, deploy_tables.lock) if t not in missing]
+    )
+    rows = {row[0] for row in connection.execute(sa.select(deploy_tables.lock.c.id))}
     for row_id in (MUTEX_ROW, HOLDER_ROW):
-        if row_id not in present:
+        if row_id not in rows:
             connection.execute(deploy_tables.lock.insert().values(id=row_id))
     connection.commit()
 
 
-def _add_missing_columns(connection: Connection, deploy_tables: DeployTables) -> None:
+def _add_missing_columns(connection: Connection, tables: list[sa.Table]) -> None:
     # tables made by an earlier version of the tool: add the (nullable) columns it did not have
+    if not tables:
+        return
     inspector = sa.inspect(connection)
-    for table in (deploy_tables.journal, deploy_tables.lock):
+    for table in tables:
         present = {column["name"].lower() for column in inspector.get_columns(table.name)}
         for column in table.columns:
             if column.name not in present:
