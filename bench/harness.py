@@ -16,10 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Sample:
-    """One run of a command: wall seconds and peak resident set of the child, in MiB."""
+    """One run of a command: wall seconds, peak resident set of the child in MiB, and its CPU seconds
+    (user + system: on a machine shared with other work, less disturbed than the wall time)."""
 
     seconds: float
     peak_mib: float
+    cpu_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,13 @@ class Comparison:
         return self._median(self.ours, "peak_mib") / self._median(self.theirs, "peak_mib")
 
     @property
+    def cpu_ratio(self) -> float | None:
+        """Median CPU time of ours over the reference's (None if not measured)."""
+        if not all(sample.cpu_s for sample in [*self.ours, *self.theirs]):
+            return None
+        return self._median(self.ours, "cpu_s") / self._median(self.theirs, "cpu_s")
+
+    @property
     def floor_ratio(self) -> float | None:
         """Median time of ours over bare Flask-Migrate's on the same work (None if not measured)."""
         if not self.floor:
@@ -71,6 +80,7 @@ class Comparison:
             "ref_max_s": round(max(theirs), 4),
             "ratio": round(self.ratio, 3),
             "memory_ratio": round(self.memory_ratio, 3),
+            "cpu_ratio": None if self.cpu_ratio is None else round(self.cpu_ratio, 3),
             "floor_median_s": round(statistics.median(floor), 4) if floor else None,
             "floor_ratio": None if self.floor_ratio is None else round(self.floor_ratio, 3),
             "goal": self.goal,
@@ -97,7 +107,7 @@ def run_once(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: Pat
     stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}: {stderr[-2000:]}")
-    return Sample(seconds=elapsed, peak_mib=usage.ru_maxrss / 1024)
+    return Sample(seconds=elapsed, peak_mib=usage.ru_maxrss / 1024, cpu_s=usage.ru_utime + usage.ru_stime)
 
 
 def compare(

@@ -74,7 +74,10 @@ def upgrade_only(runs: int) -> int:
         f" after: {', '.join(f'{x:.1f}' for x in load_after)} ({os.cpu_count()} CPUs). The machine is"
         " shared with other work: a load above the CPU count means the runs competed for the cores."
     )
-    text = table(rows) + "\n\n" + FLOOR_NOTE + "\n\n" + load
+    cpu = "CPU time of the command's process (user + system), median, ours / reference: " + "; ".join(
+        f"{row['name'].split(' (')[0]}: {row['cpu_ratio']}" for row in rows
+    )
+    text = table(rows) + "\n\n" + FLOOR_NOTE + "\n\n" + load + "\n\n" + cpu + "."
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
