@@ -109,11 +109,15 @@ def status(config: Config) -> list[str]:
     with engine.connect() as connection:
         heads = current_heads(connection)
         tables = has_history(connection, names)
-        half = journal.progress(connection, names) if tables else []
-        running = history.running(connection, names) if tables else []
         holding = read_holder_on(connection, names) if tables else None
         held = MigrationLock(engine, names).held_now() if tables else False
         doing = activity(connection, holding.session) if held and holding and holding.session else None
+        # read after the session list, in a transaction begun since: a runner commits a revision's
+        # 'running' row (and its journal rows) before the statement seen there
+        if connection.in_transaction():
+            connection.rollback()
+        half = journal.progress(connection, names) if tables else []
+        running = history.running(connection, names) if tables else []
     file_heads = set(scripts.get_heads())
     if not heads:
         current = "current: none"
