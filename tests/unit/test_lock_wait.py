@@ -12,11 +12,13 @@ from support.oracle_sql import parse
 from oramigrate.configuration import Settings
 from oramigrate.deploy import blockers
 from oramigrate.deploy.blockers import Blocker
+from oramigrate.deploy.lock import KEEPALIVE_SECONDS, keepalive_interval
 from oramigrate.deploy.lockwait import (
     Budget,
     LockWaitExhausted,
     LockWaits,
     is_lock_timeout,
+    reset_statements,
     session_statements,
 )
 from oramigrate.errors import ConfigurationError
@@ -47,6 +49,25 @@ def test_session_statements_per_database() -> None:
         "SET SESSION lock_wait_timeout = 3, innodb_lock_wait_timeout = 3"
     ]
     assert session_statements("sqlite", 1) == []
+
+
+def test_reset_statements_give_the_session_back_the_servers_settings() -> None:
+    # the budget is set once per run on a pooled session: it goes back as the server would give it
+    assert reset_statements("postgresql") == ["RESET lock_timeout"]
+    assert reset_statements("mariadb") == [
+        "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT"
+    ]
+    assert reset_statements("oracle") == ["ALTER SESSION SET DDL_LOCK_TIMEOUT = 0"]
+    assert reset_statements("sqlite") == []
+
+
+def test_keepalive_comes_thrice_within_the_servers_idle_limit() -> None:
+    assert keepalive_interval(None) == KEEPALIVE_SECONDS == 30
+    assert keepalive_interval(0) == 30  # no limit (PostgreSQL's idle_session_timeout = 0)
+    assert keepalive_interval(28800) == 30  # MariaDB's default wait_timeout
+    assert keepalive_interval(60) == 20
+    assert keepalive_interval(2) == 2 / 3
+    assert keepalive_interval(0.3) == 0.2  # never busier than five times a second
 
 
 def test_oracle_session_views_parse() -> None:
