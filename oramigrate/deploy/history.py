@@ -25,6 +25,7 @@ JOURNAL = "journal"
 # monotonic start of the rows this process opened: durations finer than DATE's seconds
 _STARTED: dict[int, float] = {}
 _STATEMENTS = "oramigrate.history_statements"
+_FOLDED = "oramigrate.history_folded"
 ABANDONED = "the runner stopped before finishing (killed, or its database session ended)"
 
 
@@ -63,7 +64,19 @@ def start(
     """Insert a row for a revision about to run; committed at once so others can see it
     (``commit=False``: by the caller's transaction, the previous revision's)."""
     row_id = next_id(connection, names) if row_id is None else row_id
-    row = {
+    row = opening(connection, revision, direction, checksum, note, row_id)
+    connection.execute(_statements(names.history)[0], row)  # one compiled INSERT for every row of a run
+    if commit:
+        connection.commit()
+    _STARTED[row_id] = time.monotonic()
+    return row_id
+
+
+def opening(
+    connection: Connection, revision: str, direction: str, checksum: str | None, note: str | None, row_id: int
+) -> dict[str, Any]:
+    """The values of a row for a revision about to run."""
+    return {
         "id": row_id,
         "revision": revision,
         "direction": direction,
@@ -76,11 +89,78 @@ def start(
         "outcome": RUNNING,
         "note": _clip(note),
     }
-    connection.execute(_statements(names.history)[0], row)  # one compiled INSERT for every row of a run
-    if commit:
-        connection.commit()
-    _STARTED[row_id] = time.monotonic()
-    return row_id
+
+
+def close_and_open(
+    connection: Connection,
+    names: DeployTables,
+    row_id: int,
+    note: str | None,
+    following: dict[str, Any] | None,
+    held: tuple[sa.TextClause, dict[str, Any]],
+) -> bool:
+    """PostgreSQL, in the revision's own transaction: close row ``row_id`` as a success and open the
+    ``following`` row (``opening``) in one statement, only while ``held`` (the migration lock, as
+    ``MigrationLock.held_condition`` gives it) is true; whether it was. One round trip instead of three
+    (the lock check on the lock session, the UPDATE, the INSERT)."""
+    condition, lock_parameters = held
+    table = names.history
+    closing, folded = _folded_statements(table, condition)
+    began = _STARTED.pop(row_id, None)
+    parameters: dict[str, Any] = {
+        **lock_parameters,
+        "row_id": row_id,
+        "close_outcome": SUCCESS,
+        "close_finished": utcnow(),
+        "close_duration_ms": int((time.monotonic() - began) * 1000) if began is not None else None,
+        "close_note": _clip(note),
+    }
+    if following is None:
+        return connection.execute(closing, parameters).rowcount == 1
+    parameters.update({f"open_{name}": value for name, value in following.items()})
+    if not connection.execute(folded, parameters).all():
+        return False
+    _STARTED[following["id"]] = time.monotonic()
+    return True
+
+
+# the columns ``opening`` gives a row
+_OPENED = (
+    "id",
+    "revision",
+    "direction",
+    "checksum",
+    "db_user",
+    "os_user",
+    "host",
+    "pid",
+    "started",
+    "outcome",
+    "note",
+)
+
+
+def _folded_statements(table: sa.Table, condition: sa.TextClause) -> tuple[sa.Update, sa.Insert]:
+    # the closing UPDATE alone (the last revision), and WITH closed AS (UPDATE ... RETURNING)
+    # INSERT ... SELECT ... FROM closed: built once per table and lock (kept in the table's info)
+    cache = table.info.setdefault(_FOLDED, {})
+    if condition not in cache:
+        closing = (
+            table.update()
+            .where(table.c.id == sa.bindparam("row_id"), condition)
+            .values(
+                outcome=sa.bindparam("close_outcome", type_=table.c.outcome.type),
+                finished=sa.bindparam("close_finished", type_=table.c.finished.type),
+                duration_ms=sa.bindparam("close_duration_ms", type_=table.c.duration_ms.type),
+                error=sa.null(),
+                note=sa.bindparam("close_note", type_=table.c.note.type),
+            )
+        )
+        closed = closing.returning(table.c.id).cte("closed")
+        opened = sa.select(*(sa.bindparam(f"open_{name}", type_=table.c[name].type) for name in _OPENED))
+        folded = table.insert().from_select(list(_OPENED), opened.select_from(closed)).add_cte(closed)
+        cache[condition] = (closing, folded.returning(table.c.id))
+    return cache[condition]  # type: ignore[no-any-return]
 
 
 def finish(

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -126,6 +126,7 @@ class MigrationLock:
         # the live check, made once per lock (it runs before every revision or statement)
         self._check_statement: sa.TextClause | None = None
         self._check_parameters: dict[str, int | str] = {}
+        self._backend: tuple[int, datetime.datetime] | None = None  # PostgreSQL: the lock session's
 
     def acquire(self, deadline: float, timeout: float, on_wait: Callable[[Holder], None]) -> None:
         """Take the lock, telling ``on_wait`` once who holds it if we wait; LockTimeout at ``deadline``."""
@@ -212,6 +213,17 @@ class MigrationLock:
         finally:
             self.release()
 
+    def held_condition(self) -> tuple[sa.TextClause, dict[str, Any]] | None:
+        """A condition any session can put in its own statement: true while the lock session (by pid
+        and start time) holds the lock (PostgreSQL's ``pg_locks``; None elsewhere). It saves a round
+        trip on the lock session; when it is false, ``ensure_held`` says why."""
+        if self.dialect != "postgresql" or self._backend is None:
+            return None
+        classid, objid = self._halves()
+        pid, started = self._backend
+        parameters = {"lock_pid": pid, "lock_started": started, "lock_classid": classid, "lock_objid": objid}
+        return _PG_HELD, parameters
+
     def _halves(self) -> tuple[int, int]:
         # pg_locks shows a bigint advisory key as two oids: high half in classid, low half in objid
         return divmod(self._key() & 0xFFFFFFFFFFFFFFFF, 1 << 32)
@@ -278,7 +290,12 @@ class MigrationLock:
         self._connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         schema = self.engine.url.database or ""
         if self.dialect == "postgresql":
-            schema = f"{schema}.{self._connection.exec_driver_sql('SELECT current_schema()').scalar()}"
+            current, pid, started = self._connection.exec_driver_sql(
+                "SELECT current_schema(), pid, backend_start FROM pg_stat_activity"
+                " WHERE pid = pg_backend_pid()"
+            ).one()
+            self._backend = (pid, started)
+            schema = f"{schema}.{current}"
         name = f"oramigrate:{schema}:{self.names.version_table}"
         # MariaDB's GET_LOCK names are server-wide, 64 characters at most
         self._name = (
@@ -338,6 +355,19 @@ def _short(exc: sa.exc.SQLAlchemyError) -> str:
     orig = getattr(exc, "orig", None)
     text = str(orig) if orig is not None else str(exc).split("(Background on this error")[0]
     return " ".join(text.split())[:200]
+
+
+_PG_HELD = sa.text(
+    "EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+    " WHERE l.locktype = 'advisory' AND l.granted AND l.pid = :lock_pid"
+    " AND a.backend_start = :lock_started AND l.classid::bigint = :lock_classid"
+    " AND l.objid::bigint = :lock_objid AND l.objsubid = 1)"
+).bindparams(
+    sa.bindparam("lock_pid", type_=sa.Integer),
+    sa.bindparam("lock_started", type_=sa.DateTime(timezone=True)),
+    sa.bindparam("lock_classid", type_=sa.BigInteger),
+    sa.bindparam("lock_objid", type_=sa.BigInteger),
+)
 
 
 def keepalive_interval(idle_limit: float | None) -> float:

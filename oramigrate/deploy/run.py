@@ -321,12 +321,22 @@ class DeployRun:
                 journal.clear(connection, self.names, changed & self.journaled)
                 self.journaled -= changed
                 return
-            if not journal_run.journaling and self.lock is not None:
-                # the one check of a transactional revision: after its statements, before its commit
-                self.lock.ensure_held(f"the commit of revision {self._revision}")
             if journal_run.wrote or self._revision in self.journaled:
                 journal.clear(connection, self.names, [self._revision])
                 self.journaled.discard(self._revision)
+            where = f"the commit of revision {self._revision}"
+            held = self.lock.held_condition() if self.lock is not None else None
+            if not journal_run.journaling and held is not None:
+                # PostgreSQL: the revision's one lock check, its row closed and the next one opened,
+                # all in one statement of its own transaction
+                if not history.close_and_open(
+                    connection, self.names, self._row, self._success_note(journal_run), self._next_row(), held
+                ):
+                    self._lock_lost(where)
+                return
+            if not journal_run.journaling and self.lock is not None:
+                # the one check of a transactional revision: after its statements, before its commit
+                self.lock.ensure_held(where)
             history.finish(
                 connection,
                 self.names,
@@ -336,6 +346,24 @@ class DeployRun:
                 commit=False,
             )
             self._prepare_next(connection)
+
+    def _lock_lost(self, where: str) -> None:
+        assert self.lock is not None
+        self.lock.ensure_held(where)  # says why, in the lock session's own words
+        raise LockLost(f"migration lock lost before {where} (pg_locks shows it held by no session of ours)")
+
+    def _next_row(self) -> dict[str, Any] | None:
+        # the values of the next revision's row, for the statement that closes this one
+        upcoming = self._upcoming
+        if not isinstance(upcoming, RevisionStep):
+            return None
+        revision, direction = upcoming.revision.revision, _direction(upcoming)
+        row_id = self._id()
+        self._prepared = row_id
+        note = self.notes.get((revision, direction))
+        return history.opening(
+            self.connection, revision, direction, checksum(upcoming.revision), note, row_id
+        )
 
     def _success_note(self, journal_run: StatementJournal) -> str | None:
         parts = []
