@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL
 from .errors import MigrationError
 from .revisions import first_line as _first_line
 from .revisions import unknown_down_revision
-from .settings import mask_url
+from .settings import mask_secrets, mask_url
 
 T = TypeVar("T")
 DEBUG_SETTING = "ORAMIGRATE_DEBUG"
@@ -45,13 +45,15 @@ def run_guarded(call: Callable[[], T], url: Callable[[], Any] = lambda: None) ->
     except Exception as exc:
         if os.environ.get(DEBUG_SETTING):
             raise
-        described = describe(exc, _as_url(url()))
+        where = _as_url(url())
+        described = describe(exc, where)
         if described is None:
             log = crash_log(exc)
             message = f"unexpected {type(exc).__name__}: {_first_line(exc)} (traceback in {log})"
             described = message, 1
         message, code = described
-        click.echo(f"Error: {message}", err=True)
+        # whatever the message quotes (a driver's words, an unexpected error), never the URL's secrets
+        click.echo(f"Error: {mask_secrets(message, where)}", err=True)
         raise click.exceptions.Exit(code) from None
 
 
@@ -125,8 +127,7 @@ def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | No
         return f"invalid database setting: {_first_line(str(exc))}", 2
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated is False:
         detail = _first_line(str(exc.orig)) if exc.orig is not None else _first_line(str(exc))
-        if url is not None and url.password:
-            detail = detail.replace(str(url.password), "***")
+        detail = mask_secrets(detail, url)
         where = f" ({mask_url(url)})" if url is not None else ""
         if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
             return f"database unavailable{where}: {detail}", 1

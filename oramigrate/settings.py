@@ -31,6 +31,8 @@ _HOST_IN_QUERY = {"postgresql": ("host",), "mysql": ("unix_socket",), "oracle": 
 _DATABASE_IN_QUERY = {"postgresql": ("dbname",), "oracle": ("service_name", "sid", "dsn")}
 
 MAX_SECRET_FILE = 64 * 1024
+# query keys whose values are secrets (psycopg password, sslpassword; pymysql passwd; tokens)
+_SECRET_QUERY_WORDS = ("password", "passwd", "pwd", "secret", "token")
 
 # DBAPI modules whose import name differs from SQLAlchemy's driver name
 _DRIVER_MODULES = {"pysqlite": "sqlite3", "mysqldb": "MySQLdb", "cx_oracle": "cx_Oracle"}
@@ -216,12 +218,38 @@ def database_url(environ: Mapping[str, str], default: str, base: Path | None = N
     return url if base is None else resolve_sqlite(url, base)
 
 
+def _secret_key(key: str) -> bool:
+    return any(word in key.lower() for word in _SECRET_QUERY_WORDS)
+
+
+def url_secrets(url: URL) -> list[str]:
+    """The secrets a URL carries: its password and the values of query keys such as ``password``."""
+    found = [str(url.password)] if url.password else []
+    for key, value in url.query.items():
+        if _secret_key(key):
+            found += [value] if isinstance(value, str) else list(value)
+    # longest first, so that a secret containing another is masked whole
+    return sorted({secret for secret in found if secret}, key=len, reverse=True)
+
+
+def mask_secrets(text: str, url: URL | None) -> str:
+    """``text`` with every secret of ``url`` (password, secret query values) shown as ``***``."""
+    if url is None:
+        return text
+    for secret in url_secrets(url):
+        text = text.replace(secret, "***")
+    return text
+
+
 def mask_url(url: URL | str) -> str:
-    """Render a URL for people from its parts, the password (if any) as ``***``."""
+    """Render a URL for people from its parts, the password and secret query values as ``***``."""
     if isinstance(url, str):
         try:
             url = _parse(url, "URL")
         except ConfigurationError:
             # one that parses ambiguously could show part of its password as the host
             return "<invalid URL>"
-    return url.render_as_string(hide_password=True)
+    # drivers take a password in the query too (?password=, ?passwd=, ?sslpassword=)
+    hidden = "oramigrate-hidden"  # URL-safe, unlike "***", which the rendering would escape
+    query = {key: hidden if _secret_key(key) else value for key, value in url.query.items()}
+    return url.set(query=query).render_as_string(hide_password=True).replace(hidden, "***")

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import DatabaseUnavailable
 from ..revisions import current_heads, in_order, pending
 from ..revisions import first_line as _first_line
-from ..settings import mask_url
+from ..settings import mask_secrets, mask_url
 from . import rules_data, rules_dba, rules_online, rules_oracle, rules_render, rules_revision, rules_rows
 from .acknowledge import acknowledge
 from .loading import tolerant_scripts
@@ -80,8 +80,7 @@ def pending_revisions(
     except SQLAlchemyError as exc:
         original = getattr(exc, "orig", None)
         detail = _first_line(original if original is not None else exc)
-        if engine.url.password:
-            detail = detail.replace(str(engine.url.password), "***")
+        detail = mask_secrets(detail, engine.url)
         raise DatabaseUnavailable(
             f"cannot read the applied revisions from {mask_url(engine.url)} ({detail}): "
             "pass --all or revision ids to lint without a database"
