@@ -29,8 +29,8 @@ class VerifyFailed(MigrationError):
 
 
 def has_history(connection: sa.Connection, names: deploy_tables.DeployTables) -> bool:
-    """Whether the tool's tables exist (none before the first locked run)."""
-    return sa.inspect(connection).has_table(names.history.name)
+    """Whether the tool's tables exist (none before the first locked run), and are the tool's."""
+    return deploy_tables.check_own(connection, names)
 
 
 def log(config: Config) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..configuration import DEFAULT_HISTORY_TABLE
+from ..errors import ConfigurationError
 
 TEXT_LENGTH = 1000
 DEFAULT_VERSION_TABLE = "alembic_version"
@@ -58,6 +59,16 @@ def legacy_lock_name(history_table: str) -> str:
 
 def build(name: str, version_table: str = DEFAULT_VERSION_TABLE) -> DeployTables:
     """Table definitions for history table ``name``, its journal, and the lock of ``version_table``."""
+    taken = {
+        version_table.lower(): "the version table",
+        lock_table_name(version_table).lower(): "the lock table",
+    }
+    for table in (name, f"{name}_journal"):
+        if table.lower() in taken:
+            raise ConfigurationError(
+                f"MIGRATION_HISTORY_TABLE={name} would put the history in {taken[table.lower()]} {table}:"
+                " choose another name"
+            )
     metadata = sa.MetaData()
     history = sa.Table(
         name,
@@ -112,8 +123,44 @@ MUTEX_ROW = 1
 HOLDER_ROW = 2
 
 
+# columns every version of the tool gave its tables: a table of that name without them is not ours
+_OWN_COLUMNS = {
+    "history": ("revision", "direction", "started", "outcome"),
+    "journal": ("revision", "direction", "op_index", "description"),
+    "lock": ("id", "host", "pid"),
+}
+
+
+def check_own(connection: Connection, deploy_tables: DeployTables) -> bool:
+    """Whether the history table exists; ConfigurationError if a table under one of our names is not ours.
+
+    ``MIGRATION_HISTORY_TABLE=auth_user`` must not write history rows into (or add columns to) the
+    application's own table: refused before anything is written.
+    """
+    inspector = sa.inspect(connection)
+    found = False
+    for role, table in (
+        ("history", deploy_tables.history),
+        ("journal", deploy_tables.journal),
+        ("lock", deploy_tables.lock),
+    ):
+        if not inspector.has_table(table.name):
+            continue
+        found = found or role == "history"
+        present = {column["name"].lower() for column in inspector.get_columns(table.name)}
+        missing = [column for column in _OWN_COLUMNS[role] if column not in present]
+        if missing:
+            setting = "the version table" if role == "lock" else "MIGRATION_HISTORY_TABLE"
+            raise ConfigurationError(
+                f"table {table.name} exists but is not a migration {role} table (no column"
+                f" {', '.join(missing)}): choose another name for {setting}; nothing was written"
+            )
+    return found
+
+
 def create_missing(connection: Connection, deploy_tables: DeployTables) -> None:
     """Create whichever of the tool's tables are missing (and columns added since), and the lock rows."""
+    check_own(connection, deploy_tables)
     deploy_tables.metadata.create_all(connection, checkfirst=True)
     _add_missing_columns(connection, deploy_tables)
     present = {row[0] for row in connection.execute(sa.select(deploy_tables.lock.c.id))}
