@@ -10,6 +10,7 @@ the same guarded door. The library is imported inside each command: ``--help`` s
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -103,9 +104,19 @@ dialect_option = click.option(
     help="With --sql: write the script for this database (default: oracle when ORACLE_TARGET_VERSION "
     "is set, else the configured database's); no connection, URL or password needed.",
 )
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    # click's FloatRange lets nan through (it compares false with both ends) and inf past an open top
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of seconds")
+    return value
+
+
 lock_timeout_option = click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
+    callback=_finite,
     default=None,
     metavar="SECONDS",
     help="How long to wait for another runner's migration lock (default: MIGRATION_LOCK_TIMEOUT, else 300).",
@@ -113,6 +124,7 @@ lock_timeout_option = click.option(
 lock_wait_option = click.option(
     "--lock-wait",
     type=click.FloatRange(min=0, min_open=True, max=3600),
+    callback=_finite,
     default=None,
     metavar="SECONDS",
     help="Longest wait of each statement for a table lock before it gives way and retries"

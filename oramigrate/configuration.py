@@ -7,6 +7,7 @@ the engine, these settings, the locked run and ``db migrate``'s policy.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -105,8 +106,9 @@ def _lock_timeout(raw: Any) -> float:
         seconds = float(raw)
     except (TypeError, ValueError):
         raise ConfigurationError(f"MIGRATION_LOCK_TIMEOUT must be a number of seconds, not {raw!r}") from None
-    if not seconds >= 0:
-        raise ConfigurationError(f"MIGRATION_LOCK_TIMEOUT must be 0 or more seconds, not {raw!r}")
+    # inf (or 1e309) would wait for ever; nan compares false with every deadline, so it would too
+    if not 0 <= seconds < math.inf:
+        raise ConfigurationError(f"MIGRATION_LOCK_TIMEOUT must be a finite 0 or more seconds, not {raw!r}")
     return seconds
 
 
@@ -130,7 +132,7 @@ def lock_retries(raw: Any, name: str = "MIGRATION_LOCK_RETRIES") -> int:
     if raw is None or raw == "":
         return DEFAULT_LOCK_RETRIES
     text = str(raw).strip()
-    if isinstance(raw, bool) or not text.isdigit() or int(text) > MAX_LOCK_RETRIES:
+    if isinstance(raw, bool) or not (text.isascii() and text.isdigit()) or int(text) > MAX_LOCK_RETRIES:
         raise ConfigurationError(f"{name} must be a whole number from 0 to {MAX_LOCK_RETRIES}, not {raw!r}")
     return int(text)
 

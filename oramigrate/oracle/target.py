@@ -17,7 +17,7 @@ from ..private import set_oracle_features
 
 # The lowest version we support: SQL written for it runs on every later one.
 PORTABLE_VERSION = (11, 2)
-_VERSION = re.compile(r"^\d{1,2}(\.\d{1,2}){0,3}$")
+_VERSION = re.compile(r"^\d{1,2}(\.\d{1,2}){0,3}$", re.ASCII)
 
 
 def parse_version(text: str) -> tuple[int, ...]:

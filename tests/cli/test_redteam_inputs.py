@@ -89,3 +89,48 @@ def test_a_history_table_named_like_an_application_table_is_refused(
     )
     assert _tables(url) == before  # no auth_user_journal, no column added to auth_user
     assert run_manage("db", "current", database_url=url).stdout.strip() == f"{HEAD} (head)"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "error"),
+    [
+        ("MIGRATION_LOCK_TIMEOUT", "inf", "must be a finite 0 or more seconds, not 'inf'"),
+        ("MIGRATION_LOCK_TIMEOUT", "1e309", "must be a finite 0 or more seconds, not '1e309'"),
+        ("MIGRATION_LOCK_RETRIES", "\u0663", "must be a whole number from 0 to 100, not '\u0663'"),
+        (
+            "ORACLE_TARGET_VERSION",
+            "\u0661\u0669",
+            "must look like 11.2, 12.1, 19, 21 or 23, not '\u0661\u0669'",
+        ),
+    ],
+)
+def test_a_setting_that_only_looks_like_a_number_is_refused(
+    setting: str, value: str, error: str, tmp_path: Path
+) -> None:
+    result = run_manage(
+        "db", "upgrade", database_url=f"sqlite:///{tmp_path / 'app.db'}", env={setting: value}
+    )
+    assert one_error(result) == f"Error: {setting} {error}"
+    assert result.returncode == 2
+    assert not (tmp_path / "app.db").exists() or _tables(f"sqlite:///{tmp_path / 'app.db'}") == set()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--lock-timeout", "inf"),
+        ("--lock-timeout", "nan"),
+        ("--lock-wait", "nan"),
+        ("--lock-timeout", "1e309"),
+    ],
+)
+@pytest.mark.parametrize("command", ["upgrade", "downgrade"])
+def test_a_lock_option_that_is_not_finite_is_refused(
+    option: str, value: str, command: str, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    result = run_manage("db", command, option, value, database_url=url)
+    assert one_error(result).startswith(f"Error: Invalid value for '{option}': ")
+    assert one_error(result).endswith("is not a finite number of seconds")
+    assert result.returncode == 2
+    assert not (tmp_path / "app.db").exists() or _tables(url) == set()
