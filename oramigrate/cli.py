@@ -1,10 +1,11 @@
 """The ``db`` click group: parse options, resolve the Config (engine, settings), one call, errors mapped once.
 
-Our commands replace Flask-Migrate's ``init``, ``migrate``, ``check``, ``upgrade``, ``downgrade`` and
-``stamp``, and add ``lint``, ``log``, ``verify``, ``status`` and ``baseline``; Flask-Migrate's read-only
-and file commands (``current``, ``heads``, ``history``, ``show``, ``revision``, ``merge``, ...) keep
-their own. ``OracleSafe`` registers this group on the app, so ``flask db`` and ``manage.py db`` are
-the same guarded door. The library is imported inside each command: ``--help`` stays light.
+Our commands replace Flask-Migrate's ``init``, ``migrate``, ``revision``, ``merge``, ``check``,
+``upgrade``, ``downgrade`` and ``stamp``, and add ``lint``, ``log``, ``verify``, ``status`` and
+``baseline``; Flask-Migrate's read-only commands (``current``, ``heads``, ``history``, ``show``,
+``edit``, ...) keep their own. ``OracleSafe`` registers this group on the app, so ``flask db`` and
+``manage.py db`` are the same guarded door. The library is imported inside each command: ``--help``
+stays light.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .console import lint_and_print, lint_options
 from .failures import run_guarded
 
 # Flask-Migrate's commands that neither change what is applied nor need our checks
-KEPT = ("list-templates", "revision", "edit", "merge", "show", "history", "heads", "branches", "current")
+KEPT = ("list-templates", "edit", "show", "history", "heads", "branches", "current")
 URL_KEY = "oramigrate.url"
 
 
@@ -187,6 +188,25 @@ def migrate_command(
     report = command.migrate(config, policy=policy, reason=reason, **options)
     if report is not None:
         click.echo(report)
+
+
+@db.command("revision", params=list(flask_migrate_cli.revision.params))
+@with_appcontext
+def revision_command(directory: str | None, autogenerate: bool, **options: Any) -> None:
+    """Create a new revision file."""
+    from . import command
+
+    config = resolve_config(directory, opts=["autogenerate"] if autogenerate else None)
+    command.revision(config, autogenerate=autogenerate, **options)
+
+
+@db.command("merge", params=list(flask_migrate_cli.merge.params))
+@with_appcontext
+def merge_command(directory: str | None, revisions: tuple[str, ...], **options: Any) -> None:
+    """Merge two revisions together, creating a new revision file."""
+    from . import command
+
+    command.merge(resolve_config(directory), revisions, **options)
 
 
 @db.command("check")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -112,14 +114,37 @@ def migrate(
         config.cmd_opts = argparse.Namespace()
     config.cmd_opts.autogenerate = True
     config.attributes[POLICY_ATTRIBUTE] = policy
-    script = alembic_command.revision(config, autogenerate=True, sql=sql, **revision_options)
-    if not isinstance(script, Script) or sql:
-        return None
-    settings = settings_of(config)
-    if policy is not None and reason and (policy.renames or policy.allowed_drops):
-        _acknowledge_confirmed(ScriptDirectory.from_config(config), script, policy, reason, settings)
-    # loaded again: the revision's module may have just gained its lint_allow
-    return gate.describe_new_revision(ScriptDirectory.from_config(config), script.revision, settings)
+    with _new_revision(config, revision_options):
+        script = alembic_command.revision(config, autogenerate=True, sql=sql, **revision_options)
+        if not isinstance(script, Script) or sql:
+            return None
+        settings = settings_of(config)
+        if policy is not None and reason and (policy.renames or policy.allowed_drops):
+            _acknowledge_confirmed(ScriptDirectory.from_config(config), script, policy, reason, settings)
+        # loaded again: the revision's module may have just gained its lint_allow
+        return gate.describe_new_revision(ScriptDirectory.from_config(config), script.revision, settings)
+
+
+def revision(config: Config, **options: Any) -> None:
+    """A new revision file (``alembic revision``), its names checked first, removed if the command fails."""
+    with _new_revision(config, options):
+        alembic_command.revision(config, **options)
+
+
+def merge(config: Config, revisions: str | tuple[str, ...], **options: Any) -> None:
+    """A merge revision of ``revisions`` (``alembic merge``), checked and written as ``revision`` is."""
+    with _new_revision(config, options):
+        alembic_command.merge(config, revisions, **options)
+
+
+@contextmanager
+def _new_revision(config: Config, options: dict[str, Any]) -> Iterator[None]:
+    from .authoring import check_new_names, removed_on_failure
+
+    scripts = load_scripts(_directory(config))
+    check_new_names(scripts, options.get("rev_id"), options.get("branch_label"), options.get("message"))
+    with removed_on_failure(scripts):
+        yield
 
 
 def _acknowledge_confirmed(

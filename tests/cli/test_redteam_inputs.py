@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
-from support.cli import Ran, run_manage
+from support.cli import Ran, migrations_with, run_manage
 from support.databases import ROOT
 
 HEAD = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
@@ -134,3 +134,75 @@ def test_a_lock_option_that_is_not_finite_is_refused(
     assert one_error(result).endswith("is not a finite number of seconds")
     assert result.returncode == 2
     assert not (tmp_path / "app.db").exists() or _tables(url) == set()
+
+
+def _revision_files(directory: Path) -> list[str]:
+    return sorted(
+        str(path.relative_to(directory.parent))
+        for path in directory.parent.rglob("*.py")
+        if "__pycache__" not in path.parts
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (("revision", "--rev-id", "0001"), "Error: --rev-id 0001: the chain already has a revision 0001"),
+        (
+            ("merge", "heads", "--rev-id", "0002"),
+            "Error: --rev-id 0002: the chain already has a revision 0002",
+        ),
+        (
+            ("revision", "--rev-id", "../../escaped"),
+            "Error: --rev-id '../../escaped': no spaces, slashes or empty names",
+        ),
+        (("revision", "--rev-id", "a/b"), "Error: --rev-id 'a/b': no spaces, slashes or empty names"),
+        (("revision", "--rev-id", " "), "Error: --rev-id ' ': no spaces, slashes or empty names"),
+        (("revision", "--rev-id", ""), "Error: --rev-id '': no spaces, slashes or empty names"),
+        (
+            ("revision", "--rev-id", "head"),
+            "Error: --rev-id 'head': head already means something in a revision spec",
+        ),
+        (
+            ("revision", "--rev-id", "base"),
+            "Error: --rev-id 'base': base already means something in a revision spec",
+        ),
+        (
+            ("revision", "--branch-label", "heads"),
+            "Error: --branch-label 'heads': heads already means something in a revision spec",
+        ),
+        (
+            ("revision", "--branch-label", "0002"),
+            "Error: --branch-label 0002: already a revision or branch label of the chain",
+        ),
+        (
+            ("revision", "-m", 'x"""\nimport os\n"""'),
+            'Error: -m: a message cannot contain """ (it would end the revision\'s docstring)',
+        ),
+    ],
+)
+def test_a_new_revision_the_chain_cannot_hold_is_refused_before_any_file(
+    args: tuple[str, ...], error: str, tmp_path: Path
+) -> None:
+    directory = migrations_with(tmp_path / "project")
+    before = _revision_files(directory)
+    result = run_manage("db", "-d", str(directory), *args, database_url=f"sqlite:///{tmp_path / 'app.db'}")
+    assert one_error(result) == error
+    assert _revision_files(directory) == before
+    assert not (tmp_path / "escaped_.py").exists()
+    # the chain still loads: every later command works
+    heads = run_manage("db", "-d", str(directory), "heads", database_url=f"sqlite:///{tmp_path / 'app.db'}")
+    assert heads.stdout.strip() == f"{HEAD} (head)", heads.stderr
+
+
+def test_a_revision_file_that_fails_after_alembic_wrote_it_is_removed(tmp_path: Path) -> None:
+    # a template Alembic renders into a file that does not load: found only once it is on disk
+    directory = migrations_with(tmp_path / "project")
+    template = directory / "script.py.mako"
+    template.write_text(template.read_text(encoding="utf-8") + "\nthis is not python\n", encoding="utf-8")
+    before = _revision_files(directory)
+    result = run_manage(
+        "db", "-d", str(directory), "revision", "-m", "x", database_url=f"sqlite:///{tmp_path / 'app.db'}"
+    )
+    assert one_error(result).startswith("Error: cannot load the revision file ")
+    assert _revision_files(directory) == before
