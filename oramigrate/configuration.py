@@ -106,9 +106,10 @@ def _lock_timeout(raw: Any) -> float:
         seconds = float(raw)
     except (TypeError, ValueError):
         raise ConfigurationError(f"MIGRATION_LOCK_TIMEOUT must be a number of seconds, not {raw!r}") from None
-    # inf (or 1e309) would wait for ever; nan compares false with every deadline, so it would too
-    if not 0 <= seconds < math.inf:
-        raise ConfigurationError(f"MIGRATION_LOCK_TIMEOUT must be a finite 0 or more seconds, not {raw!r}")
+    if not seconds >= 0:
+        raise ConfigurationError(f"MIGRATION_LOCK_TIMEOUT must be 0 or more seconds, not {raw!r}")
+    if not math.isfinite(seconds):  # inf (or 1e309) would wait for ever
+        raise ConfigurationError(f"MIGRATION_LOCK_TIMEOUT must be a finite number of seconds, not {raw!r}")
     return seconds
 
 
