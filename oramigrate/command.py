@@ -181,6 +181,7 @@ def check(config: Config) -> str:
     drift = None
     if config.cmd_opts is None:
         config.cmd_opts = argparse.Namespace()
+    load_scripts(_directory(config))  # a broken revision file stops it before Alembic makes its table
     try:
         alembic_command.check(config)
     except CommandError as exc:

@@ -8,6 +8,7 @@ with ``ORAMIGRATE_DEBUG=1``).
 
 from __future__ import annotations
 
+import configparser
 import os
 import re
 import tempfile
@@ -23,7 +24,7 @@ from sqlalchemy.engine import URL
 
 from .errors import MigrationError
 from .revisions import first_line as _first_line
-from .revisions import unknown_down_revision
+from .revisions import revision_file_of, unknown_down_revision
 from .settings import mask_secrets, mask_url
 
 T = TypeVar("T")
@@ -40,8 +41,15 @@ def run_guarded(call: Callable[[], T], url: Callable[[], Any] = lambda: None) ->
             # no file defines, a revision id twice): here that stops the command with one line
             warnings.filterwarnings("error", message=GRAPH_WARNINGS, category=UserWarning)
             return call()
-    except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+    except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
         raise
+    except SystemExit as exc:
+        # sys.exit() in a revision file or env.py would end the command with no word of why
+        broken = _broken_file(exc)
+        if broken is None:
+            raise
+        click.echo(f"Error: {broken}", err=True)
+        raise click.exceptions.Exit(2) from None
     except Exception as exc:
         if os.environ.get(DEBUG_SETTING):
             raise
@@ -57,18 +65,34 @@ def run_guarded(call: Callable[[], T], url: Callable[[], Any] = lambda: None) ->
         raise click.exceptions.Exit(code) from None
 
 
-def _revision_file(exc: BaseException) -> str | None:
-    """The revision file (a ``versions`` folder's module) that raised ``exc`` while being loaded."""
-    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename).parent.name == "versions":
-        return exc.filename
-    if not isinstance(exc, (ImportError, SyntaxError, NameError, AttributeError)):
-        return None
+def _broken_file(exc: BaseException) -> str | None:
+    """What is wrong with the migrations' own files, if ``exc`` came from loading one of them."""
+    name = f"{type(exc).__name__}: {_first_line(exc)}"
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename).name == "env.py":
+        return f"the migration environment {exc.filename} failed: {name}"
+    revision_file = revision_file_of(exc)
+    if revision_file is not None:
+        return f"cannot load the revision file {revision_file}: {name}"
     frames = traceback.extract_tb(exc.__traceback__)
-    # raised at the top level of a revision module (its imports, identifiers), not inside upgrade()
-    for frame in reversed(frames):
-        if Path(frame.filename).parent.name == "versions" and frame.name == "<module>":
-            return frame.filename
+    for index in range(len(frames) - 1, -1, -1):
+        frame = frames[index]
+        # env.py's own code (or the library it called, logging's fileConfig), not ours or Alembic's:
+        # an error deep in our code under env.py's run() is a bug, and keeps its crash log
+        if Path(frame.filename).name == "env.py" and frame.name == "<module>":
+            if not any(_ours_or_alembic(later.filename) for later in frames[index + 1 :]):
+                return f"the migration environment {frame.filename} failed: {name}"
+            break
+    if isinstance(exc, ImportError) and str(exc).startswith("Can't find Python file"):
+        # Alembic's words for a folder with no env.py (-d pointing elsewhere, a file, '')
+        return f"{_first_line(exc)}: not a migrations folder (`db init` makes one)"
+    if isinstance(exc, configparser.Error):
+        return f"cannot read the Alembic configuration (alembic.ini): {_first_line(exc)}"
     return None
+
+
+def _ours_or_alembic(filename: str) -> bool:
+    parts = Path(filename).parts
+    return "oramigrate" in parts or "alembic" in parts
 
 
 def _raised_in(exc: BaseException, path_end: str) -> bool:
@@ -109,9 +133,9 @@ def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | No
 
     if isinstance(exc, CommandError):
         return _first_line(exc), 1
-    revision_file = _revision_file(exc)
-    if revision_file is not None:
-        return f"cannot load the revision file {revision_file}: {type(exc).__name__}: {_first_line(exc)}", 2
+    broken = _broken_file(exc)
+    if broken is not None:
+        return broken, 2
     from alembic.script.revision import RevisionError
 
     if isinstance(exc, RevisionError) or (

@@ -11,6 +11,7 @@ its own and that no signal asked it to stop (``before_statement``).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -39,6 +40,15 @@ from .tables import DeployTables
 
 class RevisionFailed(MigrationError):
     """A revision failed: which one, at which operation, with what database error."""
+
+
+class PlanRefused(MigrationError):
+    """The revisions to run cannot be planned: a revision spec past the chain, a missing upgrade()."""
+
+    exit_code = 2
+
+
+_MISSING_FUNCTION = re.compile(r"^module '([^']+)' has no attribute '(upgrade|downgrade)'$")
 
 
 def _error_line(exc: BaseException) -> str:
@@ -138,7 +148,7 @@ class DeployRun:
         planned = migration_plan(migration_context)
 
         def steps(heads: Any, ctx: MigrationContext) -> Iterator[Any]:
-            plan = list(planned(heads, ctx))
+            plan = self._plan(planned, heads, ctx, context.get_revision_argument())
             self._heads = tuple(heads)
             self._check_data_loss(plan, ctx)
             for index, step in enumerate(plan):
@@ -158,11 +168,36 @@ class DeployRun:
             with context.begin_transaction():
                 context.run_migrations()
             self.interrupts.check()  # a signal held during the last commit
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # sys.exit() in a revision is its failure, not a success
             failure = self._failed(exc)
+            if failure is None and isinstance(exc, SystemExit):
+                failure = RevisionFailed(f"a revision called sys.exit({exc.code!r}); nothing more was run")
             if failure is None:
                 raise
             raise failure from exc
+
+    def _plan(self, planned: Any, heads: Any, ctx: MigrationContext, destination: Any) -> list[Any]:
+        # Alembic plans with bare asserts (`head+1`, an empty revision) and finds a revision without
+        # upgrade() or downgrade() only here: one line before any revision runs
+        try:
+            return list(planned(heads, ctx))
+        except AssertionError:
+            current = ", ".join(heads) or "base"
+            raise PlanRefused(
+                f"cannot go from {current} to {destination!r}: it steps past the chain's head or base,"
+                " or names no revision (db history lists them)"
+            ) from None
+        except AttributeError as exc:
+            missing = _MISSING_FUNCTION.match(str(exc))
+            if missing is None:
+                raise
+            module, function = missing.groups()
+            paths = [
+                script.path for script in self.scripts.walk_revisions() if script.module.__name__ == module
+            ]
+            raise PlanRefused(
+                f"the revision file {paths[0] if paths else module} defines no {function}(): nothing was run"
+            ) from None
 
     def _lock_waits(self, dialect: str, session: str | None) -> LockWaits | None:
         budget = self.budget

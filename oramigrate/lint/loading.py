@@ -74,7 +74,7 @@ class TolerantScripts(PerFileScripts):
         try:
             with active:
                 return load(path)
-        except Exception as exc:  # noqa: BLE001 - a revision's own failure is reported, not raised
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a revision failing (or exiting) is reported
             return unloadable(path, exc)
 
 

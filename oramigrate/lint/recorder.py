@@ -89,7 +89,7 @@ def record_phase(
     with installed(environment), installed(operations), _watching(environment, asked):
         try:
             function()
-        except Exception as exc:  # noqa: BLE001 - any failure of user code becomes a finding, not a crash
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - user code failing (or exiting) is a finding
             return steps, _failure_line(exc), (asked[0] if asked else None)
     return steps, None, (asked[0] if asked else None)
 

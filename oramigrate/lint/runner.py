@@ -48,7 +48,7 @@ def load_scripts(directory: str | os.PathLike[str], stub_imports: bool = False) 
     try:
         scripts = tolerant_scripts(str(path), stub_imports)
         scripts.revision_map.heads  # noqa: B018 - loads every revision module now, so errors surface here
-    except Exception as exc:  # noqa: BLE001 - a broken revision file is the user's input, not our bug
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a broken revision file is the user's input
         raise LintInputError(f"cannot read the migrations in {path}: {_first_line(exc)}") from None
     return scripts
 

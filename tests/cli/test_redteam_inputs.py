@@ -94,8 +94,8 @@ def test_a_history_table_named_like_an_application_table_is_refused(
 @pytest.mark.parametrize(
     ("setting", "value", "error"),
     [
-        ("MIGRATION_LOCK_TIMEOUT", "inf", "must be a finite 0 or more seconds, not 'inf'"),
-        ("MIGRATION_LOCK_TIMEOUT", "1e309", "must be a finite 0 or more seconds, not '1e309'"),
+        ("MIGRATION_LOCK_TIMEOUT", "inf", "must be a finite number of seconds, not 'inf'"),
+        ("MIGRATION_LOCK_TIMEOUT", "1e309", "must be a finite number of seconds, not '1e309'"),
         ("MIGRATION_LOCK_RETRIES", "\u0663", "must be a whole number from 0 to 100, not '\u0663'"),
         (
             "ORACLE_TARGET_VERSION",
@@ -206,3 +206,126 @@ def test_a_revision_file_that_fails_after_alembic_wrote_it_is_removed(tmp_path: 
     )
     assert one_error(result).startswith("Error: cannot load the revision file ")
     assert _revision_files(directory) == before
+
+
+def _revision(name: str, body: str, down: str = HEAD) -> str:
+    return f'"""Test revision {name}."""\nrevision = "{name}"\ndown_revision = "{down}"\n{body}'
+
+
+NO_OP = "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n"
+BROKEN_FILES = {
+    "sys.exit at the top of a revision": (
+        {"versions/texit001_x.py": "import sys\n\nsys.exit(3)\n"},
+        "Error: cannot load the revision file {dir}/versions/texit001_x.py: SystemExit: 3",
+    ),
+    "ValueError at the top of a revision": (
+        {"versions/ttop001_x.py": 'raise ValueError("top")\n'},
+        "Error: cannot load the revision file {dir}/versions/ttop001_x.py: ValueError: top",
+    ),
+    "revision = 123": (
+        {"versions/tint001_x.py": f"revision = 123\ndown_revision = {HEAD!r}\n"},
+        "Error: cannot load the revision file {dir}/versions/tint001_x.py: TypeError: 'int' object is not"
+        " iterable",
+    ),
+    "a NUL byte in a revision": (
+        {"versions/tnul001_x.py": _revision("tnul001", "x = 1\x00\n")},
+        "Error: cannot load the revision file {dir}/versions/tnul001_x.py: SyntaxError: source code string"
+        " cannot contain null bytes",
+    ),
+    "env.py that raises": (
+        {"env.py": 'import oramigrate.environment\n\nraise ValueError("no env")\n'},
+        "Error: the migration environment {dir}/env.py failed: ValueError: no env",
+    ),
+    "env.py with a syntax error": (
+        {"env.py": "import oramigrate.environment\ndef (:\n"},
+        "Error: the migration environment {dir}/env.py failed: SyntaxError: invalid syntax (env.py, line 2)",
+    ),
+    "no env.py": (
+        {"env.py": None},
+        "Error: Can't find Python file {dir}/env.py: not a migrations folder (`db init` makes one)",
+    ),
+    "alembic.ini that is not ini": (
+        {"alembic.ini": "[[[ not ini\n"},
+        "Error: cannot read the Alembic configuration (alembic.ini): File contains no section headers.",
+    ),
+    "no alembic.ini": (
+        {"alembic.ini": None},
+        "Error: the migration environment {dir}/env.py failed: FileNotFoundError: {dir}/alembic.ini doesn't"
+        " exist",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN_FILES)
+@pytest.mark.parametrize("command", [("current",), ("upgrade",), ("check",), ("migrate", "-m", "x")])
+def test_a_broken_migrations_file_is_one_line_naming_it(
+    case: str, command: tuple[str, ...], tmp_path: Path
+) -> None:
+    files, error = BROKEN_FILES[case]
+    directory = migrations_with(tmp_path)
+    for name, source in files.items():
+        if source is None:
+            (directory / name).unlink()
+        else:
+            (directory / name).write_text(source, encoding="utf-8")
+    before = _revision_files(directory)
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    result = run_manage("db", "-d", str(directory), *command, database_url=url)
+    assert one_error(result) == error.format(dir=directory)
+    assert result.returncode in (1, 2)
+    assert _revision_files(directory) == before
+    # env.py runs under the lock, once the tool's own tables are there: nothing else is written
+    tool_tables = {"migration_history", "migration_history_journal", "alembic_version_lock"}
+    assert not (tmp_path / "app.db").exists() or _tables(url) <= tool_tables
+
+
+def test_sys_exit_inside_upgrade_is_the_revision_failing_not_a_success(tmp_path: Path) -> None:
+    directory = migrations_with(
+        tmp_path,
+        {"texit002_x.py": _revision("texit002", NO_OP.replace("    pass", "    raise SystemExit(0)", 1))},
+    )
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    assert run_manage("db", "upgrade", database_url=url).returncode == 0
+    gated = run_manage("db", "-d", str(directory), "upgrade", database_url=url)
+    assert one_error(gated).startswith("Error: refusing to upgrade")
+    result = run_manage("db", "-d", str(directory), "upgrade", "--allow-unsafe", database_url=url)
+    assert one_error(result) == (
+        "Error: revision texit002 failed at operation 0 (): SystemExit: 0; rolled back as a unit"
+    )
+    assert result.returncode == 1
+    assert run_manage("db", "current", database_url=url).stdout.strip() == f"{HEAD} (head)"
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        last = connection.execute(
+            sa.text("SELECT revision, outcome FROM migration_history ORDER BY id DESC")
+        ).first()
+    engine.dispose()
+    assert tuple(last or ()) == ("texit002", "failed")
+
+
+@pytest.mark.parametrize("target", ["head+1", "", f"{HEAD}+1", "head-9"])
+def test_an_upgrade_target_past_the_chain_is_one_line(target: str, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    assert run_manage("db", "upgrade", database_url=url).returncode == 0
+    result = run_manage("db", "upgrade", target, database_url=url)
+    assert one_error(result) == (
+        f"Error: cannot go from {HEAD} to {target!r}: it steps past the chain's head or base, or names no"
+        " revision (db history lists them)"
+    )
+    assert result.returncode == 2
+
+
+def test_a_revision_without_downgrade_is_named_before_anything_runs(tmp_path: Path) -> None:
+    directory = migrations_with(
+        tmp_path, {"tnodown001_x.py": _revision("tnodown001", "def upgrade():\n    pass\n")}
+    )
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    assert run_manage("db", "-d", str(directory), "upgrade", database_url=url).returncode == 0
+    result = run_manage("db", "-d", str(directory), "downgrade", database_url=url)
+    assert one_error(result) == (
+        f"Error: the revision file {directory}/versions/tnodown001_x.py defines no downgrade():"
+        " nothing was run"
+    )
+    assert run_manage("db", "-d", str(directory), "current", database_url=url).stdout.strip() == (
+        "tnodown001 (head)"
+    )
