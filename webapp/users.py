@@ -112,6 +112,12 @@ def accepted_hash(password_hash: str) -> str:
     if scheme is None or scheme == "plaintext":
         known = ", ".join(s for s in context.schemes() if s != "plaintext")
         raise InvalidUser(f"password_hash is not a hash Flask-Security accepts (schemes: {known})")
+    # identify() reads the prefix only: "$argon2id$" and garbage after it would be stored, and every
+    # sign-in of that user would fail in passlib's verify (a server error), so the hash is parsed
+    try:
+        context.handler(scheme).from_string(password_hash)
+    except (ValueError, TypeError) as exc:
+        raise InvalidUser(f"password_hash is not a well-formed {scheme} hash ({exc})") from None
     return password_hash
 
 
@@ -153,6 +159,8 @@ def checked_role(name: str) -> None:
 
     if not name:
         raise InvalidUser("a role name is empty")
+    if name != name.strip():  # ' admin' beside 'admin': two roles a person cannot tell apart
+        raise InvalidUser(f"role name {name!r} starts or ends with white space")
     _checked_characters("a role name", name)
     _checked_length(f"role {name[:20]!r}", name, ROLE_MAX)
     if name == SALT_ROLE:

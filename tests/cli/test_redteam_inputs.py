@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from support.cli import Ran, migrations_with, run_manage
 from support.databases import ROOT
+from support.inputs import CHEAP_HASH
 
 HEAD = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
 
@@ -329,3 +330,52 @@ def test_a_revision_without_downgrade_is_named_before_anything_runs(tmp_path: Pa
     assert run_manage("db", "-d", str(directory), "current", database_url=url).stdout.strip() == (
         "tnodown001 (head)"
     )
+
+
+def _users_and_roles(url: str) -> tuple[list[tuple[str, ...]], list[str]]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        users = [tuple(row) for row in connection.execute(sa.text("SELECT email, password FROM auth_user"))]
+        roles = sorted(row[0] for row in connection.execute(sa.text("SELECT name FROM auth_role")))
+    engine.dispose()
+    return users, roles
+
+
+@pytest.mark.parametrize(
+    ("row", "error"),
+    [
+        (
+            '"$argon2id$v=19$m=8,t=1,p=1$bogus"',
+            "Error: users.json line 1: password_hash is not a well-formed argon2 hash (invalid base64 input)"
+            " (nothing written)",
+        ),
+        (
+            '"$2b$12$short"',
+            "Error: users.json line 1: password_hash is not a well-formed bcrypt hash (salt too small (bcrypt"
+            " requires exactly 22 chars)) (nothing written)",
+        ),
+    ],
+)
+def test_a_password_hash_that_only_starts_like_one_is_refused(row: str, error: str, tmp_path: Path) -> None:
+    # stored, it would make every sign-in of that user fail inside passlib's verify
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    assert run_manage("db", "upgrade", database_url=url).returncode == 0
+    users = tmp_path / "users.json"
+    users.write_text(f'[{{"email": "ada@example.com", "password_hash": {row}}}]', encoding="utf-8")
+    before = _users_and_roles(url)
+    result = run_manage("dbCreateRegUser", "--from-file", str(users), database_url=url, env=CHEAP_HASH)
+    assert one_error(result) == error
+    assert _users_and_roles(url) == before
+
+
+@pytest.mark.parametrize("role", [" admin", "admin ", "\tstaff"])
+def test_a_role_name_with_white_space_around_it_is_refused(role: str, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    assert run_manage("db", "upgrade", database_url=url).returncode == 0
+    before = _users_and_roles(url)
+    result = run_manage(
+        "dbCreateRegUser", "--email", "ada@example.com", "--role", role, "--create-roles", "--password-stdin",
+        database_url=url, input="Harbour-lights-719x\n", env=CHEAP_HASH,
+    )  # fmt: skip
+    assert one_error(result) == f"Error: role name {role!r} starts or ends with white space"
+    assert _users_and_roles(url) == before
