@@ -132,6 +132,13 @@ def _check_server(url: URL, source: str) -> None:
         return
     if url.port is not None and not 1 <= url.port <= 65535:
         raise ConfigurationError(f"{source}: port {url.port} is not between 1 and 65535")
+    if url.host:
+        try:  # what the resolver does with it: a label over 63 characters, an empty one (a..b)
+            url.host.encode("idna")
+        except UnicodeError:
+            raise ConfigurationError(
+                f"{source}: the host is not a valid host name (labels of 1 to 63 characters between dots)"
+            ) from None
     query = set(url.query)
     if not url.host and not query.intersection(_HOST_IN_QUERY.get(backend, ())):
         raise ConfigurationError(

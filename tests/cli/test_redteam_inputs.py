@@ -379,3 +379,12 @@ def test_a_role_name_with_white_space_around_it_is_refused(role: str, tmp_path: 
     )  # fmt: skip
     assert one_error(result) == f"Error: role name {role!r} starts or ends with white space"
     assert _users_and_roles(url) == before
+
+
+@pytest.mark.parametrize("host", ["h" * 64, "db..example.com", "x" * 100_000])
+def test_a_host_name_no_resolver_takes_is_refused_before_connecting(host: str) -> None:
+    result = run_manage("db", "current", database_url=f"postgresql+psycopg://app@{host}/app")
+    assert one_error(result) == (
+        "Error: DATABASE_URL: the host is not a valid host name (labels of 1 to 63 characters between dots)"
+    )
+    assert result.returncode == 2
