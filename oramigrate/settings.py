@@ -47,19 +47,27 @@ def env_secret(name: str, environ: Mapping[str, str] | None = None) -> str | Non
     path = environ.get(f"{name}_FILE")
     if not path:
         return None
+    return read_secret_file(path, f"{name}_FILE")
+
+
+def read_secret_file(path: str | os.PathLike[str], source: str) -> str:
+    """The secret in the file at ``path`` (its trailing newline dropped), read with bounds.
+
+    A ConfigurationError naming ``source`` when it cannot be read, is not UTF-8, is empty, or is
+    longer than a secret can be (/dev/zero or a log file named by mistake would fill the memory).
+    """
     try:
         with open(path, encoding="utf-8") as handle:
-            # bounded: /dev/zero or a log file named by mistake would otherwise fill the memory
             content = handle.read(MAX_SECRET_FILE + 1)
     except OSError as exc:
-        raise ConfigurationError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
+        raise ConfigurationError(f"{source}: cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise ConfigurationError(f"{name}_FILE: {path} is not UTF-8 text") from None
+        raise ConfigurationError(f"{source}: {path} is not UTF-8 text") from None
     if len(content) > MAX_SECRET_FILE:
-        raise ConfigurationError(f"{name}_FILE: {path} is longer than {MAX_SECRET_FILE} characters")
+        raise ConfigurationError(f"{source}: {path} is longer than {MAX_SECRET_FILE} characters")
     content = content.rstrip("\r\n")
     if not content:
-        raise ConfigurationError(f"{name}_FILE: {path} is empty")
+        raise ConfigurationError(f"{source}: {path} is empty")
     return content
 
 

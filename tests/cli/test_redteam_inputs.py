@@ -388,3 +388,76 @@ def test_a_host_name_no_resolver_takes_is_refused_before_connecting(host: str) -
         "Error: DATABASE_URL: the host is not a valid host name (labels of 1 to 63 characters between dots)"
     )
     assert result.returncode == 2
+
+
+FLEET_MISTAKES = {
+    "a binary password_file": (
+        "url = 'postgresql+psycopg://app@127.0.0.1:1/app'\npassword_file = 'secret'\n",
+        b"\xff\xfe\x00",
+        "target a: password_file: {dir}/secret is not UTF-8 text",
+    ),
+    "a binary url_file": (
+        "url_file = 'secret'\n",
+        b"\xff\xfe\x00",
+        "target a: url_file: {dir}/secret is not UTF-8 text",
+    ),
+    "password_file = /dev/zero": (
+        "url = 'postgresql+psycopg://app@127.0.0.1:1/app'\npassword_file = '/dev/zero'\n",
+        None,
+        "target a: password_file: /dev/zero is longer than 65536 characters",
+    ),
+    "a password in the query": (
+        f"url = 'postgresql+psycopg://app@127.0.0.1:1/app?password={SECRET}'\n",
+        None,
+        'target a: url: inline password: use password_file, or "${{ENV}}" in its place',
+    ),
+    "no host": (
+        "url = 'postgresql+psycopg://app@/app'\n",
+        None,
+        "target a: url names no host: add @host after the user (postgresql would connect to a local default)",
+    ),
+    "no database": (
+        "url = 'postgresql+psycopg://app@127.0.0.1:5432'\n",
+        None,
+        "target a: url names no database: add /NAME after the host (postgresql would fall back to a default)",
+    ),
+    "a port that is not a number": (
+        "url = 'postgresql+psycopg://app@127.0.0.1:abc/app'\n",
+        None,
+        "target a: url: not a database URL (dialect+driver://user@host/database)",
+    ),
+    "port 99999": (
+        "url = 'postgresql+psycopg://app@127.0.0.1:99999/app'\n",
+        None,
+        "target a: url: port 99999 is not between 1 and 65535",
+    ),
+    "an asyncio driver": (
+        "url = 'postgresql+asyncpg://app@127.0.0.1/app'\n",
+        None,
+        "target a: url: 'postgresql+asyncpg' is an asyncio driver; the migrations need a synchronous one",
+    ),
+    "two @ before the host": (
+        "url = 'postgresql+psycopg://app@x@127.0.0.1/app'\n",
+        None,
+        "target a: url has more than one '@' before the host: URL-encode the password (an '@' in it is"
+        " written %40)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", FLEET_MISTAKES)
+@pytest.mark.parametrize("command", ["status", "upgrade"])
+def test_a_bad_target_stops_the_fleet_with_one_line_before_any_connection(
+    case: str, command: str, tmp_path: Path
+) -> None:
+    keys, secret, error = FLEET_MISTAKES[case]
+    if secret is not None:
+        (tmp_path / "secret").write_bytes(secret)
+    targets = tmp_path / "targets.toml"
+    targets.write_text(f"[targets.a]\n{keys}", encoding="utf-8")
+    result = run_manage(
+        "db", "fleet", command, "--targets", str(targets), database_url=f"sqlite:///{tmp_path / 'app.db'}"
+    )
+    assert one_error(result) == f"Error: targets file {targets}: " + error.format(dir=tmp_path)
+    assert result.returncode == 2
+    assert SECRET not in result.stdout + result.stderr
