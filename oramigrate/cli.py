@@ -1,8 +1,8 @@
 """The ``db`` click group: parse options, resolve the Config (engine, settings), one call, errors mapped once.
 
-Our commands replace Flask-Migrate's ``init``, ``migrate``, ``revision``, ``merge``, ``check``,
-``upgrade``, ``downgrade`` and ``stamp``, and add ``lint``, ``log``, ``verify``, ``status`` and
-``baseline``; Flask-Migrate's read-only commands (``current``, ``heads``, ``history``, ``show``,
+Our commands replace Flask-Migrate's ``init``, ``migrate``, ``revision``, ``merge``, ``history``,
+``check``, ``upgrade``, ``downgrade`` and ``stamp``, and add ``lint``, ``log``, ``verify``,
+``status`` and ``baseline``; Flask-Migrate's read-only commands (``current``, ``heads``, ``show``,
 ``edit``, ...) keep their own. ``OracleSafe`` registers this group on the app, so ``flask db`` and
 ``manage.py db`` are the same guarded door. The library is imported inside each command: ``--help``
 stays light.
@@ -26,7 +26,7 @@ from .console import lint_and_print, lint_options
 from .failures import run_guarded
 
 # Flask-Migrate's commands that neither change what is applied nor need our checks
-KEPT = ("list-templates", "edit", "show", "history", "heads", "branches", "current")
+KEPT = ("list-templates", "edit", "show", "heads", "branches", "current")
 URL_KEY = "oramigrate.url"
 
 
@@ -207,6 +207,17 @@ def merge_command(directory: str | None, revisions: tuple[str, ...], **options: 
     from . import command
 
     command.merge(resolve_config(directory), revisions, **options)
+
+
+@db.command("history", params=list(flask_migrate_cli.history.params))
+@with_appcontext
+def history_command(directory: str | None, rev_range: str | None, **options: Any) -> None:
+    """List changeset scripts in chronological order."""
+    import flask_migrate
+
+    if rev_range is not None and rev_range.count(":") > 1:  # Alembic's split(":") would crash on it
+        raise click.BadParameter(f"{rev_range!r} is not [start]:[end]", param_hint="'--rev-range'")
+    flask_migrate.history(directory, rev_range, **options)
 
 
 @db.command("check")

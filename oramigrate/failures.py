@@ -158,4 +158,7 @@ def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | No
         return f"database error{where}: {detail}", 1
     if isinstance(exc, sa_exc.NoSuchModuleError):
         return f"unknown database driver: {_first_line(str(exc))}", 2
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        # the file system said no (a -d that is a file, a missing script.py.mako, permissions)
+        return f"{exc.strerror}: {exc.filename}", 1
     return None

@@ -39,6 +39,8 @@ def _warn_on_salt_mismatch(app: Flask) -> None:
 def runserver(host: str, port: int, production: bool, threads: int, allow_not_at_head: bool) -> None:
     """Serve the application (development: reloader and debugger, loopback only)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if allow_not_at_head and not production:
+        raise click.UsageError("--allow-not-at-head applies to --production only")
     if production:
         from .production import prepare, serve
 

@@ -461,3 +461,32 @@ def test_a_bad_target_stops_the_fleet_with_one_line_before_any_connection(
     assert one_error(result) == f"Error: targets file {targets}: " + error.format(dir=tmp_path)
     assert result.returncode == 2
     assert SECRET not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (("db", "history", "-r", "::"), "Error: Invalid value for '--rev-range': '::' is not [start]:[end]"),
+        (("db", "init", "-d", "{file}"), "Error: Not a directory: {file}"),
+        (
+            ("db", "-d", "{project}", "revision", "-m", "x"),
+            "Error: No such file or directory: {project}/script.py.mako",
+        ),
+        (("runserver", "--allow-not-at-head"), "Error: --allow-not-at-head applies to --production only"),
+    ],
+)
+def test_odd_arguments_of_the_file_and_server_commands_are_one_line(
+    args: tuple[str, ...], error: str, tmp_path: Path
+) -> None:
+    file = tmp_path / "a-file"
+    file.write_text("x", encoding="utf-8")
+    project = migrations_with(tmp_path)
+    (project / "script.py.mako").unlink()
+    before = _revision_files(project)
+    names = {"file": file, "project": project}
+    result = run_manage(
+        *(arg.format(**names) for arg in args), database_url=f"sqlite:///{tmp_path / 'app.db'}"
+    )
+    assert one_error(result) == error.format(**names)
+    assert _revision_files(project) == before
+    assert file.read_text(encoding="utf-8") == "x"
