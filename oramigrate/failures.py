@@ -11,6 +11,7 @@ from __future__ import annotations
 import configparser
 import os
 import re
+import stat
 import tempfile
 import time
 import traceback
@@ -56,8 +57,11 @@ def run_guarded(call: Callable[[], T], url: Callable[[], Any] = lambda: None) ->
         where = _as_url(url())
         described = describe(exc, where)
         if described is None:
-            log = crash_log(exc)
-            message = f"unexpected {type(exc).__name__}: {_first_line(exc)} (traceback in {log})"
+            try:
+                where_logged = f"traceback in {crash_log(exc)}"
+            except OSError as problem:  # a read-only or full temp directory: still one line
+                where_logged = f"traceback not saved: {problem.strerror}; ORAMIGRATE_DEBUG=1 shows it"
+            message = f"unexpected {type(exc).__name__}: {_first_line(exc)} ({where_logged})"
             described = message, 1
         message, code = described
         # whatever the message quotes (a driver's words, an unexpected error), never the URL's secrets
@@ -115,13 +119,28 @@ def _as_url(value: Any) -> URL | None:
 
 
 def crash_log(exc: BaseException) -> Path:
-    """Write ``exc``'s traceback to a private file in the temp directory; its path."""
+    """Write ``exc``'s traceback to a new private file in the temp directory; its path.
+
+    The shared ``oramigrate`` folder is used only if it is ours and private: in a /tmp every user
+    writes to, another user could have made it first, with links named like the next log file to
+    turn our write into an overwrite of one of our files. The file's name is random, made with
+    O_EXCL (``mkstemp``), so an existing name or link is never followed.
+    """
     folder = Path(tempfile.gettempdir()) / "oramigrate"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    path = folder / f"error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+        private = stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
+    except OSError:
+        private = False
+    if not private:
+        folder = Path(tempfile.mkdtemp(prefix="oramigrate-"))
+    handle, name = tempfile.mkstemp(
+        prefix=f"error-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".log", dir=folder
+    )
+    with open(handle, "w", encoding="utf-8") as out:
         out.write("".join(traceback.format_exception(exc)))
-    return path
+    return Path(name)
 
 
 def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | None:

@@ -6,6 +6,9 @@ secret in the output, nothing half-written.
 
 from __future__ import annotations
 
+import os
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -20,13 +23,13 @@ HEAD = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
 SECRET = "Zq9-not-for-output"
 
 
-def one_error(result: Ran) -> str:
-    """The single ``Error:`` line of a failed run (no traceback, no crash log)."""
+def one_error(result: Ran, *, unexpected: bool = False) -> str:
+    """The single ``Error:`` line of a failed run (no traceback; no crash log unless ``unexpected``)."""
     assert result.returncode != 0, result.stdout
     assert "Traceback" not in result.stderr, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1, result.stderr
-    assert "unexpected" not in errors[0], errors[0]
+    assert ("unexpected" in errors[0]) == unexpected, errors[0]
     return errors[0]
 
 
@@ -490,3 +493,31 @@ def test_odd_arguments_of_the_file_and_server_commands_are_one_line(
     assert one_error(result) == error.format(**names)
     assert _revision_files(project) == before
     assert file.read_text(encoding="utf-8") == "x"
+
+
+def test_the_crash_log_never_follows_a_link_another_user_planted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /tmp is everyone's: the shared folder made first, open to all, with links named like the next logs
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    shared = tmp_path / "oramigrate"
+    shared.mkdir()
+    shared.chmod(0o777)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    now = time.time()
+    for second in range(-2, 30):
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now + second))
+        (shared / f"error-{stamp}-{os.getpid()}.log").symlink_to(victim)
+    directory = migrations_with(tmp_path / "project")
+    # an env.py that misuses the library: a bug's path, with a crash log
+    (directory / "env.py").write_text("from oramigrate.environment import run\n\nrun(None, None, {})\n")
+    result = run_manage(
+        "db", "-d", str(directory), "current", database_url=f"sqlite:///{tmp_path / 'app.db'}"
+    )
+    line = one_error(result, unexpected=True)
+    assert victim.read_text(encoding="utf-8") == "precious"
+    log = Path(line.rsplit("(traceback in ", 1)[1].rstrip(")"))
+    assert log.parent != shared and log.is_file() and not log.is_symlink()
+    assert log.stat().st_mode & 0o777 == 0o600 and log.parent.stat().st_mode & 0o777 == 0o700
+    assert "Traceback" in log.read_text(encoding="utf-8")
