@@ -243,7 +243,7 @@ def upgrade(
     settings = settings_of(config)
     _offline_only(sql, dialect)
     if sql:
-        scripts = _script_scope(config, revision, dialect)
+        scripts = _script_scope(config, revision, dialect, upgrade=True)
         report = gate.check_before_upgrade(
             scripts, pending(scripts, [], revision), settings, allow_unsafe, notify
         )
@@ -289,7 +289,7 @@ def downgrade(
     if sql:
         # as Flask-Migrate: offline needs a starting point
         target = "head:-1" if revision == "-1" else revision
-        _script_scope(config, target, dialect)
+        _script_scope(config, target, dialect, upgrade=False)
         listing = offline_losses(config, target)
         if listing:
             sys.stdout.write(listing)
@@ -413,12 +413,17 @@ def _offline_only(sql: bool, dialect: str | None) -> None:
         raise ConfigurationError("--dialect chooses the dialect of a --sql script: give --sql too")
 
 
-def _script_scope(config: Config, revision: str, dialect: str | None) -> ScriptDirectory:
-    """The chain a ``--sql`` script is written from, its range checked; the dialect handed to env.py."""
-    from .offline.scope import check_range
+def _script_scope(
+    config: Config, revision: str, dialect: str | None, upgrade: bool | None = None
+) -> ScriptDirectory:
+    """The chain a ``--sql`` script is written from, its range checked (and the revisions it runs,
+    when ``upgrade`` says which way); the dialect handed to env.py."""
+    from .offline.scope import check_plan, check_range
 
     scripts = load_scripts(_directory(config))
     check_range(scripts, revision)
+    if upgrade is not None:
+        check_plan(scripts, revision, upgrade)
     if dialect is not None:
         config.attributes[OFFLINE_DIALECT] = dialect
     return scripts

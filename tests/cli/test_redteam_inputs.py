@@ -521,3 +521,38 @@ def test_the_crash_log_never_follows_a_link_another_user_planted(
     assert log.parent != shared and log.is_file() and not log.is_symlink()
     assert log.stat().st_mode & 0o777 == 0o600 and log.parent.stat().st_mode & 0o777 == 0o700
     assert "Traceback" in log.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("command", "given", "error"),
+    [
+        (
+            "downgrade",
+            "0001:0003",
+            "Error: revision range '0001:0003' does not run down the chain (Revision 0003 is not an ancestor"
+            " of revision 0001); a downgrade range is newer:older",
+        ),
+        (
+            "upgrade",
+            "0003:0001",
+            "Error: revision range '0003:0001' does not run up the chain (Revision 0003 is not an ancestor of"
+            " revision 0001); an upgrade range is older:newer",
+        ),
+        (
+            "downgrade",
+            "head:base",
+            "Error: the revision file {dir}/versions/tnodown002_x.py defines no downgrade(): no script"
+            " written",
+        ),
+    ],
+)
+def test_a_sql_script_that_cannot_be_written_whole_writes_nothing(
+    command: str, given: str, error: str, tmp_path: Path
+) -> None:
+    directory = migrations_with(
+        tmp_path, {"tnodown002_x.py": _revision("tnodown002", "def upgrade():\n    pass\n")}
+    )
+    result = run_manage("db", "-d", str(directory), command, "--sql", given, "--dialect", "oracle")
+    assert one_error(result) == error.format(dir=directory)
+    assert result.returncode == 2
+    assert result.stdout == ""
