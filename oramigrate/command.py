@@ -254,7 +254,7 @@ def upgrade(
         return
     require_our_environment(config)
     with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
-        heads = current_heads(run.audit)
+        heads = current_heads(run.audit, run.names.version_table)
         findings = verify(run.audit, run.names, run.scripts, heads)
         if findings and not allow_edited:
             raise RevisionsChanged(findings)
@@ -343,7 +343,7 @@ def stamp(
         return
     require_our_environment(config)
     with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
-        before = applied_or_empty(run.scripts, current_heads(run.audit))
+        before = applied_or_empty(run.scripts, current_heads(run.audit, run.names.version_table))
         alembic_command.stamp(config, revision, tag=tag, purge=purge)
         record_stamp(run, before, "stamp")
 

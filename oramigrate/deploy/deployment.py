@@ -110,7 +110,7 @@ def _leave(run: DeployRun, notify: Notify, quiet: bool) -> None:
 def _tidy(run: DeployRun) -> None:
     # rows a killed runner left 'running'; revisions applied before the history existed
     found = journal.progress(run.audit, run.names)
-    done = set(applied_or_empty(run.scripts, current_heads(run.audit)))
+    done = set(applied_or_empty(run.scripts, current_heads(run.audit, run.names.version_table)))
     # a journal whose revision is already where it leads (finished by hand and stamped): superseded
     stale = {p.revision for p in found if (p.revision in done) == (p.direction == "upgrade")}
     journal.clear(run.audit, run.names, stale)
@@ -119,7 +119,7 @@ def _tidy(run: DeployRun) -> None:
     half_applied = {(p.revision, p.direction) for p in found}
     history.close_abandoned(run.audit, run.names, half_applied)
     if not history.rows(run.audit, run.names):
-        for script in applied(run.scripts, current_heads(run.audit)):
+        for script in applied(run.scripts, current_heads(run.audit, run.names.version_table)):
             history.record(run.audit, run.names, script.revision, "stamp", checksum(script), ADOPTED)
     run.audit.commit()
 
@@ -156,7 +156,7 @@ def applied_or_empty(scripts: ScriptDirectory, heads: tuple[str, ...]) -> list[s
 
 def record_stamp(run: DeployRun, before: list[str], direction: str, note: str | None = None) -> None:
     """History rows for the revisions a stamp marked applied (``direction``) or not applied any more."""
-    after = applied_or_empty(run.scripts, current_heads(run.audit))
+    after = applied_or_empty(run.scripts, current_heads(run.audit, run.names.version_table))
     for revision in after:
         if revision not in before:
             script = run.scripts.get_revision(revision)

@@ -91,7 +91,7 @@ def verify_files(config: Config) -> list[str]:
     scripts = scripts_of(config)
     names = names_of(config)
     with engine_of(config).connect() as connection:
-        heads = current_heads(connection)
+        heads = current_heads(connection, names.version_table)
         if not has_history(connection, names):
             findings = Findings(unknown=[script.revision for script in applied(scripts, heads)])
         else:
@@ -107,7 +107,7 @@ def status(config: Config) -> list[str]:
     names = names_of(config)
     engine = engine_of(config)
     with engine.connect() as connection:
-        heads = current_heads(connection)
+        heads = current_heads(connection, names.version_table)
         tables = has_history(connection, names)
         half = journal.progress(connection, names) if tables else []
         running = history.running(connection, names) if tables else []

@@ -556,3 +556,35 @@ def test_a_sql_script_that_cannot_be_written_whole_writes_nothing(
     assert one_error(result) == error.format(dir=directory)
     assert result.returncode == 2
     assert result.stdout == ""
+
+
+def test_status_and_verify_read_the_version_table_they_are_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic import command as alembic_command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from click.testing import CliRunner
+
+    from oramigrate.console import main
+
+    ini = tmp_path / "alembic.ini"
+    alembic_command.init(Config(str(ini)), str(tmp_path / "mig"))
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    ini.write_text(ini.read_text(encoding="utf-8").replace("driver://user:pass@localhost/dbname", url))
+    (tmp_path / "mig" / "versions" / "tv001_x.py").write_text(
+        f'"""Test revision tv001."""\nrevision = "tv001"\ndown_revision = None\n{NO_OP}', encoding="utf-8"
+    )
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # applied, as the project's own env.py records it
+        MigrationContext.configure(connection, opts={"version_table": "my_version"}).stamp(
+            ScriptDirectory(str(tmp_path / "mig")), "head"
+        )
+    engine.dispose()
+    monkeypatch.chdir(tmp_path)
+    status = CliRunner().invoke(main, ["--version-table", "my_version", "status"])
+    assert status.exit_code == 0, status.output
+    assert status.stdout.splitlines()[:2] == ["current: tv001 (head)", "pending: 0 revisions"]
+    verify = CliRunner().invoke(main, ["--version-table", "my_version", "verify"])
+    assert verify.exit_code == 1  # applied before any history: unknown, not "0 applied revisions match"
+    assert "tv001" in verify.stderr
