@@ -31,12 +31,13 @@ def _security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Attach CSRF protection, then Flask-Security (it checks that CSRFProtect came first), then limits."""
-    from . import error_pages, throttle
+    """CSRF protection, then Flask-Security (it checks that CSRFProtect came first), limits, lock-out."""
+    from . import error_pages, lockout, throttle
 
     csrf.init_app(app)
     security.init_app(app, SQLAlchemyUserDatastore(db, User, Role))
     throttle.init_app(app)
+    lockout.init_app(app)
     error_pages.init_app(app)
     app.after_request(_security_headers)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)

@@ -1,4 +1,4 @@
-"""Sign-in throttling with Flask-Limiter, and a count of failed sign-ins per account.
+"""Sign-in throttling with Flask-Limiter.
 
 ``/login`` and ``/change`` take at most ``LOGIN_RATE_LIMIT`` failed attempts per account and,
 separately, per client address (``LOGIN_RATE_LIMIT_PER_IP``) in a moving window; the next POST
@@ -6,7 +6,8 @@ gets 429 with ``Retry-After``, whatever the password, until the oldest failure l
 Only failures are counted, so signing in and out never locks anyone out. Each attempt costs the
 server one argon2 hash (~250 ms): without a limit one client can try 4 passwords a second per
 core. Counters live in ``RATELIMIT_STORAGE_URI`` (in memory by default; a shared store such as
-``redis://`` when several instances serve), as does the failed sign-in count the Schema page shows.
+``redis://`` when several instances serve). The lock-out that holds across processes and restarts
+counts in the database (webapp/lockout.py).
 """
 
 from __future__ import annotations
@@ -15,14 +16,10 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
-from flask_security import user_failed_authn
 from flask_security.forms import ChangePasswordForm
 
 LOGIN_ENDPOINT = "security.login"
 CHANGE_ENDPOINT = "security.change_password"
-# how long a failed sign-in stays in the per-account count shown to administrators
-FAILURE_COUNT_SECONDS = 24 * 3600
-FAILURE_KEY = "webapp/failed-sign-ins/{user_id}"
 
 
 class ThrottledChangePasswordForm(ChangePasswordForm):
@@ -69,23 +66,6 @@ def _per_address() -> str:
     return str(current_app.config.get("LOGIN_RATE_LIMIT_PER_IP") or current_app.config["LOGIN_RATE_LIMIT"])
 
 
-def _record_failure(app: Flask, user: Any = None, **extra: Any) -> None:
-    """Count one failed sign-in of ``user`` (Flask-Security's ``user_failed_authn`` signal)."""
-    limiter = app.extensions.get("webapp_limiter")
-    if limiter is None or user is None:
-        return
-    limiter.storage.incr(FAILURE_KEY.format(user_id=user.id), FAILURE_COUNT_SECONDS)
-
-
-def failed_sign_ins(app: Flask, users: list[Any]) -> list[tuple[str, int]]:
-    """(email, failed sign-ins in the last 24 hours) of those ``users`` who have any, most first."""
-    limiter = app.extensions.get("webapp_limiter")
-    if limiter is None:
-        return []
-    counts = [(user.email, int(limiter.storage.get(FAILURE_KEY.format(user_id=user.id)))) for user in users]
-    return sorted(((email, n) for email, n in counts if n), key=lambda pair: (-pair[1], pair[0]))
-
-
 def retry_after_seconds(app: Flask) -> int | None:
     """Seconds until the limit this request broke lets the next attempt through."""
     import time
@@ -111,7 +91,6 @@ def init_app(app: Flask) -> None:
         app.view_functions[endpoint] = view
     # every other request (pages, /healthz, static files) skips the limiter's per-request work
     limiter.request_filter(_not_throttled)
-    user_failed_authn.connect(_record_failure, app)
 
 
 def _not_throttled() -> bool:

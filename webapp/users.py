@@ -149,14 +149,10 @@ def validated(spec: UserSpec) -> UserSpec:
 
 def checked_role(name: str) -> None:
     """InvalidUser unless ``name`` can be a role's name."""
-    from .salt import SALT_ROLE
-
     if not name:
         raise InvalidUser("a role name is empty")
     _checked_characters("a role name", name)
     _checked_length(f"role {name[:20]!r}", name, ROLE_MAX)
-    if name == SALT_ROLE:
-        raise InvalidUser(f"role name {name!r} is reserved (it records the password salt's fingerprint)")
 
 
 def role_descriptions(pairs: tuple[str, ...]) -> dict[str, str]:
