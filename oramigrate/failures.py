@@ -22,6 +22,7 @@ import click
 from sqlalchemy.engine import URL
 
 from .errors import MigrationError
+from .masking import known_secrets, mask_secrets
 from .revisions import first_line as _first_line
 from .revisions import unknown_down_revision
 from .settings import mask_url
@@ -45,11 +46,12 @@ def run_guarded(call: Callable[[], T], url: Callable[[], Any] = lambda: None) ->
     except Exception as exc:
         if os.environ.get(DEBUG_SETTING):
             raise
-        described = describe(exc, _as_url(url()))
+        where = _as_url(url())
+        described = describe(exc, where)
         if described is None:
             log = crash_log(exc)
-            message = f"unexpected {type(exc).__name__}: {_first_line(exc)} (traceback in {log})"
-            described = message, 1
+            first = mask_secrets(_first_line(exc), known_secrets(where))
+            described = f"unexpected {type(exc).__name__}: {first} (traceback in {log})", 1
         message, code = described
         click.echo(f"Error: {message}", err=True)
         raise click.exceptions.Exit(code) from None
@@ -99,7 +101,19 @@ def crash_log(exc: BaseException) -> Path:
 
 
 def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | None:
-    """A one-line message and an exit code for an expected failure, or None for a bug."""
+    """A one-line message and an exit code for an expected failure, or None for a bug.
+
+    Whatever the message quotes (a driver's words, a URL, a connect string) goes out with its
+    secrets masked by structure and by their known values (``masking.mask_secrets``).
+    """
+    described = _described(exc, url)
+    if described is None:
+        return None
+    message, code = described
+    return mask_secrets(message, known_secrets(url)), code
+
+
+def _described(exc: BaseException, url: URL | None) -> tuple[str, int] | None:
     if isinstance(exc, MigrationError):
         return str(exc), exc.exit_code
     from alembic.util import CommandError
@@ -125,8 +139,6 @@ def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | No
         return f"invalid database setting: {_first_line(str(exc))}", 2
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated is False:
         detail = _first_line(str(exc.orig)) if exc.orig is not None else _first_line(str(exc))
-        if url is not None and url.password:
-            detail = detail.replace(str(url.password), "***")
         where = f" ({mask_url(url)})" if url is not None else ""
         if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
             return f"database unavailable{where}: {detail}", 1

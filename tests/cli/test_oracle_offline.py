@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 from support.cli import migrations_with, run_manage
-from support.databases import ROOT
+from support.databases import PROJECT_HEAD, PROJECT_REVISIONS, ROOT
 from support.dba_chain import REVISIONS
 from support.oracle_sql import check_script, commands, identifiers, statements
 
 ORACLE_URL = "oracle+oracledb://app:s3cret@db.example:1521/?service_name=FREEPDB1"
 SNAPSHOTS = ROOT / "tests" / "cli" / "snapshots"
 VERSIONS = ("11.2", "12.1", "19", "21", "23")
-RANGES = {"upgrade": ("upgrade", "head"), "downgrade": ("downgrade", "0002:base")}
+RANGES = {"upgrade": ("upgrade", "head"), "downgrade": ("downgrade", "head:base")}
 REPRO_RANGES = {"upgrade": ("upgrade", "0002:head"), "downgrade": ("downgrade", "head:0002")}
 
 
@@ -139,7 +139,7 @@ def test_too_long_name_for_the_target_stops_the_script(tmp_path: Path) -> None:
     directory = migrations_with(tmp_path)
     (directory / "versions" / "0013_long.py").write_text(
         '"""long name"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
-        'revision = "0013"\ndown_revision = "0003"\n\n\n'
+        f'revision = "0013"\ndown_revision = "{PROJECT_HEAD}"\n\n\n'
         "def upgrade():\n"
         '    op.add_column("auth_user", sa.Column("customer_loyalty_programme_tier", sa.Integer))\n\n\n'
         "def downgrade():\n"
@@ -211,6 +211,8 @@ def test_header_guard_and_history_of_the_script() -> None:
         "alter the column in place.)",
         "PROMPT oramigrate: upgrade 0002 -> 0003 (Index auth_roles_users.role_id: without it Oracle locks "
         "the whole link table while a role is deleted)",
+        "PROMPT oramigrate: upgrade 0003 -> 0004 (Failed sign-ins per account, and a settings table that "
+        "takes over the salt fingerprint's reserved ro)",
         "EXIT SUCCESS",
     ]
     entries = statements(script)
@@ -227,14 +229,16 @@ def test_header_guard_and_history_of_the_script() -> None:
     assert "revision = '0002' AND migration_history.direction = 'upgrade'" in entries[version_update + 1]
     assert entries[version_update + 2] == "COMMIT"
     running = [e for e in entries if e.startswith("INSERT INTO migration_history")]
-    assert len(running) == 3 and all("'running' AS outcome" in e and "USER AS db_user" in e for e in running)
+    assert len(running) == len(PROJECT_REVISIONS) and all(
+        "'running' AS outcome" in e and "USER AS db_user" in e for e in running
+    )
 
 
 def test_guard_of_a_script_that_starts_at_a_revision() -> None:
     guard = statements(offline_sql("19", "downgrade"))[0]
-    assert "COUNT(CASE WHEN version_num = ''0002'' THEN 1 END)" in guard
+    assert f"COUNT(CASE WHEN version_num = ''{PROJECT_HEAD}'' THEN 1 END)" in guard
     assert "IF total <> 1 OR matching <> 1 THEN" in guard
-    assert "starts at revision 0002 but alembic_version does not hold it: nothing was run" in guard
+    assert f"starts at revision {PROJECT_HEAD} but alembic_version does not hold it: nothing was run" in guard
     assert "CREATE TABLE alembic_version" not in guard
 
 
@@ -276,12 +280,12 @@ def test_two_scripts_in_a_row_are_the_one_script(repro_directory: Path, version:
         ("0001:", "Error: revision range '0001:' needs both ends, for example 0001:head"),
         (
             "nope",
-            "Error: unknown revision 'nope' in 'nope'; known revisions: 0001, 0002, 0003 "
+            f"Error: unknown revision 'nope' in 'nope'; known revisions: {', '.join(PROJECT_REVISIONS)} "
             "(db history lists them)",
         ),
         (
             "0001:zzz",
-            "Error: unknown revision 'zzz' in '0001:zzz'; known revisions: 0001, 0002, 0003 "
+            f"Error: unknown revision 'zzz' in '0001:zzz'; known revisions: {', '.join(PROJECT_REVISIONS)} "
             "(db history lists them)",
         ),
     ],

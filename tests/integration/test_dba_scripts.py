@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from support.cli import run_manage
-from support.databases import SERVERS, fresh_database
+from support.databases import PROJECT_HEAD, PROJECT_REVISIONS, SERVERS, fresh_database
 
 CLIENTS = {"postgresql": "psql", "mariadb": "mariadb"}
 
@@ -69,9 +69,7 @@ def test_script_applies_audits_and_refuses_a_second_run(backend: str, tmp_path: 
         assert logged.returncode == 0, logged.stderr
         rows = json.loads(logged.stdout)
         assert [(r["revision"], r["direction"], r["outcome"], r["note"]) for r in rows] == [
-            ("0001", "upgrade", "success", "run from a --sql script"),
-            ("0002", "upgrade", "success", "run from a --sql script"),
-            ("0003", "upgrade", "success", "run from a --sql script"),
+            (revision, "upgrade", "success", "run from a --sql script") for revision in PROJECT_REVISIONS
         ]
         assert all(r["db_user"] == "root" or r["db_user"] == "postgres" for r in rows)
         assert all(r["checksum"] and r["finished"] and r["duration_ms"] is not None for r in rows)
@@ -81,17 +79,17 @@ def test_script_applies_audits_and_refuses_a_second_run(backend: str, tmp_path: 
         again = _run_client(backend, database.url, script)
         assert again.returncode != 0
         assert "this script starts from an empty schema but alembic_version is not empty" in again.stderr
-        assert len(json.loads(run_manage("db", "log", "--json", database_url=database.url).stdout)) == 3
+        assert len(json.loads(run_manage("db", "log", "--json", database_url=database.url).stdout)) == len(
+            rows
+        )
 
-        back = run_manage("db", "downgrade", "--sql", "--dialect", dialect, "0003:base")
+        back = run_manage("db", "downgrade", "--sql", "--dialect", dialect, f"{PROJECT_HEAD}:base")
         assert back.returncode == 0, back.stderr
         (tmp_path / "downgrade.sql").write_text(back.stdout, encoding="utf-8")
         reverted = _run_client(backend, database.url, tmp_path / "downgrade.sql")
         assert reverted.returncode == 0, reverted.stderr
         assert not {"auth_user", "auth_role", "auth_roles_users"} & database.tables()
         rows = json.loads(run_manage("db", "log", "--json", database_url=database.url).stdout)
-        assert [(r["revision"], r["direction"], r["outcome"]) for r in rows[3:]] == [
-            ("0003", "downgrade", "success"),
-            ("0002", "downgrade", "success"),
-            ("0001", "downgrade", "success"),
+        assert [(r["revision"], r["direction"], r["outcome"]) for r in rows[len(PROJECT_REVISIONS) :]] == [
+            (revision, "downgrade", "success") for revision in reversed(PROJECT_REVISIONS)
         ]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from support.cli import migrations_with, run_manage
-from support.databases import Database
+from support.databases import PROJECT_HEAD, Database
 from support.deploy import FAILING_REVISION, JOURNAL, current, history, query
 
 
@@ -35,7 +35,7 @@ def test_third_operation_fails_then_the_fixed_rerun_completes(database: Database
         " CONSTRAINT pk_deploy_probe_b PRIMARY KEY (id) )): database error: "
     ), error
     assert "already exists" in error
-    assert current(database) == {"0003"}
+    assert current(database) == {PROJECT_HEAD}
 
     status = run_manage("db", "-d", directory, "status", database_url=database.url)
     assert status.returncode == 0, status.stderr
@@ -53,7 +53,7 @@ def test_third_operation_fails_then_the_fixed_rerun_completes(database: Database
             (2, 4, "ALTER TABLE deploy_probe_a ADD COLUMN note VARCHAR(20)"),
         ]
         assert status.stdout.splitlines() == [
-            "current: 0003",
+            f"current: {PROJECT_HEAD}",
             "pending: 1 revisions (0013)",
             "lock: free",
             "revision 0013: 2 of 4 operations applied (upgrade; last applied: ALTER TABLE deploy_probe_a"
@@ -63,7 +63,11 @@ def test_third_operation_fails_then_the_fixed_rerun_completes(database: Database
     else:  # transactional DDL: nothing of 0013 is left
         assert error.endswith("; rolled back as a unit")
         assert "deploy_probe_a" not in database.tables()
-        assert status.stdout.splitlines() == ["current: 0003", "pending: 1 revisions (0013)", "lock: free"]
+        assert status.stdout.splitlines() == [
+            f"current: {PROJECT_HEAD}",
+            "pending: 1 revisions (0013)",
+            "lock: free",
+        ]
         assert history(database)[-1][:3] == ("0013", "upgrade", "failed")
 
     _execute(database, "DROP TABLE deploy_probe_b")  # the cause removed

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from support.cli import run_manage
+from support.databases import PROJECT_REVISIONS
 from support.oracle_sql import sqlplus_entries
 
 ORACLE_URL = os.environ.get("ORACLE_URL", "")
@@ -76,9 +77,7 @@ def test_script_runs_records_history_and_stops_a_second_run(
     assert _run_script(oracle, written.stdout, tmp_path / "up.sql") == 0
     rows = json.loads(run_manage("db", "log", "--json", database_url=ORACLE_URL).stdout)
     assert [(r["revision"], r["direction"], r["outcome"]) for r in rows] == [
-        ("0001", "upgrade", "success"),
-        ("0002", "upgrade", "success"),
-        ("0003", "upgrade", "success"),
+        (revision, "upgrade", "success") for revision in PROJECT_REVISIONS
     ]
     assert run_manage("db", "verify", database_url=ORACLE_URL).returncode == 0
     assert run_manage("db", "check", database_url=ORACLE_URL).returncode == 0

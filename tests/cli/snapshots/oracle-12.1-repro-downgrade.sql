@@ -2,6 +2,9 @@
 -- data loss: 0014: drops column audit_log.happened (rows not counted offline)
 -- data loss: 0013: deletes rows of auth_role (rows not counted offline)
 -- data loss: 0013: drops table audit_log (rows not counted offline)
+-- data loss: 0004: drops table app_setting (rows not counted offline)
+-- data loss: 0004: drops column auth_user.last_failed_login_at (rows not counted offline)
+-- data loss: 0004: drops column auth_user.failed_logins (rows not counted offline)
 -- Oracle target version: 12.1 (set ORACLE_TARGET_VERSION to change it)
 
 WHENEVER SQLERROR EXIT FAILURE ROLLBACK
@@ -83,9 +86,9 @@ COMMIT
 
 /
 
-PROMPT oramigrate: downgrade 0013 -> 0003 (Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.)
+PROMPT oramigrate: downgrade 0013 -> 0004 (Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.)
 
-INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0013' AS revision, 'downgrade' AS direction, 'ast:4586e8ab786f659d2850bc4d26248d43a28751fa78a6bcf3f1322b0ef82a' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0013' AS revision, 'downgrade' AS direction, 'ast:4586e8ab786f659d2850bc4d26248d43a28751fa201ed2fe0e16375c8ed8' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
 FROM migration_history
 
 /
@@ -94,7 +97,7 @@ COMMIT
 
 /
 
--- Running downgrade 0013 -> 0003
+-- Running downgrade 0013 -> 0004
 
 DELETE FROM auth_role WHERE name = 'auditor'
 
@@ -112,7 +115,7 @@ DROP SEQUENCE audit_log_id_seq
 
 /
 
-UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0013'
+UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0013'
 
 /
 
@@ -120,6 +123,52 @@ UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE
 FROM (SELECT max(migration_history.id) AS id 
 FROM migration_history 
 WHERE migration_history.revision = '0013' AND migration_history.direction = 'downgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
+
+/
+
+PROMPT oramigrate: downgrade 0004 -> 0003 (Failed sign-ins per account, and a settings table that takes over the salt fingerprint's reserved ro)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0004' AS revision, 'downgrade' AS direction, 'ast:cf86549428b66bdb5fdba40be763d33213415e188aa9853800614c56d682' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
+
+/
+
+-- Running downgrade 0004 -> 0003
+
+INSERT INTO auth_role (id, name, description) SELECT auth_role_id_seq.nextval AS next_value_1, '_password_salt' AS anon_1, 'fingerprint of SECURITY_PASSWORD_SALT: ' || app_setting.value AS anon_2 
+FROM app_setting 
+WHERE app_setting.name = 'password_salt_fingerprint'
+
+/
+
+DROP TABLE app_setting
+
+/
+
+ALTER TABLE auth_user DROP COLUMN last_failed_login_at
+
+/
+
+ALTER TABLE auth_user DROP COLUMN failed_logins
+
+/
+
+UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0004'
+
+/
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0004' AND migration_history.direction = 'downgrade' AND migration_history.outcome = 'running') latest)
 
 /
 
