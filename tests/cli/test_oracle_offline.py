@@ -312,3 +312,30 @@ def _snapshot_only(script: str, name: str) -> None:
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         snapshot.write_text(script, encoding="utf-8")
     assert script == snapshot.read_text(encoding="utf-8")
+
+
+SPLIT_FORM = {"ORACLE_USER": "app", "ORACLE_DSN": "db.example:1521/FREEPDB1", "ORACLE_TARGET_VERSION": "19"}
+
+
+@pytest.mark.parametrize(
+    ("command", "revision", "snapshot"),
+    [
+        ("upgrade", "head", "oracle-19-upgrade.sql"),
+        ("downgrade", "0002:base", "oracle-19-downgrade.sql"),
+    ],
+)
+def test_split_form_writes_a_script_with_no_password(command: str, revision: str, snapshot: str) -> None:
+    # ORACLE_USER/ORACLE_DSN and no ORACLE_PASSWORD[_FILE]: a script connects to nothing, asks for nothing
+    result = run_manage("db", command, "--sql", revision, env=SPLIT_FORM)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (SNAPSHOTS / snapshot).read_text(encoding="utf-8")
+    check_script(result.stdout)
+
+
+def test_split_form_with_no_password_is_refused_by_work_that_connects() -> None:
+    result = run_manage("db", "upgrade", env=SPLIT_FORM)
+    assert result.returncode == 2
+    assert [line for line in result.stderr.splitlines() if not line.startswith("INFO ")] == [
+        "Error: ORACLE_PASSWORD or ORACLE_PASSWORD_FILE is required with ORACLE_USER "
+        "(only a --sql script needs none)"
+    ]
