@@ -9,6 +9,7 @@ lines, ``&`` and a PL/SQL block, sequence options, and the other operations we r
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,12 @@ from support.oracle_sql import check_script, commands, identifiers, statements
 ORACLE_URL = "oracle+oracledb://app:s3cret@db.example:1521/?service_name=FREEPDB1"
 SNAPSHOTS = ROOT / "tests" / "cli" / "snapshots"
 VERSIONS = ("11.2", "12.1", "19", "21", "23")
-RANGES = {"upgrade": ("upgrade", "head"), "downgrade": ("downgrade", "0002:base")}
+RANGES = {
+    "upgrade": ("upgrade", "head"),
+    "downgrade": ("downgrade", "0002:base"),
+    "stamp": ("stamp", "head"),
+    "unstamp": ("stamp", "0002:base"),
+}
 REPRO_RANGES = {"upgrade": ("upgrade", "0002:head"), "downgrade": ("downgrade", "head:0002")}
 
 
@@ -60,10 +66,46 @@ def _compare(script: str, name: str) -> None:
     check_script(script)
 
 
-@pytest.mark.parametrize("direction", sorted(RANGES))
+@pytest.mark.parametrize("direction", ("upgrade", "downgrade"))
 @pytest.mark.parametrize("version", VERSIONS)
 def test_matches_reviewed_snapshot(version: str, direction: str) -> None:
     _compare(offline_sql(version, direction), f"oracle-{version}-{direction}.sql")
+
+
+@pytest.mark.parametrize("direction", ("stamp", "unstamp"))
+def test_stamp_script_matches_reviewed_snapshot(direction: str) -> None:
+    # a stamp runs no revision; its history rows are what Oracle sees of it (as ``db stamp`` online)
+    _compare(offline_sql("19", direction), f"oracle-19-{direction}.sql")
+
+
+def test_stamp_script_writes_the_rows_db_stamp_writes() -> None:
+    entries = statements(_snapshot("19", "stamp"))
+    start = entries.index("INSERT INTO alembic_version (version_num) VALUES ('0003')")
+    rows = [e for e in entries[start + 1 :] if e.startswith("INSERT INTO migration_history")]
+    assert [(_value(r, "revision"), _value(r, "direction"), _value(r, "outcome")) for r in rows] == [
+        ("'0001'", "'stamp'", "'success'"),
+        ("'0002'", "'stamp'", "'success'"),
+        ("'0003'", "'stamp'", "'success'"),
+    ]
+    assert all(_value(r, "checksum").startswith("'ast:") and "USER AS db_user" in r for r in rows)
+    # the rows go in the version update's transaction: nothing between them and its COMMIT
+    assert entries[start + 1 : start + 5] == [*rows, "COMMIT"]
+
+    down = statements(_snapshot("19", "unstamp"))
+    start = down.index("DELETE FROM alembic_version WHERE alembic_version.version_num = '0002'")
+    rows = down[start + 1 : start + 3]
+    assert [(_value(r, "revision"), _value(r, "direction"), _value(r, "checksum")) for r in rows] == [
+        ("'0002'", "'unstamp'", "NULL"),
+        ("'0001'", "'unstamp'", "NULL"),
+    ]
+    assert down[start + 3] == "COMMIT"
+
+
+def _value(insert: str, column: str) -> str:
+    """The SQL a history INSERT ... SELECT writes into ``column`` (each value is labelled with it)."""
+    match = re.search(rf"(\S+|'[^']*') AS {column}\b", insert)
+    assert match is not None, insert
+    return match.group(1)
 
 
 @pytest.mark.parametrize("direction", sorted(REPRO_RANGES))
@@ -322,6 +364,8 @@ SPLIT_FORM = {"ORACLE_USER": "app", "ORACLE_DSN": "db.example:1521/FREEPDB1", "O
     [
         ("upgrade", "head", "oracle-19-upgrade.sql"),
         ("downgrade", "0002:base", "oracle-19-downgrade.sql"),
+        ("stamp", "head", "oracle-19-stamp.sql"),
+        ("stamp", "0002:base", "oracle-19-unstamp.sql"),
     ],
 )
 def test_split_form_writes_a_script_with_no_password(command: str, revision: str, snapshot: str) -> None:
