@@ -310,6 +310,9 @@ def test_two_scripts_in_a_row_are_the_one_script(repro_directory: Path, version:
     # the second script's header (settings and its guard) is dropped; the first one's footer too
     joined = first[: len(first) - len(footer)] + second[second.index(marker) :]
     assert joined == whole
+    if oracle:  # each piece is a script SQL*Plus runs on its own
+        for script in (first, second):
+            check_script(script)
 
 
 @pytest.mark.parametrize(
@@ -329,9 +332,18 @@ def test_two_scripts_in_a_row_are_the_one_script(repro_directory: Path, version:
     ],
 )
 def test_bad_range_is_one_line(revision: str, message: str) -> None:
-    result = run_manage("db", "upgrade", "--sql", revision, env={"ORACLE_TARGET_VERSION": "19"})
-    assert result.returncode == 2
-    assert [line for line in result.stderr.splitlines() if not line.startswith("INFO ")] == [message]
+    for command in ("upgrade", "downgrade", "stamp"):
+        result = run_manage("db", command, "--sql", revision, env={"ORACLE_TARGET_VERSION": "19"})
+        assert result.returncode == 2, command
+        assert [line for line in result.stderr.splitlines() if not line.startswith("INFO ")] == [message]
+        assert result.stdout == ""
+
+
+def test_dialect_oracle_alone_writes_the_portable_script() -> None:
+    # no URL (the SQLite default), no ORACLE_TARGET_VERSION: --dialect oracle writes for 11.2
+    result = run_manage("db", "upgrade", "--sql", "--dialect", "oracle")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == _snapshot("11.2", "upgrade")
 
 
 def test_dialect_needs_sql() -> None:

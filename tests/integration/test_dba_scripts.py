@@ -144,3 +144,36 @@ def test_stamp_script_is_audited_and_verified(backend: str, tmp_path: Path) -> N
         verified = run_manage("db", "verify", database_url=database.url)
         assert verified.returncode == 0, verified.stdout + verified.stderr
         assert verified.stdout.strip() == "0 applied revisions match their files"
+
+
+@pytest.mark.parametrize("backend", SERVERS)
+def test_script_stops_at_the_first_error_with_nothing_after_it_run(backend: str, tmp_path: Path) -> None:
+    # the schema already holds a table revision 0001 creates: the client stops there, non-zero
+    dialect = "mariadb" if backend == "mariadb" else backend
+    written = run_manage("db", "upgrade", "--sql", "--dialect", dialect)
+    assert written.returncode == 0, written.stderr
+    script = tmp_path / "upgrade.sql"
+    script.write_text(written.stdout, encoding="utf-8")
+    with fresh_database(backend, tmp_path) as database:
+        engine = database.engine()
+        try:
+            with engine.begin() as connection:
+                connection.exec_driver_sql("CREATE TABLE auth_user (id INTEGER PRIMARY KEY)")
+        finally:
+            engine.dispose()
+        ran = _run_client(backend, database.url, script)
+        assert ran.returncode != 0
+        # nothing after the failed statement ran: no later table, no version
+        assert "auth_roles_users" not in database.tables()
+        assert run_manage("db", "current", database_url=database.url).stdout.strip() == ""
+        rows = json.loads(run_manage("db", "log", "--json", database_url=database.url).stdout)
+        if backend == "postgresql":
+            # one transaction per revision: 0001 rolled back whole, its history row with it
+            assert rows == []
+            assert database.tables() == {"alembic_version", "migration_history", "auth_user"}
+        else:
+            # DDL commits on its own: the row committed before 0001 says it never finished
+            assert [(r["revision"], r["direction"], r["outcome"]) for r in rows] == [
+                ("0001", "upgrade", "running")
+            ]
+            assert "auth_role" in database.tables()
