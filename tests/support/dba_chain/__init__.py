@@ -2,7 +2,8 @@
 
 ``0013``: raw SQL as people write it (a trailing ``;``, blank lines, ``&``, several statements, a
 PL/SQL block), sequence options, a foreign key with ON DELETE SET NULL; ``0014``: the other
-operations we render (index, column added with a default, type change, rename, drop).
+operations we render (index, column added with a default, type change, rename, drop); ``0015``:
+constraints, comments, a default set and dropped, data (bulk_insert), a table renamed.
 ``0013`` goes on top of the project's head, whichever revision that is (``PROJECT_HEAD`` in its file).
 """
 
