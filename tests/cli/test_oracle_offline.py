@@ -234,8 +234,12 @@ def test_too_long_name_for_the_target_stops_the_script(tmp_path: Path) -> None:
 
 
 def test_readme_line_needs_no_url_and_no_password() -> None:
-    # the fresh-clone default (SQLite) and ORACLE_TARGET_VERSION alone: Oracle SQL, the whole chain
-    script = offline_sql("21", "upgrade")
+    # the fresh-clone default (SQLite) and ORACLE_TARGET_VERSION alone: Oracle SQL, the whole chain;
+    # the arguments exactly as the README writes them
+    result = run_manage("db", "upgrade", "--sql", env={"ORACLE_TARGET_VERSION": "21"})
+    assert result.returncode == 0, result.stderr
+    script = result.stdout
+    assert script == _snapshot("21", "upgrade")
     assert script.startswith("-- Oracle target version: 21 (set ORACLE_TARGET_VERSION to change it)\n")
     assert "UPDATE alembic_version SET version_num='0002'" in script
 
@@ -297,18 +301,25 @@ def test_raw_sql_is_split_as_sqlplus_reads_it(repro_directory: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("version", ("19", "postgresql"))
-def test_two_scripts_in_a_row_are_the_one_script(repro_directory: Path, version: str) -> None:
-    args = ("--dialect", "postgresql") if version == "postgresql" else ()
-    oracle = version != "postgresql"
+# where the second script's own part begins, per client
+FIRST_PROMPT = {
+    "oracle": "PROMPT oramigrate: upgrade",
+    "postgresql": "\\echo oramigrate: upgrade",
+    "mariadb": "-- oramigrate: upgrade",
+}
+
+
+@pytest.mark.parametrize("dialect", sorted(FIRST_PROMPT))
+def test_two_scripts_in_a_row_are_the_one_script(repro_directory: Path, dialect: str) -> None:
+    args = ("--dialect", dialect)
+    oracle = dialect == "oracle"
     whole = repro_sql(repro_directory, "19", "0001:head", "upgrade", *args)
     first = repro_sql(repro_directory, "19", "0001:0013", "upgrade", *args)
     second = repro_sql(repro_directory, "19", "0013:head", "upgrade", *args)
-    marker = "\\echo oramigrate: upgrade" if not oracle else "PROMPT oramigrate: upgrade"
     footer = "EXIT SUCCESS\n\n" if oracle else ""
     assert first.endswith(footer) and second.endswith(footer)
     # the second script's header (settings and its guard) is dropped; the first one's footer too
-    joined = first[: len(first) - len(footer)] + second[second.index(marker) :]
+    joined = first[: len(first) - len(footer)] + second[second.index(FIRST_PROMPT[dialect]) :]
     assert joined == whole
     if oracle:  # each piece is a script SQL*Plus runs on its own
         for script in (first, second):
