@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import inspect
 
-from models import Role, User, db
+from models import Role, Setting, User, db
 from oramigrate.errors import MigrationError
 
 # column sizes of models.py: checked up front, so a long value is a listed problem, not a
@@ -77,10 +77,24 @@ class NewUser:
 
 
 def require_schema() -> None:
-    """Fail with "run db upgrade first" when the user tables are missing."""
+    """Fail with "run db upgrade first" when the user tables, or what later revisions add, are missing."""
     inspector = inspect(db.engine)
     if not all(inspector.has_table(model.__tablename__) for model in (User, Role)):
         raise SchemaMissing("the user tables do not exist: run `python manage.py db upgrade` first")
+    # a database behind the code (revision 0004's columns and settings table) fails at the first
+    # INSERT otherwise, with the driver's words about a column
+    missing = []
+    for table in (User.__table__, Role.__table__, Setting.__table__):
+        if not inspector.has_table(table.name):
+            missing.append(table.name)
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing += [f"{table.name}.{column.name}" for column in table.columns if column.name not in present]
+    if missing:
+        raise SchemaMissing(
+            f"the database is behind the application ({', '.join(missing)} missing): "
+            "run `python manage.py db upgrade` first"
+        )
 
 
 def normalized_email(email: str) -> str:
