@@ -31,7 +31,11 @@ LISTED_ACCOUNTS = 1000
 
 
 def record_failure(app: Flask, user: Any = None, **extra: Any) -> None:
-    """Count one failed sign-in of ``user`` in the database, in its own transaction."""
+    """Count one failed sign-in of ``user`` in the database, committed at once.
+
+    It commits the request's session: a failed sign-in has nothing else to write, and the count
+    must be visible to every other process before this one answers.
+    """
     if user is None:
         return
     attempts, seconds = limits(app)
