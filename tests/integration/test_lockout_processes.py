@@ -1,4 +1,4 @@
-"""The lock-out holds across processes: two real ``runserver --production`` servers on one database.
+"""The lock-out holds across processes and restarts: real ``runserver --production`` servers on one database.
 
 Flask-Limiter's in-memory window is per process; the failed sign-in count is in ``auth_user``, so
 failures made on one server lock the account on the other, and a successful sign-in on either
@@ -80,9 +80,8 @@ def wait_for_the_end_of(locked_at: datetime) -> None:
     time.sleep(max(0.0, (locked_at - now).total_seconds() + SECONDS + 0.5))
 
 
-@pytest.fixture
-def two_servers(database: Database) -> Iterator[tuple[int, int]]:
-    """Two production servers on ``database``, at head, with one account; their ports."""
+def prepared(database: Database) -> None:
+    """``database`` at head with the account, as an operator makes it (the CLI, full argon2 cost)."""
     assert run_manage("db", "upgrade", database_url=database.url).returncode == 0
     made = run_manage(
         "dbCreateRegUser",
@@ -93,6 +92,12 @@ def two_servers(database: Database) -> Iterator[tuple[int, int]]:
         input=PASSWORD + "\n",
     )
     assert made.returncode == 0, made.stderr
+
+
+@pytest.fixture
+def two_servers(database: Database) -> Iterator[tuple[int, int]]:
+    """Two production servers on ``database``, at head, with one account; their ports."""
+    prepared(database)
     servers: list[Any] = []
     try:
         for _ in range(2):
@@ -137,3 +142,20 @@ def test_a_successful_sign_in_on_either_server_resets_the_count(
     for visitor in (Visitor(two_servers[1]), Visitor(two_servers[0])):
         assert visitor.sign_in(EMAIL, WRONG) == 200
     assert Visitor(two_servers[1]).sign_in(EMAIL, PASSWORD) == 302  # never 3 in a row
+
+
+def test_the_lock_survives_a_restart(database: Database) -> None:
+    prepared(database)
+    hour = {**LOCKING, "LOGIN_LOCKOUT_SECONDS": "3600"}
+    server, port = start_production(database.url, "--threads", "2", env=hour)
+    try:
+        for _ in range(ATTEMPTS):
+            assert Visitor(port).sign_in(EMAIL, WRONG) == 200
+    finally:
+        stop(server)
+    server, port = start_production(database.url, "--threads", "2", env=hour)  # a new process, no memory
+    try:
+        assert Visitor(port).sign_in(EMAIL, PASSWORD) == 200
+    finally:
+        stop(server)
+    assert count(database)[0] == ATTEMPTS
