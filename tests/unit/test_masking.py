@@ -128,3 +128,20 @@ def test_oracle_messages_as_documented(message: str, shown: str | None) -> None:
     url = sa.make_url(ORACLE_URL)
     where = "oracle+oracledb://scott:***@db.example:1521/?service_name=FREEPDB1"
     assert describe(failure, url) == (f"database unavailable ({where}): {shown or message}", 1)
+
+
+def test_the_line_of_an_unexpected_error_is_masked_too(capsys: pytest.CaptureFixture[str]) -> None:
+    import click
+
+    from oramigrate.failures import run_guarded
+
+    def broken() -> None:
+        raise RuntimeError("cannot open postgresql://app:S3cret-pw@db/app")
+
+    with pytest.raises(click.exceptions.Exit):
+        run_guarded(broken)
+    line = capsys.readouterr().err
+    assert line.startswith(
+        "Error: unexpected RuntimeError: cannot open postgresql://app:***@db/app (traceback in "
+    )
+    assert "S3cret" not in line
