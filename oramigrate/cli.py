@@ -40,7 +40,8 @@ def resolve_config(
     directory: str | None, x_arg: tuple[str, ...] | None = None, opts: list[str] | None = None
 ) -> Config:
     """The app's Alembic Config for ``directory``, carrying its engine and our settings."""
-    from .configuration import ENGINE, SETTINGS
+    from .binds import bind_names, is_multidb
+    from .configuration import BINDS, ENGINE, SETTINGS
     from .deploy.deployment import VERSION_TABLE
 
     migrate = current_app.extensions["migrate"]
@@ -52,6 +53,10 @@ def resolve_config(
     config.attributes[SETTINGS] = current_app.extensions["oramigrate"]
     # the lock is keyed on the version table that runners share, whatever their history table
     config.attributes[VERSION_TABLE] = migrate.configure_args.get("version_table")
+    if is_multidb(config.get_main_option("script_location") or ""):
+        # each bind its own database, version table, lock, history, journal and gate (binds.py)
+        engines = migrate.db.engines
+        config.attributes[BINDS] = {name: engines[name or None] for name in bind_names(current_app)}
     click.get_current_context().meta[URL_KEY] = engine.url
     return config
 
@@ -259,11 +264,14 @@ def baseline_command(directory: str | None, lock_timeout: float | None) -> None:
 @with_appcontext
 def log_command(directory: str | None, as_json: bool) -> None:
     """Show the migration history: every revision applied or reverted, by whom, how it went."""
-    from . import command
+    from . import binds, command
     from .deploy import report
 
-    rows = command.log(resolve_config(directory))
-    click.echo(report.log_json(rows) if as_json else "\n".join(report.log_table(rows)))
+    rows = binds.each(resolve_config(directory), command.log)
+    if as_json:
+        click.echo(binds.as_json([(name, report.log_data(found)) for name, found in rows]))
+    else:
+        click.echo(binds.as_text([(name, report.log_table(found)) for name, found in rows]))
 
 
 @db.command("verify")
@@ -272,24 +280,28 @@ def log_command(directory: str | None, as_json: bool) -> None:
 @with_appcontext
 def verify_command(directory: str | None, as_json: bool) -> None:
     """Compare applied revisions with the files on disk (exit 1 on edited, missing or unknown)."""
-    from . import command
-    from .deploy.report import lines_json
+    from . import binds, command
 
-    lines = command.verify_files(resolve_config(directory))
-    click.echo(lines_json(lines) if as_json else "\n".join(lines))
+    results = binds.each(resolve_config(directory), command.verify_files)
+    if as_json:
+        click.echo(binds.as_json([(name, {"lines": lines}) for name, lines in results]))
+    else:
+        click.echo(binds.as_text(results))
 
 
 @db.command("status")
 @directory_option
-@click.option("--json", "as_json", is_flag=True, help="Print the lines as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (the same facts, as fields).")
 @with_appcontext
 def status_command(directory: str | None, as_json: bool) -> None:
-    """Current revision, pending revisions, and any half-applied revision."""
-    from . import command
-    from .deploy.report import lines_json
+    """Current revision, pending revisions, the lock and its migration, and any half-applied revision."""
+    from . import binds, command
 
-    lines = command.status(resolve_config(directory))
-    click.echo(lines_json(lines) if as_json else "\n".join(lines))
+    results = binds.each(resolve_config(directory), command.status)
+    if as_json:
+        click.echo(binds.as_json([(name, found.to_dict()) for name, found in results]))
+    else:
+        click.echo(binds.as_text([(name, found.lines()) for name, found in results]))
 
 
 @db.group("journal", cls=click.Group)

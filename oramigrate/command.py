@@ -13,7 +13,7 @@ import argparse
 import importlib.util
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command as alembic_command
 from alembic.config import Config
@@ -23,7 +23,8 @@ from alembic.util import CommandError
 from sqlalchemy import MetaData
 
 from .autogenerate.rewrite import POLICY_ATTRIBUTE, AutogeneratePolicy
-from .configuration import LINTED, OFFLINE_DIALECT, engine_of, scripts_of, settings_of
+from .binds import deployments
+from .configuration import BIND, LINTED, OFFLINE_DIALECT, engine_of, scripts_of, settings_of
 from .deploy import gate
 from .deploy.checksums import RevisionsChanged, verify
 from .deploy.deployment import (
@@ -31,7 +32,6 @@ from .deploy.deployment import (
     Notify,
     accept_edited,
     applied_or_empty,
-    deployment,
     ignore,
     lock_budget,
     record_stamp,
@@ -42,7 +42,12 @@ from .lint import LintReport, LintTarget
 from .private import steps_to
 from .revisions import current_heads, load_scripts, pending
 
+if TYPE_CHECKING:
+    from .deploy.report import Status
+
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "oracle-safe"
+# Flask-Migrate's multi-database mode with the lock, history, journal and lint gate per bind (binds.py)
+MULTIDB_TEMPLATE = TEMPLATE.with_name("oracle-safe-multidb")
 
 
 class ForeignEnvironment(ConfigurationError):
@@ -79,15 +84,16 @@ class _TemplateConfig(Config):
 def init(
     directory: str, *, multidb: bool = False, template: str | None = None, package: bool = False
 ) -> None:
-    """Create a migrations folder; the default template is our Oracle-safe environment."""
-    if template is None and not multidb:
-        chosen = TEMPLATE
-    elif template is not None and ("/" in template or "\\" in template):
+    """Create a migrations folder; the default template is our Oracle-safe environment (``multidb``:
+    one database per bind of ``SQLALCHEMY_BINDS``, each with its own lock, history, journal and gate)."""
+    if template is None:
+        chosen = MULTIDB_TEMPLATE if multidb else TEMPLATE
+    elif "/" in template or "\\" in template:
         chosen = Path(template)
     else:  # Flask-Migrate's own templates by name ("flask", "flask-multidb", "aioflask", ...)
         spec = importlib.util.find_spec("flask_migrate")
         assert spec is not None and spec.submodule_search_locations
-        chosen = Path(spec.submodule_search_locations[0]) / "templates" / (template or "flask-multidb")
+        chosen = Path(spec.submodule_search_locations[0]) / "templates" / template
     config = _TemplateConfig(chosen.parent)
     config.set_main_option("script_location", directory)
     config.config_file_name = str(Path(directory) / "alembic.ini")
@@ -227,19 +233,25 @@ def upgrade(
         alembic_command.upgrade(config, revision, sql=True, tag=tag)
         return
     require_our_environment(config)
-    with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
-        heads = current_heads(run.audit)
-        findings = verify(run.audit, run.names, run.scripts, heads)
-        if findings and not allow_edited:
-            raise RevisionsChanged(findings)
-        to_apply = pending(run.scripts, heads, revision)
-        report = gate.check_before_upgrade(
-            run.scripts, to_apply, settings, allow_unsafe, notify, config.attributes.get(LINTED)
-        )
-        accept_edited(run, findings)
-        record_unsafe(run, report)
-        run.budget = lock_budget(settings_of(config), lock_wait, lock_retries)
-        _run_environment(config, revision, tag, upgrade=True)
+    with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan) as runs:
+        # every bind is checked before any bind runs: a refusal leaves all of them as they were
+        checked = []
+        for own, run in runs:
+            heads = current_heads(run.audit)
+            findings = verify(run.audit, run.names, run.scripts, heads)
+            if findings and not allow_edited:
+                raise RevisionsChanged(findings)
+            to_apply = pending(run.scripts, heads, revision)
+            report = gate.check_before_upgrade(
+                run.scripts, to_apply, settings, allow_unsafe, notify, own.attributes.get(LINTED),
+                engine_name=own.attributes.get(BIND),
+            )  # fmt: skip
+            checked.append((own, run, findings, report))
+        for own, run, findings, report in checked:
+            accept_edited(run, findings)
+            record_unsafe(run, report)
+            run.budget = lock_budget(settings, lock_wait, lock_retries)
+            _run_environment(own, revision, tag, upgrade=True)
 
 
 def downgrade(
@@ -270,10 +282,11 @@ def downgrade(
         alembic_command.downgrade(config, target, sql=True, tag=tag)
         return
     require_our_environment(config)
-    with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
-        run.allow_data_loss, run.confirm = allow_data_loss, confirm
-        run.budget = lock_budget(settings_of(config), lock_wait, lock_retries)
-        _run_environment(config, revision, tag, upgrade=False)
+    with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan) as runs:
+        for own, run in runs:
+            run.allow_data_loss, run.confirm = allow_data_loss, confirm
+            run.budget = lock_budget(settings_of(config), lock_wait, lock_retries)
+            _run_environment(own, revision, tag, upgrade=False)
 
 
 def offline_losses(config: Config, target: str) -> str:
@@ -316,10 +329,11 @@ def stamp(
         alembic_command.stamp(config, revision, sql=True, tag=tag, purge=purge)
         return
     require_our_environment(config)
-    with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
-        before = applied_or_empty(run.scripts, current_heads(run.audit))
-        alembic_command.stamp(config, revision, tag=tag, purge=purge)
-        record_stamp(run, before, "stamp")
+    with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan) as runs:
+        for own, run in runs:
+            before = applied_or_empty(run.scripts, current_heads(run.audit))
+            alembic_command.stamp(own, revision, tag=tag, purge=purge)
+            record_stamp(run, before, "stamp")
 
 
 def journal_show(config: Config) -> list[str]:
@@ -375,8 +389,8 @@ def verify_files(config: Config) -> list[str]:
     return report.verify_files(config)
 
 
-def status(config: Config) -> list[str]:
-    """Current revision, pending revisions, and any half-applied revision."""
+def status(config: Config) -> Status:
+    """Current revision, pending revisions, the lock and its migration, and any half-applied revision."""
     from .deploy import report
 
     return report.status(config)

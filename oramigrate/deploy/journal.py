@@ -18,6 +18,7 @@ superseded them.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable, Iterable
@@ -256,7 +257,8 @@ class StatementJournal:
     def run(self, migration_fn: Callable[..., Any], **kwargs: Any) -> None:
         """Run the revision, each statement journaled (or skipped if a previous run applied it)."""
         if self.journaling:
-            self.total = count_operations(migration_fn, self.context.dialect)
+            counted = functools.partial(migration_fn, **kwargs) if kwargs else migration_fn
+            self.total = count_operations(counted, self.context.dialect)
         execute = statement_executor(self.context.impl)
 
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:

@@ -84,6 +84,8 @@ class DeployRun:
     journaled: set[str] = field(default_factory=set)
     # a note for a revision's own history row: --allow-unsafe, --allow-data-loss; lives with its outcome
     notes: dict[tuple[str, str], str] = field(default_factory=dict)
+    # a multi-database chain's bind this run migrates (None: a single-database chain)
+    engine_name: str | None = None
     _row: int | None = None
     _next_id: int | None = None
     _prepared: int | None = None  # the next revision's 'running' row, written by the previous commit
@@ -128,8 +130,10 @@ class DeployRun:
 
     # --- the run ----------------------------------------------------------------------------------
 
-    def run_migrations(self, context: EnvironmentContext) -> None:
-        """Run what Alembic planned, one transaction and one history row per revision."""
+    def run_migrations(self, context: EnvironmentContext, **arguments: Any) -> None:
+        """Run what Alembic planned, one transaction and one history row per revision (``arguments``:
+        what each revision's ``upgrade()``/``downgrade()`` gets, a multi-database chain's bind)."""
+        self.engine_name = arguments.get("engine_name")
         migration_context = context.get_context()
         connection = migration_context.connection
         assert connection is not None
@@ -156,7 +160,7 @@ class DeployRun:
             self.audit.commit()
         try:
             with context.begin_transaction():
-                context.run_migrations()
+                context.run_migrations(**arguments)
             self.interrupts.check()  # a signal held during the last commit
         except Exception as exc:
             failure = self._failed(exc)
@@ -202,7 +206,7 @@ class DeployRun:
         planned = [
             loss
             for step in downgrades
-            for loss in dataloss.planned(self.scripts, step.revision, ctx.dialect.name)
+            for loss in dataloss.planned(self.scripts, step.revision, ctx.dialect.name, self.engine_name)
         ]
         losses = [loss for loss in dataloss.counted(connection, planned) if loss.loses_data]
         if not losses:
