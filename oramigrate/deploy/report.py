@@ -132,13 +132,21 @@ class Status:
         else:
             lines.append("lock: held by another runner" if self.held else "lock: free")
         for p in self.journal:
-            if p.started is not None:
+            if self._running(p):  # a live runner's revision: in progress, not half-applied
+                total = "?" if p.total is None else p.total
+                lines.append(
+                    f"revision {p.revision}: {p.done} of {total} operations applied ({p.direction}), running"
+                )
+            elif p.started is not None:
                 lines.append(
                     f"{p}; the next `db upgrade` decides it from the catalog or names the command to run"
                 )
             else:
                 lines.append(f"{p}; the next `db upgrade` resumes at operation {p.done + 1}")
         return lines
+
+    def _running(self, progress: journal.Progress) -> bool:
+        return bool(self.held) and (progress.revision, progress.direction) in self.running
 
     def to_dict(self) -> dict[str, Any]:
         """The same facts for tools (``db status --json``): every field the lines show, none of the prose."""
@@ -167,6 +175,7 @@ class Status:
                     "started": None if p.started is None else {
                         "operation": p.started.index, "statement": p.started.statement,
                     },
+                    "running": self._running(p),
                 }
                 for p in self.journal
             ],
