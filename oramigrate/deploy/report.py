@@ -18,6 +18,7 @@ from . import tables as deploy_tables
 from .blockers import Activity, activity
 from .checksums import Findings, verify
 from .deployment import names_of
+from .journal import Progress
 from .lock import Holder, MigrationLock, read_holder_on
 
 
@@ -116,7 +117,7 @@ class Status:
     holder: Holder | None
     running: list[tuple[str, str]]
     migration: Activity | None
-    journal: list[journal.Progress]
+    journal: list[Progress]
 
     def lines(self) -> list[str]:
         """The status for people, one fact a line."""
@@ -145,7 +146,7 @@ class Status:
                 lines.append(f"{p}; the next `db upgrade` resumes at operation {p.done + 1}")
         return lines
 
-    def _running(self, progress: journal.Progress) -> bool:
+    def _running(self, progress: Progress) -> bool:
         return bool(self.held) and (progress.revision, progress.direction) in self.running
 
     def to_dict(self) -> dict[str, Any]:
