@@ -131,6 +131,19 @@ lock_retries_option = click.option(
     help="Retries (backoff with jitter) of a statement whose lock wait ran out, before the revision"
     " stops cleanly (default: MIGRATION_LOCK_RETRIES, else 5).",
 )
+quiet_option = click.option(
+    "-q", "--quiet", is_flag=True,
+    help="No progress line on a terminal (which revision and statement runs, how many remain, elapsed).",
+)  # fmt: skip
+
+
+def progress_for(quiet: bool) -> Callable[[str], Any]:
+    """The live progress line of a run, on a terminal only and unless ``--quiet``."""
+    from .progress import on_terminal
+
+    return lambda label: on_terminal(quiet, label)
+
+
 kill_orphan_option = click.option(
     "--kill-orphan",
     is_flag=True,
@@ -204,12 +217,17 @@ def check_command(directory: str | None) -> None:
 @click.option(
     "--allow-unsafe", is_flag=True, help="Apply revisions with unacknowledged lint errors (recorded)."
 )
+@quiet_option
 @with_appcontext
-def upgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: str, **options: Any) -> None:
+def upgrade_command(
+    directory: str | None, x_arg: tuple[str, ...], revision: str, quiet: bool, **options: Any
+) -> None:
     """Upgrade to a later version (one runner at a time, audited, resumable)."""
     from . import command
 
-    command.upgrade(resolve_config(directory, x_arg), revision, notify=notify, **options)
+    command.upgrade(
+        resolve_config(directory, x_arg), revision, notify=notify, progress=progress_for(quiet), **options
+    )
 
 
 @db.command("downgrade", params=list(flask_migrate_cli.downgrade.params))
@@ -221,14 +239,18 @@ def upgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: str
 @click.option(
     "--allow-data-loss", is_flag=True, help="Drop or empty tables and columns that hold rows (recorded)."
 )
+@quiet_option
 @with_appcontext
-def downgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: str, **options: Any) -> None:
+def downgrade_command(
+    directory: str | None, x_arg: tuple[str, ...], revision: str, quiet: bool, **options: Any
+) -> None:
     """Revert to a previous version (under the migration lock, audited; asks before losing data)."""
     from . import command
 
     command.downgrade(
-        resolve_config(directory, x_arg), revision, notify=notify, confirm=confirm_on_terminal, **options
-    )
+        resolve_config(directory, x_arg), revision, notify=notify, confirm=confirm_on_terminal,
+        progress=progress_for(quiet), **options,
+    )  # fmt: skip
 
 
 @db.command("stamp", params=list(flask_migrate_cli.stamp.params))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,11 @@ from .revisions import current_heads, load_scripts, pending
 
 if TYPE_CHECKING:
     from .deploy.report import Status
+    from .deploy.run import DeployRun
+    from .progress import Progress
+
+# what shows a locked run as it goes, made for each bind (given its label, "" for one database)
+ProgressFactory = Callable[[str], "Progress"]
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "oracle-safe"
 # Flask-Migrate's multi-database mode with the lock, history, journal and lint gate per bind (binds.py)
@@ -217,9 +223,11 @@ def upgrade(
     dialect: str | None = None,
     kill_orphan: bool = False,
     notify: Notify = ignore,
+    progress: ProgressFactory | None = None,
 ) -> None:
     """Upgrade to ``revision`` under the lock, refusing edited applied revisions and unsafe new ones;
-    each statement waits at most ``lock_wait`` seconds for a table lock, ``lock_retries`` times."""
+    each statement waits at most ``lock_wait`` seconds for a table lock, ``lock_retries`` times.
+    ``progress``: what shows the run as it goes (given the bind's label; ``progress.on_terminal``)."""
     settings = settings_of(config)
     _offline_only(sql, dialect)
     if sql:
@@ -251,6 +259,7 @@ def upgrade(
             accept_edited(run, findings)
             record_unsafe(run, report)
             run.budget = lock_budget(settings, lock_wait, lock_retries)
+            _show_progress(run, own, progress)
             _run_environment(own, revision, tag, upgrade=True)
 
 
@@ -268,6 +277,7 @@ def downgrade(
     kill_orphan: bool = False,
     confirm: Confirm | None = None,
     notify: Notify = ignore,
+    progress: ProgressFactory | None = None,
 ) -> None:
     """Revert to ``revision`` under the lock, one history row per revision reverted; a downgrade that
     drops or empties tables or columns holding rows needs ``allow_data_loss`` (or ``confirm``)."""
@@ -286,6 +296,7 @@ def downgrade(
         for own, run in runs:
             run.allow_data_loss, run.confirm = allow_data_loss, confirm
             run.budget = lock_budget(settings_of(config), lock_wait, lock_retries)
+            _show_progress(run, own, progress)
             _run_environment(own, revision, tag, upgrade=False)
 
 
@@ -394,6 +405,12 @@ def status(config: Config) -> Status:
     from .deploy import report
 
     return report.status(config)
+
+
+def _show_progress(run: DeployRun, config: Config, progress: ProgressFactory | None) -> None:
+    if progress is not None:
+        bind = config.attributes.get(BIND)
+        run.progress = progress("" if bind is None else f"bind {bind or '(default)'}: ")
 
 
 def _offline_only(sql: bool, dialect: str | None) -> None:
