@@ -31,6 +31,7 @@ from .configuration import BIND, BINDS, ENGINE, LINTED, settings_of
 from .deploy.deployment import Notify, deployment
 from .deploy.lock import LockTimeout
 from .deploy.run import DeployRun
+from .errors import ConfigurationError
 
 T = TypeVar("T")
 # what the multi-database env.py calls (and a single-database one does not)
@@ -97,6 +98,19 @@ def as_json(results: list[tuple[str | None, Any]]) -> str:
     if len(results) == 1 and results[0][0] is None:
         return json.dumps(results[0][1], indent=2)
     return json.dumps({"binds": {name: document for name, document in results}}, indent=2)
+
+
+def one(config: Config, name: str | None) -> Config:
+    """The Config of bind ``name`` (a command that acts on one bind: ``db journal resolve --bind``)."""
+    configs = dict(bind_configs(config))
+    if None in configs:
+        if name is not None:
+            raise ConfigurationError("--bind is for multi-database migrations (db init --multidb) only")
+        return configs[None]
+    if name is None or name not in configs:
+        known = ", ".join(repr(bind) for bind in configs)
+        raise ConfigurationError(f"give --bind, one of {known}" + ("" if name is None else f", not {name!r}"))
+    return configs[name]
 
 
 def per_bind(notify: Notify, name: str | None) -> Notify:

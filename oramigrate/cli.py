@@ -131,6 +131,10 @@ lock_retries_option = click.option(
     help="Retries (backoff with jitter) of a statement whose lock wait ran out, before the revision"
     " stops cleanly (default: MIGRATION_LOCK_RETRIES, else 5).",
 )
+bind_option = click.option(
+    "--bind", default=None, metavar="NAME",
+    help='Multi-database migrations: the bind whose journal to settle ("" the default; required there).',
+)  # fmt: skip
 quiet_option = click.option(
     "-q", "--quiet", is_flag=True,
     help="No progress line on a terminal (which revision and statement runs, how many remain, elapsed).",
@@ -333,12 +337,17 @@ def journal_group() -> None:
 
 @journal_group.command("show")
 @directory_option
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
 @with_appcontext
-def journal_show_command(directory: str | None) -> None:
+def journal_show_command(directory: str | None, as_json: bool) -> None:
     """Every journal row: revision, operation, state (started or done), statement."""
-    from . import command
+    from . import binds, command
 
-    click.echo("\n".join(command.journal_show(resolve_config(directory))))
+    config = resolve_config(directory)
+    if as_json:
+        click.echo(binds.as_json(binds.each(config, command.journal_rows)))
+    else:
+        click.echo(binds.as_text(binds.each(config, command.journal_show)))
 
 
 @journal_group.command("resolve")
@@ -346,32 +355,32 @@ def journal_show_command(directory: str | None) -> None:
 @click.option("--applied/--not-applied", required=True, help="Whether the started statement took effect.")
 @directory_option
 @lock_timeout_option
+@bind_option
 @with_appcontext
 def journal_resolve_command(
-    revision: str, applied: bool, directory: str | None, lock_timeout: float | None
+    revision: str, applied: bool, directory: str | None, lock_timeout: float | None, bind: str | None
 ) -> None:
     """Settle a statement a dead runner started: it took effect (--applied) or not (--not-applied)."""
-    from . import command
+    from . import binds, command
 
-    click.echo(
-        command.journal_resolve(
-            resolve_config(directory), revision, applied, lock_timeout=lock_timeout, notify=notify
-        )
-    )
+    config = binds.one(resolve_config(directory), bind)
+    click.echo(command.journal_resolve(config, revision, applied, lock_timeout=lock_timeout, notify=notify))
 
 
 @journal_group.command("clear")
 @click.argument("revision")
 @directory_option
 @lock_timeout_option
+@bind_option
 @with_appcontext
-def journal_clear_command(revision: str, directory: str | None, lock_timeout: float | None) -> None:
+def journal_clear_command(
+    revision: str, directory: str | None, lock_timeout: float | None, bind: str | None
+) -> None:
     """Forget a revision's journal (after finishing or undoing its applied statements by hand)."""
-    from . import command
+    from . import binds, command
 
-    click.echo(
-        command.journal_clear(resolve_config(directory), revision, lock_timeout=lock_timeout, notify=notify)
-    )
+    config = binds.one(resolve_config(directory), bind)
+    click.echo(command.journal_clear(config, revision, lock_timeout=lock_timeout, notify=notify))
 
 
 @db.command("lint")

@@ -348,10 +348,17 @@ def stamp(
 
 
 def journal_show(config: Config) -> list[str]:
-    """``db journal show``: every journal row."""
+    """``db journal show``: every journal row, a line each."""
     from .deploy import repair
 
     return repair.show(config)
+
+
+def journal_rows(config: Config) -> list[dict[str, Any]]:
+    """``db journal show --json``: every journal row as fields."""
+    from .deploy import repair
+
+    return repair.rows(config)
 
 
 def journal_resolve(

@@ -36,7 +36,7 @@ def test_every_report_command_spells_machine_output_json(tmp_path: Path) -> None
     directory = str(migrations_with(tmp_path))
     url = f"sqlite:///{tmp_path / 'reports.db'}"
     assert run_manage("db", "upgrade", "-d", directory, database_url=url).returncode == 0
-    for command in (("status",), ("log",), ("verify",), ("lint", "--all")):
+    for command in (("status",), ("log",), ("verify",), ("lint", "--all"), ("journal", "show")):
         ran = run_manage("db", *command, "-d", directory, "--json", database_url=url)
         assert ran.returncode == 0, (command, ran.stderr)
         json.loads(ran.stdout)  # one document, nothing around it
