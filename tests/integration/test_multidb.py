@@ -220,3 +220,20 @@ def test_the_gate_judges_each_bind_before_any_bind_runs(multidb: MultiDb) -> Non
         "  m003 drop-column: upgrade() drops column events.kind",
     ]
     assert _version(multidb.default) == [("m002",)] and _version(multidb.audit) == [("m002",)]
+
+
+def test_journal_commands_name_their_bind(multidb: MultiDb) -> None:
+    """``db journal show`` lists each bind's journal; resolve and clear act on the bind ``--bind`` names."""
+    assert multidb.run("upgrade")[0] == 0
+    code, out, _err = multidb.run("journal", "show")
+    assert (code, out.splitlines()) == (
+        0,
+        ["bind (default):", "  journal: empty", "bind audit:", "  journal: empty"],
+    )
+    code, _out, err = multidb.run("journal", "resolve", "m002", "--applied")
+    assert (code, err) == (2, "Error: give --bind, one of '', 'audit'\n")
+    # the audit bind's journal is asked (empty after a clean run): nothing to clear there
+    code, _out, err = multidb.run("journal", "clear", "m002", "--bind", "audit")
+    assert (code, err) == (1, "Error: revision m002 has no journal rows (`db journal show`)\n")
+    code, _out, err = multidb.run("journal", "clear", "m002", "--bind", "reports")
+    assert (code, err) == (2, "Error: give --bind, one of '', 'audit', not 'reports'\n")
