@@ -13,6 +13,7 @@ import argparse
 import importlib.util
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from alembic.util import CommandError
 from sqlalchemy import MetaData
 
 from .autogenerate.rewrite import POLICY_ATTRIBUTE, AutogeneratePolicy
-from .binds import deployments
+from .binds import bind_configs, deployments
 from .configuration import BIND, LINTED, OFFLINE_DIALECT, engine_of, scripts_of, settings_of
 from .deploy import gate
 from .deploy.checksums import RevisionsChanged, verify
@@ -128,15 +129,30 @@ def migrate(
     if not isinstance(script, Script) or sql:
         return None
     settings = settings_of(config)
+    binds = _bind_names(config)
     if policy is not None and reason and (policy.renames or policy.allowed_drops):
-        _acknowledge_confirmed(ScriptDirectory.from_config(config), script, policy, reason, settings)
+        _acknowledge_confirmed(ScriptDirectory.from_config(config), script, policy, reason, settings, binds)
     # loaded again: the revision's module may have just gained its lint_allow
-    return gate.describe_new_revision(ScriptDirectory.from_config(config), script.revision, settings)
+    scripts = ScriptDirectory.from_config(config)
+    return "\n\n".join(
+        gate.describe_new_revision(scripts, script.revision, settings, engine_name=bind) for bind in binds
+    )
+
+
+def _bind_names(config: Config) -> list[str | None]:
+    # [None] for one database; each bind's name ("" the default) for multi-database migrations
+    return [own.attributes.get(BIND) for _name, own in bind_configs(config)]
 
 
 def _acknowledge_confirmed(
-    scripts: ScriptDirectory, script: Script, policy: AutogeneratePolicy, reason: str, settings: Any
+    scripts: ScriptDirectory,
+    script: Script,
+    policy: AutogeneratePolicy,
+    reason: str,
+    settings: Any,
+    binds: list[str | None],
 ) -> None:
+    from dataclasses import replace
     from pathlib import Path
 
     from .lint import lint_revisions
@@ -145,11 +161,17 @@ def _acknowledge_confirmed(
     confirmed = set(policy.allowed_drops) | set(policy.renames)
     confirmed |= {(table, new.lower()) for (table, _old), new in policy.renames.items()}
     tables = {table for table, _column in confirmed}
-    report = lint_revisions(scripts, [script.revision], gate.gate_target(settings))
+    findings = [
+        finding
+        for bind in binds
+        for finding in lint_revisions(
+            scripts, [script.revision], replace(gate.gate_target(settings), engine_name=bind)
+        ).errors_unacknowledged()
+    ]
     codes = sorted(
         {
             finding.code
-            for finding in report.errors_unacknowledged()
+            for finding in findings
             if (finding.table or "").lower() in tables
             and (
                 finding.column is None or ((finding.table or "").lower(), finding.column.lower()) in confirmed
@@ -172,13 +194,18 @@ def check(config: Config) -> str:
         alembic_command.check(config)
     except CommandError as exc:
         drift = str(exc).strip().splitlines()[0]
-    report = lint(config, every=True)
+    reports = [
+        lint(own, every=True, target=replace(gate.gate_target(settings_of(config)), engine_name=bind))
+        for bind, own in ((own.attributes.get(BIND), own) for _name, own in bind_configs(config))
+    ]
+    errors = sum(len(report.errors_unacknowledged()) for report in reports)
+    text = "\n\n".join(report_to_text(report) for report in reports)
     problems = ([f"drift: {drift}"] if drift else []) + (
-        [f"lint: {len(report.errors_unacknowledged())} unacknowledged error(s)"] if report.failed() else []
+        [f"lint: {errors} unacknowledged error(s)"] if errors else []
     )
     if problems:
-        raise CheckFailed("db check failed: " + "; ".join(problems) + "\n" + report_to_text(report))
-    return report_to_text(report)
+        raise CheckFailed("db check failed: " + "; ".join(problems) + "\n" + text)
+    return text
 
 
 def lint(
@@ -231,13 +258,14 @@ def upgrade(
     settings = settings_of(config)
     _offline_only(sql, dialect)
     if sql:
-        scripts = _script_scope(config, revision, dialect)
-        report = gate.check_before_upgrade(
-            scripts, pending(scripts, [], revision), settings, allow_unsafe, notify
-        )
         from .lint.runner import ensure_offline_renderable
 
-        ensure_offline_renderable(report)  # a revision that cannot run offline: one line, nothing written
+        scripts = _script_scope(config, revision, dialect)
+        for bind in _bind_names(config):  # multi-database: every bind's script, each bind's part judged
+            report = gate.check_before_upgrade(
+                scripts, pending(scripts, [], revision), settings, allow_unsafe, notify, engine_name=bind
+            )
+            ensure_offline_renderable(report)  # a revision that cannot run offline: one line, nothing written
         alembic_command.upgrade(config, revision, sql=True, tag=tag)
         return
     require_our_environment(config)

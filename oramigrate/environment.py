@@ -23,7 +23,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection, Engine
 
 from . import plugin
-from .autogenerate.rewrite import process_revision_directives
+from .autogenerate.rewrite import BIND_COUNT, process_revision_directives
 from .configuration import BIND, ENGINE, RUN, Settings, settings_of
 from .deploy.tables import exclude_own_objects
 from .oracle import compare as oracle_compare
@@ -110,6 +110,7 @@ def run_binds(
     """
     context: EnvironmentContext = alembic_context  # type: ignore[assignment]
     chosen = context.config.attributes.get(BIND)
+    context.config.attributes[BIND_COUNT] = 1 if chosen is not None else len(binds)
     for name, (engine, metadata) in binds.items():
         if chosen is not None and name != chosen:
             continue

@@ -81,7 +81,10 @@ def check_before_upgrade(
     return report
 
 
-def describe_new_revision(scripts: ScriptDirectory, revision: str, settings: Settings) -> str:
-    """The lint report of a freshly generated revision, as text."""
+def describe_new_revision(
+    scripts: ScriptDirectory, revision: str, settings: Settings, *, engine_name: str | None = None
+) -> str:
+    """The lint report of a freshly generated revision (of one bind's part of it), as text."""
+    target = replace(gate_target(settings), engine_name=engine_name)
     with _quiet_recording():
-        return report_to_text(lint_revisions(scripts, [revision], gate_target(settings)))
+        return report_to_text(lint_revisions(scripts, [revision], target))
