@@ -143,7 +143,9 @@ def test_status_from_another_terminal_shows_the_statement_and_its_blocker(
     assert runner.returncode == 0, err
     waiting = [line for line in lines if "waiting for a lock" in line]
     assert waiting, lines
-    assert any(line.startswith("lock: held by pid ") and "running l001 (upgrade)" in line for line in lines)
+    assert any(
+        line.startswith("lock: held by pid ") and "running l001 (upgrade)" in line for line in lines
+    ), lines
     assert waiting[0].startswith("migration session "), waiting
     assert "runs ALTER TABLE auth_user ADD COLUMN nickname" in waiting[0]
     assert f"held by session {session} of user " in waiting[0]
