@@ -80,8 +80,8 @@ def run(
     # Flask-Migrate passes compare_type=True: compare, but through the Oracle-aware comparators
     if options.get("compare_type", True) is True:
         options["compare_type"] = oracle_compare.compare_type
-    if options.get("compare_server_default", True) is True:
-        options["compare_server_default"] = oracle_compare.compare_server_default
+    # compared by default; Oracle's stored-text noise is dropped by the plugin's comparator
+    options.setdefault("compare_server_default", True)
     # the history, journal and lock tables are the tool's, not the models': never drop them
     options["include_name"] = exclude_helper_objects(
         exclude_own_objects(options.get("include_name"), settings.history_table), settings.exclude_patterns
