@@ -12,6 +12,18 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# a quick run (one run each, inputs a tenth of the size or less) cannot decide a goal set for the full
+# sizes: fixed costs swamp per-revision, per-schema and per-row ones, and one sample is not a median
+NOT_JUDGED = "not judged at quick size"
+
+
+def verdict(met: bool | None, judged: bool = True, missed: str = "NOT met") -> str:
+    """``met`` / ``NOT met`` for a goal measured at full size; no verdict for a quick run's numbers."""
+    if met is None:
+        return ""
+    if not judged:
+        return NOT_JUDGED
+    return "met" if met else missed
 
 
 @dataclass(frozen=True)

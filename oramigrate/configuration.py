@@ -28,6 +28,10 @@ OFFLINE_DIALECT = "oramigrate.offline_dialect"
 # the revision files loaded once (``db fleet``: once per process, not once per target), and the
 # chain's lint report for the gate (once per chain): set by a caller that runs many targets
 SCRIPTS = "oramigrate.scripts"
+# Flask-Migrate's multi-database mode: every bind's engine ("" the default), handed in by the CLI when
+# the migrations' env.py is the multi-database one; and the bind a per-bind command runs now
+BINDS = "oramigrate.binds"
+BIND = "oramigrate.bind"
 LINTED = "oramigrate.linted"
 
 DEFAULT_HISTORY_TABLE = "migration_history"

@@ -17,6 +17,7 @@ from alembic.util import DispatchPriority
 
 from . import operations
 from .autogenerate import compare
+from .oracle import compare as oracle_compare
 
 NAME = "oramigrate"
 # what env.py passes as ``autogenerate_plugins``: Alembic's own comparators, then ours
@@ -48,6 +49,10 @@ def setup(plugin: Plugin) -> None:
         operations.guard(naming_class, operations.creation_checks)
     # sequences first, then the filter that hides drops of the tool's own tables
     # (each returns None, which Alembic reads as PriorityDispatchResult.CONTINUE)
+    # Oracle's stored default text against the model's, after Alembic's compare_server_default switch
+    plugin.add_autogenerate_comparator(
+        oracle_compare.server_default_noise, "column", "server_default", priority=DispatchPriority.FIRST
+    )
     comparators: tuple[Any, ...] = (compare.compare_sequences, compare.forget_own_objects)
     for comparator in comparators:
         plugin.add_autogenerate_comparator(comparator, "schema", priority=DispatchPriority.LAST)

@@ -67,7 +67,7 @@ def differences(connection: Connection, metadata: MetaData, history_table: str) 
         opts={
             "target_metadata": metadata,
             "compare_type": oracle_compare.compare_type,
-            "compare_server_default": oracle_compare.compare_server_default,
+            "compare_server_default": True,
             "include_name": exclude_own_objects(None, history_table),
             "autogenerate_plugins": plugin.AUTOGENERATE_PLUGINS,
         },

@@ -18,6 +18,7 @@ superseded them.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable, Iterable
@@ -217,8 +218,10 @@ class StatementJournal:
         checkpoint: Checkpoint,
         resume: list[Entry] | None = None,
         waits: LockWaits | None = None,
+        counting: bool = False,
     ) -> None:
         self.context = context
+        self.counting = counting  # count the statements even when not journaling (progress on a terminal)
         self.waits = waits
         # transactional DDL: statements an autocommit block committed (a retried revision skips them)
         self.committed: dict[int, str] = {}
@@ -255,8 +258,9 @@ class StatementJournal:
 
     def run(self, migration_fn: Callable[..., Any], **kwargs: Any) -> None:
         """Run the revision, each statement journaled (or skipped if a previous run applied it)."""
-        if self.journaling:
-            self.total = count_operations(migration_fn, self.context.dialect)
+        if self.journaling or self.counting:
+            counted = functools.partial(migration_fn, **kwargs) if kwargs else migration_fn
+            self.total = count_operations(counted, self.context.dialect)
         execute = statement_executor(self.context.impl)
 
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:

@@ -25,12 +25,22 @@ class LintTarget:
     version: tuple[int, ...] | None = (11, 2)
     # the Oracle database has MAX_STRING_SIZE=EXTENDED (12c+): VARCHAR2 up to 32767 bytes
     extended_strings: bool = False
+    # Flask-Migrate's multi-database mode: the bind whose part of each revision is judged
+    # (``upgrade(engine_name)``; "" is the default bind); None for a single-database chain
+    engine_name: str | None = None
 
     def describe(self) -> str:
-        """``oracle 11.2``, ``postgresql``."""
-        if self.version is None:
-            return self.dialect
-        return f"{self.dialect} {'.'.join(str(part) for part in self.version)}"
+        """``oracle 11.2``, ``postgresql``, ``oracle 11.2, bind users``."""
+        text = self.dialect
+        if self.version is not None:
+            text += f" {'.'.join(str(part) for part in self.version)}"
+        if self.engine_name is not None:
+            text += f", bind {self.engine_name or '(default)'}"
+        return text
+
+    def phase_arguments(self) -> dict[str, str]:
+        """The arguments of a revision's ``upgrade()`` / ``downgrade()``: a multi-database chain's bind."""
+        return {} if self.engine_name is None else {"engine_name": self.engine_name}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ target (``offline.py``), and SQL sent through ``op.get_bind()`` is recorded like
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,7 +17,7 @@ from alembic.operations import BatchOperations, MigrateOperation, Operations, op
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import Script
 
-from .model import NO_ALLOW, RecordedRevision, Step
+from .model import NO_ALLOW, LintTarget, RecordedRevision, Step
 from .offline import OfflineRead, RecordingBind, WatchedContext, installed
 from .raw_sql import classify
 from .stand_ins import StandIns
@@ -100,7 +101,10 @@ def _down_revisions(script: Script) -> tuple[str, ...]:
 
 
 def record_revision(
-    script: Script, environment: EnvironmentContext, stand_ins: StandIns | None = None
+    script: Script,
+    environment: EnvironmentContext,
+    stand_ins: StandIns | None = None,
+    target: LintTarget | None = None,
 ) -> RecordedRevision:
     """Record both phases of one revision script (or say why its module could not be loaded)."""
     module = script.module
@@ -121,8 +125,10 @@ def record_revision(
             recorded.has_downgrade = callable(function)
         if not callable(function):
             continue
+        arguments = target.phase_arguments() if target is not None else {}
+        phase_function = functools.partial(function, **arguments) if arguments else function
         with stand_ins.active() if stand_ins is not None else _nothing() as touched:
-            steps, error, asked = record_phase(function, environment)
+            steps, error, asked = record_phase(phase_function, environment)
         recorded.stand_ins |= touched
         if phase == "upgrade":
             recorded.upgrade, recorded.upgrade_error = steps, error

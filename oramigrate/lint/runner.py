@@ -112,7 +112,7 @@ def lint_revisions(
     for script in selected:
         if script is None:
             continue
-        recorded = record_revision(script, environment, stand_ins)
+        recorded = record_revision(script, environment, stand_ins, target)
         chain.append(recorded)
         if recorded.load_error:
             report.skipped.append(recorded.revision)

@@ -239,3 +239,30 @@ def test_oracle_helper_tables_are_not_proposed_for_dropping(at_head: Database) -
     assert "drift: New upgrade operations detected: [('remove_table', Table('tmp_load_2024'" in (
         unfiltered.stderr
     )
+
+
+def test_identity_and_computed_columns_compare_clean(database: Database) -> None:
+    # Alembic hands a compare_server_default *callable* `server_default.arg.text`, which a reflected
+    # identity has not (sqlalchemy/alembic#775): ours is a plugin comparator, and on SQLite/MariaDB,
+    # which make Identity() an autoincrement column, no identity is proposed again and again
+    from oramigrate.deploy.baseline import differences
+
+    metadata = sa.MetaData()
+    sa.Table(
+        "ledger",
+        metadata,
+        sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+        sa.Column("amount", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("doubled", sa.Integer, sa.Computed("amount * 2", persisted=True)),
+    )
+    engine = database.engine()
+    try:
+        with engine.begin() as connection:
+            metadata.create_all(connection)
+        with engine.connect() as connection:
+            assert differences(connection, metadata, "migration_history") == []
+            metadata.tables["ledger"].c.amount.server_default = sa.DefaultClause("1")
+            changed = differences(connection, metadata, "migration_history")
+            assert [line.split(":")[0] for line in changed] == ["modify_default ledger.amount"]
+    finally:
+        engine.dispose()

@@ -8,6 +8,7 @@ clean. MariaDB commits each DDL statement (the journal resumes); PostgreSQL roll
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -168,6 +169,12 @@ def test_kill_of_the_migration_connection_during_raw_ddl_is_settled_by_db_journa
             "0013 upgrade operation 1 of 5 done: CREATE TABLE deploy_probe_a ( id INTEGER NOT NULL,"
             " note VARCHAR(20), CONSTRAINT pk_deploy_probe_a PRIMARY KEY (id) )",
             f"0013 upgrade operation 2 of 5 started: {statement}",
+        ]
+        rows = run_manage("db", "-d", str(directory), "journal", "show", "--json", database_url=database.url)
+        fields = [(r["operation"], r["total"], r["state"], r["statement"]) for r in json.loads(rows.stdout)]
+        assert fields == [
+            (1, 5, "done", show.stdout.splitlines()[0].partition(" done: ")[2]),
+            (2, 5, "started", statement),
         ]
         status = run_manage("db", "-d", str(directory), "status", database_url=database.url)
         assert status.stdout.splitlines()[3] == (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,22 @@ def test_third_operation_fails_then_the_fixed_rerun_completes(database: Database
             " ADD COLUMN note VARCHAR(20)); the next `db upgrade` resumes at operation 3",
         ]
         assert history(database)[-1][:3] == ("0013", "upgrade", "partial")
+        # the same facts for tools: the journal's state as fields
+        fields = json.loads(
+            run_manage("db", "-d", directory, "status", "--json", database_url=database.url).stdout
+        )
+        assert fields["pending"] == ["0013"] and fields["lock"] == {
+            "held": False,
+            "holder": None,
+            "running": [],
+        }
+        assert fields["journal"] == [
+            {
+                "revision": "0013", "direction": "upgrade", "done": 2, "total": 4,
+                "last": "ALTER TABLE deploy_probe_a ADD COLUMN note VARCHAR(20)", "started": None,
+                "running": False,
+            }
+        ]  # fmt: skip
     else:  # transactional DDL: nothing of 0013 is left
         assert error.endswith("; rolled back as a unit")
         assert "deploy_probe_a" not in database.tables()
