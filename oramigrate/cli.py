@@ -40,8 +40,7 @@ def resolve_config(
     directory: str | None, x_arg: tuple[str, ...] | None = None, opts: list[str] | None = None
 ) -> Config:
     """The app's Alembic Config for ``directory``, carrying its engine and our settings."""
-    from .configuration import ENGINE, SETTINGS
-    from .deploy.deployment import VERSION_TABLE
+    from .configuration import ENGINE, SETTINGS, VERSION_TABLE
 
     migrate = current_app.extensions["migrate"]
     config: Config = migrate.migrate.get_config(

@@ -25,18 +25,7 @@ from sqlalchemy import MetaData
 from .autogenerate.rewrite import POLICY_ATTRIBUTE, AutogeneratePolicy
 from .configuration import LINTED, OFFLINE_DIALECT, engine_of, scripts_of, settings_of
 from .deploy import gate
-from .deploy.checksums import RevisionsChanged, verify
-from .deploy.deployment import (
-    Confirm,
-    Notify,
-    accept_edited,
-    applied_or_empty,
-    deployment,
-    ignore,
-    lock_budget,
-    record_stamp,
-    record_unsafe,
-)
+from .deploy.notify import Confirm, Notify, ignore
 from .errors import ConfigurationError, MigrationError
 from .lint import LintReport, LintTarget
 from .private import steps_to
@@ -227,6 +216,9 @@ def upgrade(
         alembic_command.upgrade(config, revision, sql=True, tag=tag)
         return
     require_our_environment(config)
+    from .deploy.checksums import RevisionsChanged, verify
+    from .deploy.deployment import accept_edited, deployment, lock_budget, record_unsafe
+
     with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
         heads = current_heads(run.audit)
         findings = verify(run.audit, run.names, run.scripts, heads)
@@ -270,6 +262,8 @@ def downgrade(
         alembic_command.downgrade(config, target, sql=True, tag=tag)
         return
     require_our_environment(config)
+    from .deploy.deployment import deployment, lock_budget
+
     with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
         run.allow_data_loss, run.confirm = allow_data_loss, confirm
         run.budget = lock_budget(settings_of(config), lock_wait, lock_retries)
@@ -316,6 +310,8 @@ def stamp(
         alembic_command.stamp(config, revision, sql=True, tag=tag, purge=purge)
         return
     require_our_environment(config)
+    from .deploy.deployment import applied_or_empty, deployment, record_stamp
+
     with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
         before = applied_or_empty(run.scripts, current_heads(run.audit))
         alembic_command.stamp(config, revision, tag=tag, purge=purge)

@@ -17,13 +17,14 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 
 from ..private import update_values
 from ..quiet import quieter
-from .raw_alter import ColumnChange, alter_changes, by_regex, oracle_modify
 
 if TYPE_CHECKING:
     from sqlglot import exp
 
-# sqlglot is imported where a string is parsed: a chain without raw SQL (and `db upgrade` of one)
-# does not pay its import time
+    from .raw_alter import ColumnChange
+
+# sqlglot and our ALTER TABLE reader are imported where a string is parsed: a chain without raw SQL
+# (and `db upgrade` of one) does not pay their import time
 
 Kind = Literal["ddl", "dml", "query", "unknown"]
 _PLSQL_WORDS = {"BEGIN", "DECLARE", "CALL", "EXEC", "EXECUTE"}
@@ -85,6 +86,8 @@ def _by_words(text: str) -> RawStatement:
     if first in _PLSQL_WORDS:
         return RawStatement("ddl", "pl/sql block", text, parsed=False)
     if first == "ALTER" and second == "TABLE":
+        from .raw_alter import by_regex, oracle_modify
+
         understood = oracle_modify(text) or by_regex(text)
         if understood is not None:
             table, changes = understood
@@ -155,6 +158,8 @@ def _from_tree(tree: Any, text: str, dialect: str | None) -> list[RawStatement]:
     if isinstance(tree, (exp.Create, exp.Drop)):
         return _create_or_drop(tree, text)
     if isinstance(tree, exp.Alter):
+        from .raw_alter import alter_changes
+
         changes = alter_changes(tree, dialect)
         if changes is None:
             return [_by_words(text)]

@@ -43,8 +43,8 @@ class Made:
             if hasattr(column, "type") and hasattr(column, "name"):
                 self.types[(str(effect.table), lower(column.name))] = column.type
 
-    def add(self, effect: Effect) -> None:
-        """Note what ``effect`` creates."""
+    def add(self, effect: Effect) -> bool:
+        """Note what ``effect`` creates; whether it created anything."""
         table, column = effect.table or "", effect.column or ""
         if effect.kind == "create table":
             self._create_table(effect)
@@ -59,6 +59,9 @@ class Made:
             self.columns.add((table, effect.new_name))
         elif effect.kind == "alter type" and not isinstance(effect.new_type, str):
             self.types[(table, column)] = effect.new_type
+        else:
+            return False
+        return True
 
 
 def steps(recorded: RecordedRevision, phase: PhaseName) -> list[Step]:
@@ -87,8 +90,20 @@ def made_by_upgrade(recorded: RecordedRevision) -> Made:
 
 
 def walk(recorded: RecordedRevision, phase: PhaseName) -> Iterator[tuple[Effect, Made]]:
-    """Each effect of a phase with what the revision had made before it."""
-    made = made_by_upgrade(recorded) if phase == "downgrade" else Made()
-    for effect in phase_effects(recorded, phase):
-        yield effect, made.copy()
-        made.add(effect)
+    """Each effect of a phase with what the revision had made before it (a snapshot rules only read).
+
+    Derived once per revision and phase: every rule walks the same effects, and a snapshot is taken
+    only where an effect made something new.
+    """
+    key = f"walk {phase}"
+    if key not in recorded.derived:
+        made = made_by_upgrade(recorded) if phase == "downgrade" else Made()
+        snapshot = made.copy()
+        walked = []
+        for effect in phase_effects(recorded, phase):
+            walked.append((effect, snapshot))
+            if made.add(effect):
+                snapshot = made.copy()
+        recorded.derived[key] = walked
+    found: list[tuple[Effect, Made]] = recorded.derived[key]
+    return iter(found)
