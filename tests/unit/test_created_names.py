@@ -53,7 +53,7 @@ def _guard_refuses(source: str) -> str | None:
     )
     apply_to_dialect(context.dialect, (11, 2))
     try:
-        exec(source, {"op": Operations(context), "sa": sa})  # noqa: S102 - our own test sources
+        exec(source, {"op": Operations(context), "sa": sa})
     except NameTooLong as refused:
         return str(refused).split("'")[1]
     return None
@@ -62,7 +62,9 @@ def _guard_refuses(source: str) -> str | None:
 def _lint_flags(tmp_path: Path, source: str) -> list[str]:
     """The names ``name-too-long`` flags in a revision doing ``source``, for Oracle 11.2."""
     report = lint_directory(case_directory(tmp_path, source), ["0002"], LintTarget("oracle", (11, 2)))
-    return [f.message.split(" name ")[1].split(" is ")[0] for f in report.findings if f.code == "name-too-long"]
+    return [
+        f.message.split(" name ")[1].split(" is ")[0] for f in report.findings if f.code == "name-too-long"
+    ]
 
 
 @pytest.mark.parametrize("kind", list(SOURCES))
