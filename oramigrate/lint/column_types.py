@@ -123,7 +123,9 @@ def _created_type(effect: Effect, column: str) -> Any:
         for item in effect.operation.columns:
             if isinstance(item, sa.Column) and item.name.lower() == column:
                 return item.type
-    return None  # a table made by raw SQL: its columns' types are not read
+    if effect.statement is not None:  # CREATE TABLE in SQL: the type as written
+        return dict(effect.statement.column_types).get(column)
+    return None
 
 
 def left_by(effects: Iterable[Effect], left: Left) -> Left:

@@ -174,3 +174,28 @@ def test_a_new_type_the_lint_cannot_read_is_said_so(tmp_path: Path) -> None:
             "cannot compare: whether values are lost cannot be judged",
         )
     ]
+
+
+def test_a_table_made_by_raw_sql_gives_its_columns_types(tmp_path: Path) -> None:
+    directory = _chain(
+        tmp_path,
+        (
+            "0002",
+            'op.execute("CREATE TABLE ledger (id NUMBER(10) PRIMARY KEY, memo VARCHAR2(200))")',
+            'op.execute("DROP TABLE ledger")',
+        ),
+        (
+            "0003",
+            'op.execute("ALTER TABLE ledger MODIFY (memo VARCHAR2(50))")',
+            'op.execute("ALTER TABLE ledger MODIFY (memo VARCHAR2(200))")',
+        ),
+    )
+    assert _findings(directory, ["0003"]) == [
+        (
+            "0003",
+            "narrowing-type",
+            "memo",
+            "upgrade() changes ledger.memo String(length=200) -> String(length=50): "
+            "longer values would not fit",
+        )
+    ]
