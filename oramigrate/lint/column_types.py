@@ -154,7 +154,8 @@ def type_before(
     if effect.old_type is not None:
         return as_type(effect.old_type, dialect)
     every = phase_effects(recorded, phase)  # type: ignore[arg-type]
-    left = left_by(reversed(every[: every.index(effect)]), Left(str(effect.table), str(effect.column)))
+    position = next(index for index, other in enumerate(every) if other is effect)  # not ==: twins exist
+    left = left_by(reversed(every[:position]), Left(str(effect.table), str(effect.column)))
     if not left.settled and phase == "downgrade":
         left = left_by(reversed(phase_effects(recorded, "upgrade")), left)
     if not left.settled and recorded.earlier_type is not None:

@@ -199,3 +199,12 @@ def test_a_table_made_by_raw_sql_gives_its_columns_types(tmp_path: Path) -> None
             "longer values would not fit",
         )
     ]
+
+
+def test_each_of_two_equal_statements_is_judged_from_what_came_before_it(tmp_path: Path) -> None:
+    # the second MODIFY narrows what the first left, which is the same text: the first is the narrowing
+    twice = "ALTER TABLE users MODIFY (name VARCHAR2(50)); ALTER TABLE users MODIFY (name VARCHAR2(50))"
+    directory = _chain(tmp_path, ("0002", f'op.execute("{twice}")', "pass"))
+    assert [f[3] for f in _findings(directory, ["0002"]) if f[1] == "narrowing-type"] == [
+        "upgrade() changes users.name String(length=100) -> String(length=50): longer values would not fit"
+    ]
