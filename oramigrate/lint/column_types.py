@@ -18,7 +18,7 @@ from sqlalchemy.types import TypeEngine
 
 from .effects import Effect
 from .model import RecordedRevision
-from .walk import phase_effects
+from .walk import phase_effects, position
 
 _TYPE_TEXT = re.compile(r"^([A-Za-z][A-Za-z0-9_ ]*)(?:\(([^()]*)\))?(.*)$", re.DOTALL)
 _STRINGS = {"VARCHAR2", "VARCHAR", "NVARCHAR2", "NVARCHAR", "CHARACTER VARYING", "VARCHARACTER"}
@@ -154,8 +154,7 @@ def type_before(
     if effect.old_type is not None:
         return as_type(effect.old_type, dialect)
     every = phase_effects(recorded, phase)  # type: ignore[arg-type]
-    position = next(index for index, other in enumerate(every) if other is effect)  # not ==: twins exist
-    left = left_by(reversed(every[:position]), Left(str(effect.table), str(effect.column)))
+    left = left_by(reversed(every[: position(every, effect)]), Left(str(effect.table), str(effect.column)))
     if not left.settled and phase == "downgrade":
         left = left_by(reversed(phase_effects(recorded, "upgrade")), left)
     if not left.settled and recorded.earlier_type is not None:

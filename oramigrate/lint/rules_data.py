@@ -12,12 +12,12 @@ from .column_types import as_type, type_before
 from .effects import Effect
 from .model import Finding, LintTarget, RecordedRevision, found, rule
 from .narrowing import narrows
-from .walk import PHASES, PhaseName, lower, phase_effects, walk
+from .walk import PHASES, PhaseName, lower, phase_effects, position, walk
 
 
 def _later(recorded: RecordedRevision, phase: PhaseName, effect: Effect, kind: str) -> list[Effect]:
     every = phase_effects(recorded, phase)
-    return [e for e in every[every.index(effect) + 1 :] if e.kind == kind and e.table == effect.table]
+    return [e for e in every[position(every, effect) + 1 :] if e.kind == kind and e.table == effect.table]
 
 
 def _recreated(recorded: RecordedRevision, phase: PhaseName, effect: Effect) -> bool:
@@ -57,7 +57,7 @@ def rename_pairs(recorded: RecordedRevision, phase: PhaseName) -> dict[tuple[str
 
 def _copied_to(recorded: RecordedRevision, phase: PhaseName, effect: Effect) -> list[str]:
     every = phase_effects(recorded, phase)
-    statements = [e.statement for e in every[: every.index(effect)] if e.kind == "update" and e.statement]
+    statements = [e.statement for e in every[: position(every, effect)] if e.kind == "update" and e.statement]
     return sorted(
         {
             target
@@ -265,7 +265,7 @@ def narrowing_downgrade(recorded: RecordedRevision, target: LintTarget) -> Itera
 
 def _backfilled(recorded: RecordedRevision, phase: PhaseName, effect: Effect) -> bool:
     every = phase_effects(recorded, phase)
-    for earlier in every[: every.index(effect)]:
+    for earlier in every[: position(every, effect)]:
         if earlier.kind == "update" and earlier.table == effect.table:
             statement = earlier.statement
             sets = earlier.columns or (statement.columns if statement else frozenset())

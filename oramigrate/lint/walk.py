@@ -12,7 +12,17 @@ from .model import RecordedRevision, Step
 PhaseName = Literal["upgrade", "downgrade"]
 PHASES: tuple[PhaseName, ...] = ("upgrade", "downgrade")
 
-__all__ = ["PHASES", "Made", "PhaseName", "lower", "made_by_upgrade", "phase_effects", "steps", "walk"]
+__all__ = [
+    "PHASES",
+    "Made",
+    "PhaseName",
+    "lower",
+    "made_by_upgrade",
+    "phase_effects",
+    "position",
+    "steps",
+    "walk",
+]
 
 
 @dataclass
@@ -76,6 +86,11 @@ def phase_effects(recorded: RecordedRevision, phase: PhaseName) -> list[Effect]:
         recorded.derived[key] = list(effects(steps(recorded, phase)))
     found: list[Effect] = recorded.derived[key]
     return found
+
+
+def position(every: list[Effect], effect: Effect) -> int:
+    """Where ``effect`` is in its phase's effects (by identity: two equal statements are two places)."""
+    return next(index for index, other in enumerate(every) if other is effect)
 
 
 def made_by_upgrade(recorded: RecordedRevision) -> Made:
