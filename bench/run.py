@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -105,7 +106,11 @@ def main() -> int:
     rows = [comparison.row() for comparison in comparisons]
     lint_row = rows[-1]
     lint_row["ms_per_revision"] = round(1000 * lint_row["ours_median_s"] / lint_revisions, 2)
-    lint_row["name"] += f" ({lint_row['ms_per_revision']} ms per revision)"
+    lint_cpu = statistics.median(sample.cpu_seconds for sample in comparisons[-1].ours)
+    lint_row["cpu_ms_per_revision"] = round(1000 * lint_cpu / lint_revisions, 2)
+    lint_row["name"] += (
+        f" ({lint_row['ms_per_revision']} ms per revision; CPU {lint_row['cpu_ms_per_revision']} ms)"
+    )
     web_rows = web.measure(
         requests=100 if args.quick else 1500, clients=4, threads=4, rounds=1 if args.quick else 3
     )

@@ -23,6 +23,8 @@ from .oracle import target
 ENGINE = "oramigrate.engine"
 SETTINGS = "oramigrate.settings"
 RUN = "oramigrate.run"
+# the version table runners share (the lock is keyed on it, whatever their history table)
+VERSION_TABLE = "oramigrate.version_table"
 # the dialect ``--sql`` writes for when the command line names one (``--dialect``)
 OFFLINE_DIALECT = "oramigrate.offline_dialect"
 # the revision files loaded once (``db fleet``: once per process, not once per target), and the

@@ -125,7 +125,7 @@ def main(
 
 
 def _config(ctx: click.Context, *, connect: bool = True) -> Config:
-    from .deploy.deployment import VERSION_TABLE
+    from .configuration import VERSION_TABLE
     from .project import env_engine, project_config
 
     root = ctx.find_root()

@@ -69,6 +69,8 @@ class RecordedRevision:
     load_error: str | None = None  # the module could not be imported: nothing else is known
     offline_branches: dict[str, str] = field(default_factory=dict)  # phase -> what it asked
     stand_ins: set[str] = field(default_factory=set)  # stand-in modules the revision touched
+    # (table, column) -> the type the earlier revisions of the chain left it with (None: unknown)
+    earlier_type: Callable[[str, str], Any] | None = field(default=None, repr=False, compare=False)
     # what rules derive from the steps (effects per phase), computed once per revision
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

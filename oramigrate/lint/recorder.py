@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import alembic.op  # noqa: F401 - sets up the module-level ``op`` proxy we install ourselves
 from alembic.operations import BatchOperations, MigrateOperation, Operations, ops
@@ -20,7 +20,9 @@ from alembic.script import Script
 from .model import NO_ALLOW, LintTarget, RecordedRevision, Step
 from .offline import OfflineRead, RecordingBind, WatchedContext, installed
 from .raw_sql import classify
-from .stand_ins import StandIns
+
+if TYPE_CHECKING:
+    from .stand_ins import StandIns
 
 
 class _BatchTable:

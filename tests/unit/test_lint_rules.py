@@ -243,7 +243,8 @@ CASES = [
         "raw-ddl near miss: DML and SQLAlchemy DDL constructs",
         'op.execute("INSERT INTO orders (id) VALUES (1)")\n'
         'op.execute(sa.schema.CreateSequence(sa.Sequence("orders_seq")))',
-        'op.execute(sa.schema.DropSequence(sa.Sequence("orders_seq")))',
+        'op.execute(sa.schema.DropSequence(sa.Sequence("orders_seq")))\n'
+        'op.execute("DELETE FROM orders WHERE id = 1")',
         [],
     ),
     (
