@@ -25,6 +25,8 @@ class LintTarget:
     version: tuple[int, ...] | None = (11, 2)
     # the Oracle database has MAX_STRING_SIZE=EXTENDED (12c+): VARCHAR2 up to 32767 bytes
     extended_strings: bool = False
+    # ORACLE_EDITION: Standard Edition 2 cannot build an index ONLINE, so it is not asked for there
+    oracle_edition: str = "enterprise"
 
     def describe(self) -> str:
         """``oracle 11.2``, ``postgresql``."""
@@ -41,6 +43,7 @@ class Step:
     batch: bool = False
     statements: tuple[RawStatement, ...] = ()
     via: str = "op.execute"  # how SQL was sent: op.execute, or through op.get_bind()
+    autocommit: bool = False  # inside ``op.get_context().autocommit_block()``: no transaction around it
 
 
 @dataclass

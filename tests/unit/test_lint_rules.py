@@ -157,7 +157,7 @@ CASES = [
         "name-too-long: bytes, not characters",
         f'op.create_index("{"é" * 16}", "users", ["name"])',
         f'op.drop_index("{"é" * 16}", table_name="users")',
-        ["name-too-long", "quoted-identifier"],
+        ["index-locks-writes", "name-too-long", "quoted-identifier"],
     ),
     (
         "quoted-identifier",
@@ -218,7 +218,7 @@ CASES = [
         'op.add_column("users", sa.Column("nick", sa.String(30)))\n'
         'op.create_index("ix_users_name", "users", ["name"])',
         'op.drop_index("ix_users_name", table_name="users")\nop.drop_column("users", "nick")',
-        ["several-ddl-non-transactional"],
+        ["index-locks-writes", "several-ddl-non-transactional"],
     ),
     (
         "several-ddl-non-transactional near miss: creates only",
@@ -330,3 +330,24 @@ def test_transactional_ddl_depends_on_dialect(tmp_path: Path, dialect: str, code
         'op.drop_index("ix_users_name", table_name="users")\nop.drop_column("users", "nick")',
     )
     assert [f.code for f in lint_directory(directory, ["0002"], LintTarget(dialect, None))] == codes
+
+
+@pytest.mark.parametrize(
+    ("edition", "codes"),
+    [("enterprise", ["index-locks-writes"]), ("express", ["index-locks-writes"]), ("free", ["index-locks-writes"]),
+     ("standard", [])],
+)  # fmt: skip
+def test_oracle_index_without_online_depends_on_the_edition(
+    tmp_path: Path, edition: str, codes: list[str]
+) -> None:
+    directory = case_directory(
+        tmp_path,
+        'op.create_index("ix_users_name", "users", ["name"])',
+        'op.drop_index("ix_users_name", table_name="users")',
+    )
+    report = lint_directory(directory, ["0002"], LintTarget("oracle", (19,), oracle_edition=edition))
+    assert [f.code for f in report.findings] == codes
+    if codes:
+        assert report.findings[0].message == (
+            "index ix_users_name on existing table users blocks writes while built (no ONLINE)"
+        )
