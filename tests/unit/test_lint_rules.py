@@ -334,9 +334,13 @@ def test_transactional_ddl_depends_on_dialect(tmp_path: Path, dialect: str, code
 
 @pytest.mark.parametrize(
     ("edition", "codes"),
-    [("enterprise", ["index-locks-writes"]), ("express", ["index-locks-writes"]), ("free", ["index-locks-writes"]),
-     ("standard", [])],
-)  # fmt: skip
+    [
+        ("enterprise", ["index-locks-writes"]),
+        ("express", ["index-locks-writes"]),
+        ("free", ["index-locks-writes"]),
+        ("standard", []),
+    ],
+)
 def test_oracle_index_without_online_depends_on_the_edition(
     tmp_path: Path, edition: str, codes: list[str]
 ) -> None:
