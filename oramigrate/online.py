@@ -176,10 +176,16 @@ def drop_index_online(operations: Operations, operation: DropIndexOnlineOp) -> N
 
 
 def _orphan_query(operation: CreateForeignKeyOnlineOp) -> sa.Select[Any]:
-    child = sa.table(operation.source_table, *[sa.column(c) for c in operation.local_cols])
-    child.schema = operation.kw.get("source_schema")
-    parent = sa.table(operation.referent_table, *[sa.column(c) for c in operation.remote_cols])
-    parent.schema = operation.kw.get("referent_schema")
+    # aliased: a key may point at its own table (a manager_id on users)
+    kw = operation.kw
+    child = sa.table(
+        operation.source_table, *[sa.column(c) for c in operation.local_cols], schema=kw.get("source_schema")
+    ).alias("child")
+    parent = sa.table(
+        operation.referent_table,
+        *[sa.column(c) for c in operation.remote_cols],
+        schema=kw.get("referent_schema"),
+    ).alias("parent")
     pairs = zip(operation.local_cols, operation.remote_cols, strict=True)
     joined = child.outerjoin(parent, sa.and_(*[child.c[a] == parent.c[b] for a, b in pairs]))
     return (

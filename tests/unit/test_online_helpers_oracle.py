@@ -1,6 +1,6 @@
 """The online helpers (``op.create_index_online`` ...) compiled for Oracle with no server: exact SQL,
 parsed by an independent reader; their rendering and reverse. PostgreSQL and MariaDB run them for real
-in tests/integration/test_online_ops.py."""
+in tests/integration/test_online_helpers.py."""
 
 from __future__ import annotations
 
