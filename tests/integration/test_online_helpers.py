@@ -8,6 +8,7 @@ the lint reads that revision as the safe form. Oracle is compiled in tests/unit/
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from alembic.script import ScriptDirectory
 from support.cli import migrations_with, run_manage
 from support.databases import ROOT, Database
 from support.deploy import query
-from support.load import LoadGenerator, seed, summary
+from support.load import LoadGenerator, blocker, seed, summary
 from support.oracle_sql import check_script
 
 from oramigrate import plugin
@@ -226,3 +227,91 @@ def test_oracle_script_of_the_helpers_follows_oracle_edition(
         " REFERENCES auth_user (id) ENABLE NOVALIDATE",
         "ALTER TABLE auth_user MODIFY CONSTRAINT fk_auth_user_manager VALIDATE",
     ]
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_concurrent_build_waits_out_a_writer_instead_of_leaving_an_invalid_index(
+    database: Database, tmp_path: Path
+) -> None:
+    # CREATE INDEX CONCURRENTLY waits for every transaction that writes the table; a lock_timeout
+    # there cancels it and leaves an INVALID index behind, so a retry fails ("already exists").
+    # Its waits queue no application query (SHARE UPDATE EXCLUSIVE conflicts with no DML lock),
+    # so it runs without the budget.
+    head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+    revision = f'''"""Test revision: an index on auth_user, built online."""
+from alembic import op
+
+revision = "o001"
+down_revision = "{head}"
+
+
+def upgrade():
+    op.create_index_online("ix_auth_user_email_id", "auth_user", ["email", "id"])
+
+
+def downgrade():
+    op.drop_index_online("ix_auth_user_email_id", table_name="auth_user")
+'''
+    directory = str(migrations_with(tmp_path, {"o001_index.py": revision}))
+    assert run_manage("db", "upgrade", head, "-d", directory, database_url=database.url).returncode == 0
+    seed(database.url)
+    engine = database.engine()
+    try:
+        with engine.connect() as writer:
+            writer.exec_driver_sql("UPDATE auth_user SET email = email WHERE id = -1")  # open, writing
+            release = threading.Timer(2.5, writer.rollback)
+            release.start()
+            ran = run_manage(
+                "db", "upgrade", "-d", directory, "--lock-wait", "1", "--lock-retries", "2",
+                database_url=database.url,
+            )  # fmt: skip
+            release.join()
+    finally:
+        engine.dispose()
+    assert ran.returncode == 0, ran.stderr
+    valid = query(
+        database,
+        "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+        " WHERE c.relname = 'ix_auth_user_email_id'",
+    )
+    assert [tuple(row) for row in valid] == [(True,)]
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_the_budget_comes_back_after_a_concurrent_build(database: Database, tmp_path: Path) -> None:
+    # the ALTER after the unbounded CREATE INDEX CONCURRENTLY waits at most the budget again: with a
+    # reader in the way longer than budget and retries, the revision stops instead of waiting
+    head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+    revision = f'''"""Test revision: an index built online, then a column (ACCESS EXCLUSIVE)."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "o001"
+down_revision = "{head}"
+
+
+def upgrade():
+    op.create_index_online("ix_auth_user_email_id", "auth_user", ["email", "id"])
+    op.add_column("auth_user", sa.Column("nickname", sa.String(40), nullable=True))
+
+
+def downgrade():
+    op.drop_column("auth_user", "nickname")
+    op.drop_index_online("ix_auth_user_email_id", table_name="auth_user")
+'''
+    directory = str(migrations_with(tmp_path, {"o001_index.py": revision}))
+    assert run_manage("db", "upgrade", head, "-d", directory, database_url=database.url).returncode == 0
+    seed(database.url)
+    with blocker(database.url) as (session, connection):
+        release = threading.Timer(12, connection.rollback)
+        release.start()
+        began = time.monotonic()
+        ran = run_manage(
+            "db", "upgrade", "-d", directory, "--lock-wait", "1", "--lock-retries", "1",
+            database_url=database.url,
+        )  # fmt: skip
+        took = time.monotonic() - began
+        release.cancel()
+    assert ran.returncode == 1, ran.stderr
+    assert "gave up after 1 retries" in ran.stderr and f"blocked by session {session}" in ran.stderr
+    assert took < 10, took
