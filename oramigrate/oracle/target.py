@@ -55,8 +55,8 @@ def apply_to_dialect(dialect: Dialect, version: tuple[int, ...]) -> None:
 # ORACLE_EDITION: which editions build an index ONLINE (Oracle Database Licensing Information User
 # Manual, "Permitted Features, Options, and Management Packs by Oracle Database Offering", High
 # Availability: "Online index rebuild" is EE / EE-ES / DBCS EE, not SE2). Express Edition 21c and
-# Database Free 23ai are limited by resources, not by this feature, so they count as having it;
-# notes/live-load.md says what was and was not verified.
+# Database Free 23ai are limited by resources, not by this feature, so they count as having it
+# (not verified against the manual: notes/live-load.md says what was).
 EDITIONS = ("enterprise", "standard", "express", "free")
 ONLINE_INDEX_EDITIONS = ("enterprise", "express", "free")
 DEFAULT_EDITION = "enterprise"
