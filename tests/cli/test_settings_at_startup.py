@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,11 @@ def test_test_config_overrides_the_environment(monkeypatch: pytest.MonkeyPatch) 
             "xe",
             "ORACLE_TARGET_VERSION must look like 11.2, 12.1, 19, 21 or 23, not 'xe'",
         ),
+        (
+            "ORACLE_EDITION",
+            "SE2",
+            "ORACLE_EDITION must be one of enterprise, standard, express, free, not 'SE2'",
+        ),
     ],
 )
 def test_a_bad_setting_stops_every_db_command_at_start(
@@ -56,3 +62,10 @@ def test_a_bad_setting_stops_every_db_command_at_start(
     result = run_manage("db", "current", database_url=f"sqlite:///{tmp_path / 'app.db'}", env={name: value})
     assert (result.returncode, result.stdout, result.stderr) == (2, "", f"Error: {message}\n")
     assert not (tmp_path / "app.db").exists()
+
+
+@pytest.mark.parametrize(("edition", "codes"), [("standard", []), ("enterprise", ["index-locks-writes"])])
+def test_oracle_edition_reaches_db_lint(edition: str, codes: list[str]) -> None:
+    result = run_manage("db", "lint", "0003", "--format", "json", env={"ORACLE_EDITION": edition})
+    assert result.returncode == 0, result.stderr
+    assert [finding["code"] for finding in json.loads(result.stdout)["findings"]] == codes
