@@ -25,8 +25,8 @@ class LintTarget:
     version: tuple[int, ...] | None = (11, 2)
     # the Oracle database has MAX_STRING_SIZE=EXTENDED (12c+): VARCHAR2 up to 32767 bytes
     extended_strings: bool = False
-    # ORACLE_EDITION: Standard Edition 2 cannot build an index ONLINE, so it is not asked for there
-    oracle_edition: str = "enterprise"
+    # ORACLE_EDITION: only where the edition builds an index ONLINE is ONLINE asked for (not SE2)
+    oracle_edition: str = "standard"
 
     def describe(self) -> str:
         """``oracle 11.2``, ``postgresql``."""

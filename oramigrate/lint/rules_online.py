@@ -51,8 +51,8 @@ def table_of(operation: ops.MigrateOperation) -> str:
 def index_locks_writes(recorded: RecordedRevision, target: LintTarget) -> Iterator[Finding]:
     """A plain CREATE INDEX blocks every write to the table until the whole index is built (PostgreSQL
     takes a SHARE lock; Oracle without ONLINE a table lock for the build): on a large table under load
-    the application stops writing for minutes. Oracle Standard Edition 2 has no online build, so the
-    rule is quiet there (ORACLE_EDITION=standard)."""
+    the application stops writing for minutes. On Oracle the rule asks for ONLINE only when
+    ORACLE_EDITION names an edition that has it (Standard Edition 2, the default, has not)."""
     oracle = target.dialect == "oracle" and builds_index_online(target.oracle_edition)
     if target.dialect != "postgresql" and not oracle:
         return

@@ -64,8 +64,11 @@ def test_a_bad_setting_stops_every_db_command_at_start(
     assert not (tmp_path / "app.db").exists()
 
 
-@pytest.mark.parametrize(("edition", "codes"), [("standard", []), ("enterprise", ["index-locks-writes"])])
+@pytest.mark.parametrize(
+    ("edition", "codes"), [("", []), ("standard", []), ("enterprise", ["index-locks-writes"])]
+)
 def test_oracle_edition_reaches_db_lint(edition: str, codes: list[str]) -> None:
+    # 0003 builds an index on an existing table without ONLINE
     result = run_manage("db", "lint", "0003", "--format", "json", env={"ORACLE_EDITION": edition})
     assert result.returncode == 0, result.stderr
     assert [finding["code"] for finding in json.loads(result.stdout)["findings"]] == codes

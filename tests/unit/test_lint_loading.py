@@ -43,8 +43,8 @@ def chain_of_five(tmp_path: Path) -> Path:
         directory,
         "0014",
         "0013",
-        'op.create_index_online("ix_users_id", "users", ["id"])',
-        'op.drop_index_online("ix_users_id", table_name="users")',
+        'op.create_index("ix_users_id", "users", ["id"])',
+        'op.drop_index("ix_users_id", table_name="users")',
     )
     write_revision(
         directory,

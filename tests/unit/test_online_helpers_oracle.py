@@ -39,12 +39,9 @@ def _sql(buffer: io.StringIO) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("edition", ["enterprise", "express", "free", None])
-def test_index_online_where_the_edition_has_it(monkeypatch: pytest.MonkeyPatch, edition: str | None) -> None:
-    if edition is None:
-        monkeypatch.delenv("ORACLE_EDITION", raising=False)  # the default: enterprise
-    else:
-        monkeypatch.setenv("ORACLE_EDITION", edition)
+@pytest.mark.parametrize("edition", ["enterprise", "express", "free"])
+def test_index_online_where_the_edition_has_it(monkeypatch: pytest.MonkeyPatch, edition: str) -> None:
+    monkeypatch.setenv("ORACLE_EDITION", edition)
     op, buffer = _oracle((19,))
     op.create_index_online("ix_orders_total", "orders", ["total", "id"])
     op.create_index_online("ux_orders_ref", "orders", ["ref"], unique=True)
@@ -56,8 +53,14 @@ def test_index_online_where_the_edition_has_it(monkeypatch: pytest.MonkeyPatch, 
     ]
 
 
-def test_standard_edition_and_11g_get_the_plain_forms(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ORACLE_EDITION", "standard")
+@pytest.mark.parametrize("edition", ["standard", None])  # None: unset, the portable default
+def test_standard_edition_and_11g_get_the_plain_forms(
+    monkeypatch: pytest.MonkeyPatch, edition: str | None
+) -> None:
+    if edition is None:
+        monkeypatch.delenv("ORACLE_EDITION", raising=False)
+    else:
+        monkeypatch.setenv("ORACLE_EDITION", edition)
     op, buffer = _oracle((19,))
     op.create_index_online("ix_orders_total", "orders", ["total"])
     monkeypatch.setenv("ORACLE_EDITION", "enterprise")
@@ -126,8 +129,8 @@ def test_rendering_and_reverse() -> None:
 
 
 def test_oracle_edition_setting() -> None:
-    assert Settings.from_mapping({}).oracle_edition == "enterprise"
-    assert Settings.from_mapping({"ORACLE_EDITION": " Standard "}).oracle_edition == "standard"
+    assert Settings.from_mapping({}).oracle_edition == "standard"
+    assert Settings.from_mapping({"ORACLE_EDITION": " Enterprise "}).oracle_edition == "enterprise"
     with pytest.raises(ConfigurationError) as refused:
         Settings.from_mapping({"ORACLE_EDITION": "SE2"})
     assert str(refused.value) == (

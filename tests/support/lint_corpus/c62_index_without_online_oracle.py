@@ -1,10 +1,10 @@
-"""catch: CREATE INDEX on an existing Oracle table without ONLINE (Enterprise Edition has it)"""
+"""catch: CREATE INDEX on an existing Oracle table without ONLINE (ORACLE_EDITION=enterprise has it)"""
 
 from alembic import op
 
 revision = "c62"
 down_revision = "0001"
-TARGET = "oracle 19"
+TARGET = "oracle 19 enterprise"
 EXPECTED = [("index-locks-writes", "upgrade", "orders", None)]
 
 

@@ -4,7 +4,7 @@ from alembic import op
 
 revision = "c63"
 down_revision = "0001"
-TARGET = "oracle 19"
+TARGET = "oracle 19 enterprise"
 EXPECTED = []
 
 
