@@ -72,3 +72,41 @@ def test_oracle_edition_reaches_db_lint(edition: str, codes: list[str]) -> None:
     result = run_manage("db", "lint", "0003", "--format", "json", env={"ORACLE_EDITION": edition})
     assert result.returncode == 0, result.stderr
     assert [finding["code"] for finding in json.loads(result.stdout)["findings"]] == codes
+
+
+def test_oracle_edition_from_the_flask_config_reaches_the_helpers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic.script import ScriptDirectory
+    from support.cli import migrations_with
+    from support.databases import ROOT
+
+    from webapp import create_app
+
+    monkeypatch.delenv("ORACLE_EDITION", raising=False)
+    head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+    revision = f"""from alembic import op
+
+revision = "o001"
+down_revision = "{head}"
+
+
+def upgrade():
+    op.create_index_online("ix_auth_user_email_id", "auth_user", ["email", "id"])
+
+
+def downgrade():
+    op.drop_index_online("ix_auth_user_email_id", table_name="auth_user")
+"""
+    directory = migrations_with(tmp_path, {"o001_index.py": revision})
+    config = {
+        "ORACLE_TARGET_VERSION": "19",
+        "ORACLE_EDITION": "enterprise",
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    }
+    app = create_app({**TEST_SECRETS, **config}, web=False)
+    result = app.test_cli_runner().invoke(
+        args=["db", "upgrade", f"{head}:o001", "--sql", "-d", str(directory)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "CREATE INDEX ix_auth_user_email_id ON auth_user (email, id) ONLINE" in result.output.splitlines()
