@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from oramigrate.errors import ConfigurationError
-from oramigrate.settings import database_url, env_secret
+from oramigrate.settings import database_url, env_secret, missing_password
 
 # Secrets the application refuses to run in production without; development keeps its own.
 SECRET_SETTINGS = ("SECRET_KEY", "SECURITY_PASSWORD_SALT")
@@ -133,6 +133,8 @@ def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[s
     config: dict[str, Any] = {
         "SQLALCHEMY_DATABASE_URI": database_url(environ, default_url, project),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # the split Oracle form with no password: what connecting says (a --sql script needs none)
+        "DATABASE_PASSWORD_MISSING": missing_password(environ),
         "SECURITY_PASSWORD_HASH": "argon2",
         # cost parameters of the hash; tests set a cheap argon2 cost here, production keeps passlib's
         "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": _passlib_options(environ),

@@ -11,9 +11,10 @@ core. Counters live in ``RATELIMIT_STORAGE_URI`` (in memory by default; a shared
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_login import current_user
 from flask_security import user_failed_authn
 from flask_security.forms import ChangePasswordForm
@@ -111,7 +112,43 @@ def init_app(app: Flask) -> None:
         app.view_functions[endpoint] = view
     # every other request (pages, /healthz, static files) skips the limiter's per-request work
     limiter.request_filter(_not_throttled)
+    _only_when_throttled(app, limiter)
     user_failed_authn.connect(_record_failure, app)
+
+
+def _only_when_throttled(app: Flask, limiter: Any) -> None:
+    """Run Flask-Limiter's app-wide hooks only for the POSTs it can limit.
+
+    Its before-request check exists for application-wide and default limits, which we do not set:
+    each limit is a decorator on its view, and the decorated view checks itself. Its after-request
+    hook deducts failures and adds the rate headers of a limited view; its teardown resets that
+    request's state. For any other request all three are no-ops, yet reaching that verdict costs
+    more than a /healthz answer's own work: the guard decides the same thing first, for less.
+    """
+    hooks: tuple[list[Any], ...] = (
+        app.before_request_funcs.setdefault(None, []),
+        app.after_request_funcs.setdefault(None, []),
+        app.teardown_request_funcs.setdefault(None, []),
+    )
+    for when, registered in zip(("before", "after", "teardown"), hooks, strict=True):
+        owned = [i for i, hook in enumerate(registered) if _owner(hook) is limiter]
+        if len(owned) != 1:
+            raise RuntimeError(f"Flask-Limiter no longer registers one {when}-request hook")
+        registered[owned[0]] = _guarded(registered[owned[0]])
+
+
+def _owner(hook: Any) -> Any:
+    # a bound method (the check, the teardown) or a functools.partial over the limiter (headers)
+    return getattr(hook, "__self__", None) or next(iter(getattr(hook, "args", ())), None)
+
+
+def _guarded(hook: Callable[..., Any]) -> Callable[..., Any]:
+    def guarded(*args: Any) -> Any:
+        if _not_throttled():
+            return args[0] if args and isinstance(args[0], Response) else None
+        return hook(*args)
+
+    return guarded
 
 
 def _not_throttled() -> bool:

@@ -257,3 +257,39 @@ def test_production_sends_hsts(make_app: Any) -> None:
         app.test_client().get("/").headers["Strict-Transport-Security"]
         == "max-age=31536000; includeSubDomains"
     )
+
+
+def test_every_answer_carries_the_security_headers_and_a_views_own_value_wins(make_app: Any) -> None:
+    from webapp.security import CONTENT_SECURITY_POLICY
+
+    app = make_app()
+
+    @app.get("/own-policy")
+    def own_policy() -> Any:
+        return "x", 200, {"Content-Security-Policy": "default-src 'none'"}
+
+    client = app.test_client()
+    expected = {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+    for path, status in (("/", 200), ("/healthz", 200), ("/login", 200), ("/nothing", 404)):
+        answer = client.get(path)
+        assert answer.status_code == status, path
+        assert {name: answer.headers.get_all(name) for name in expected} == {
+            name: [value] for name, value in expected.items()
+        }, path
+    assert client.get("/own-policy").headers.get_all("Content-Security-Policy") == ["default-src 'none'"]
+
+
+def test_the_limiter_answers_only_the_posts_it_throttles(make_app: Any) -> None:
+    # its hooks run for the sign-in POST (rate headers, the failure deducted) and skip the rest
+    app = make_app(LOGIN_RATE_LIMIT="5 per 60 seconds", LOGIN_RATE_LIMIT_PER_IP="50 per 60 seconds")
+    client = app.test_client()
+    failed = sign_in(client, STAFF[0], "Wrong-guess-12")
+    assert (failed.headers["X-RateLimit-Limit"], failed.headers["X-RateLimit-Remaining"]) == ("5", "4")
+    assert "X-RateLimit-Limit" not in client.get("/healthz").headers
+    assert "X-RateLimit-Limit" not in client.get("/login").headers
+    again = sign_in(client, STAFF[0], "Wrong-guess-12")
+    assert again.headers["X-RateLimit-Remaining"] == "3"

@@ -291,6 +291,8 @@ def test_type_noise_from_dictionary_rows(
         ("SYS_EXPORT_SCHEMA_01", False),
         ("SYS_IMPORT_FULL_02", False),
         ("BIN$mrmHLOhlQ8mhn8B9SfR3Dw==$0", False),
+        ("SYS_IOT_OVER_74120", False),
+        ("ISEQ$$_74120", False),
         ("TMP_LOAD_2024", False),  # the application's own pattern
         ("auth_user", True),
         ("mlog_entries", True),

@@ -54,6 +54,8 @@ CREATE TABLE auth_roles_users (
     CONSTRAINT fk_auth_roles_users_role_daca FOREIGN KEY(role_id) REFERENCES auth_role (id) ON DELETE CASCADE
 );
 
+START TRANSACTION;
+
 INSERT INTO alembic_version (version_num) VALUES ('0001');
 
 UPDATE migration_history SET finished=UTC_TIMESTAMP(), duration_ms=TIMESTAMPDIFF(SECOND, started, UTC_TIMESTAMP()) * 1000, outcome='success' WHERE migration_history.id = (SELECT latest.id 
@@ -76,6 +78,8 @@ UPDATE auth_user SET first_name='unknown' WHERE auth_user.first_name IS NULL;
 
 ALTER TABLE auth_user MODIFY first_name VARCHAR(100) NOT NULL;
 
+START TRANSACTION;
+
 UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001';
 
 UPDATE migration_history SET finished=UTC_TIMESTAMP(), duration_ms=TIMESTAMPDIFF(SECOND, started, UTC_TIMESTAMP()) * 1000, outcome='success' WHERE migration_history.id = (SELECT latest.id 
@@ -95,6 +99,8 @@ COMMIT;
 -- Running upgrade 0002 -> 0003
 
 CREATE INDEX ix_auth_roles_users_role_id ON auth_roles_users (role_id);
+
+START TRANSACTION;
 
 UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0002';
 

@@ -1,3 +1,6 @@
+-- data loss: 0015: deletes rows of auth_role (rows not counted offline)
+-- data loss: 0015: drops column audit_log.role_id (rows not counted offline)
+-- data loss: 0015: drops table audit_notes (rows not counted offline)
 -- data loss: 0014: drops column audit_log.flagged (rows not counted offline)
 -- data loss: 0014: drops column audit_log.happened (rows not counted offline)
 -- data loss: 0013: deletes rows of auth_role (rows not counted offline)
@@ -17,17 +20,93 @@ DECLARE
 BEGIN
   SELECT COUNT(*) INTO found FROM all_tables WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'ALEMBIC_VERSION';
   IF found = 0 THEN
-    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0014 but alembic_version does not hold it: nothing was run');
+    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0015 but alembic_version does not hold it: nothing was run');
   END IF;
   SELECT COUNT(*) INTO found FROM all_tables WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'MIGRATION_HISTORY';
   IF found = 0 THEN
     EXECUTE IMMEDIATE 'CREATE TABLE migration_history ( id INTEGER NOT NULL, revision VARCHAR2(64 CHAR) NOT NULL, direction VARCHAR2(16 CHAR) NOT NULL, checksum VARCHAR2(64 CHAR), db_user VARCHAR2(128 CHAR), os_user VARCHAR2(128 CHAR), host VARCHAR2(255 CHAR), pid INTEGER, started DATE NOT NULL, finished DATE, duration_ms INTEGER, outcome VARCHAR2(16 CHAR) NOT NULL, error VARCHAR2(1000 CHAR), note VARCHAR2(1000 CHAR), PRIMARY KEY (id) )';
   END IF;
-  EXECUTE IMMEDIATE 'SELECT COUNT(*), COUNT(CASE WHEN version_num = ''0014'' THEN 1 END) FROM alembic_version' INTO total, matching;
+  EXECUTE IMMEDIATE 'SELECT COUNT(*), COUNT(CASE WHEN version_num = ''0015'' THEN 1 END) FROM alembic_version' INTO total, matching;
   IF total <> 1 OR matching <> 1 THEN
-    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0014 but alembic_version does not hold it: nothing was run');
+    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0015 but alembic_version does not hold it: nothing was run');
   END IF;
 END;
+
+/
+
+PROMPT oramigrate: downgrade 0015 -> 0014 (Audit notes: the constraint, comment, default, rename and data operations we render.)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0015' AS revision, 'downgrade' AS direction, 'ast:7add1369dd2b6382eeca5ea392602ca05cf0bc53731e7f19e8b8edc2e682' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
+
+/
+
+-- Running downgrade 0015 -> 0014
+
+ALTER TABLE audit_note RENAME TO audit_notes
+
+/
+
+DELETE FROM auth_role WHERE id = 100
+
+/
+
+COMMENT ON TABLE audit_log IS ''
+
+/
+
+ALTER TABLE audit_log MODIFY flagged NULL
+
+/
+
+ALTER TABLE audit_log MODIFY flagged DEFAULT NULL
+
+/
+
+ALTER TABLE audit_log DROP CONSTRAINT ck_audit_log_event
+
+/
+
+ALTER TABLE audit_log DROP CONSTRAINT uq_audit_log_event_happened
+
+/
+
+DROP INDEX ix_audit_log_role_id
+
+/
+
+ALTER TABLE audit_log DROP CONSTRAINT fk_audit_log_role
+
+/
+
+ALTER TABLE audit_log DROP COLUMN role_id
+
+/
+
+DROP INDEX ix_audit_notes_log_id
+
+/
+
+DROP TABLE audit_notes
+
+/
+
+UPDATE alembic_version SET version_num='0014' WHERE alembic_version.version_num = '0015'
+
+/
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0015' AND migration_history.direction = 'downgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
 
 /
 
