@@ -16,7 +16,10 @@ from ..oracle.target import builds_index_online
 from .model import Finding, LintTarget, RecordedRevision, Step, found, rule
 from .walk import PHASES, lower, steps
 
-_CONCURRENTLY = re.compile(r"\b(CREATE|DROP|REINDEX)\b.*\bCONCURRENTLY\b", re.I | re.S)
+# what PostgreSQL refuses in a transaction block (REFRESH MATERIALIZED VIEW CONCURRENTLY it allows)
+_CONCURRENTLY = re.compile(
+    r"^\s*(CREATE|DROP|REINDEX|ALTER\s+TABLE\b.*\bDETACH)\b.*\bCONCURRENTLY\b", re.I | re.S
+)
 _VOLATILE = re.compile(
     r"\b(now|random|clock_timestamp|gen_random_uuid|uuid_generate_v4|timeofday)\s*\(", re.I
 )
@@ -91,8 +94,7 @@ def concurrently_in_transaction(recorded: RecordedRevision, target: LintTarget) 
                 yield found(
                     "concurrently-in-transaction",
                     recorded,
-                    f"{what} is built or dropped CONCURRENTLY inside the revision's transaction:"
-                    " PostgreSQL refuses it",
+                    f"{what} runs inside the revision's transaction: PostgreSQL refuses it",
                     phase=phase,
                     table=table,
                 )
@@ -106,11 +108,12 @@ def _concurrently(step: Step) -> tuple[str, str | None] | None:
         return None
     if isinstance(operation, (ops.CreateIndexOp, ops.DropIndexOp)):
         if operation.kw.get("postgresql_concurrently"):
-            return f"index {operation.index_name}", table_of(operation) or None
+            verb = "CREATE" if isinstance(operation, ops.CreateIndexOp) else "DROP"
+            return f"{verb} INDEX CONCURRENTLY {operation.index_name}", table_of(operation) or None
         return None
     for statement in step.statements:
         if _CONCURRENTLY.search(statement.text):
-            return "a CONCURRENTLY statement", statement.table
+            return " ".join(statement.text.split())[:80], statement.table
     return None
 
 
