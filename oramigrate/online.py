@@ -18,6 +18,7 @@ from alembic.operations import Operations, ops
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.schema import AddConstraint, CreateIndex
 
+from .configuration import settings_of
 from .errors import UnsupportedOperation
 from .operations import creation_checks
 from .oracle import target as oracle_target
@@ -33,9 +34,7 @@ class OrphanRows(UnsupportedOperation):
 
 def _oracle_edition(context: MigrationContext) -> str:
     environment = context.environment_context
-    if environment is not None:
-        from .configuration import settings_of
-
+    if environment is not None:  # the run's settings (the Flask config, else the environment)
         return settings_of(environment.config).oracle_edition
     return oracle_target.parse_edition(os.environ.get("ORACLE_EDITION"))
 
