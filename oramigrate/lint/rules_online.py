@@ -11,7 +11,12 @@ from collections.abc import Iterator
 
 from alembic.operations import ops
 
-from ..online import CreateForeignKeyOnlineOp, CreateIndexOnlineOp, DropIndexOnlineOp
+from ..online import (
+    CreateCheckConstraintOnlineOp,
+    CreateForeignKeyOnlineOp,
+    CreateIndexOnlineOp,
+    DropIndexOnlineOp,
+)
 from ..oracle.target import builds_index_online
 from .model import Finding, LintTarget, RecordedRevision, Step, found, rule
 from .walk import PHASES, lower, steps
@@ -120,7 +125,8 @@ def _concurrently(step: Step) -> tuple[str, str | None] | None:
 @rule(
     "constraint-validates-under-lock",
     "warning",
-    "A foreign key: `op.create_foreign_key_online(...)` (oramigrate) writes what follows. By hand, "
+    "`op.create_foreign_key_online(...)` / `op.create_check_constraint_online(...)` (oramigrate) write "
+    "what follows. By hand, "
     "PostgreSQL: add it with `postgresql_not_valid=True`, then "
     '`op.execute("ALTER TABLE t VALIDATE CONSTRAINT name")` (in a later revision under load); Oracle: '
     '`op.execute("ALTER TABLE t ADD CONSTRAINT name ... ENABLE NOVALIDATE")`, then '
@@ -136,7 +142,7 @@ def constraint_validates_under_lock(recorded: RecordedRevision, target: LintTarg
     for operation in existing_operations(recorded):
         if not isinstance(operation, (ops.CreateForeignKeyOp, ops.CreateCheckConstraintOp)):
             continue
-        if isinstance(operation, CreateForeignKeyOnlineOp):
+        if isinstance(operation, (CreateForeignKeyOnlineOp, CreateCheckConstraintOnlineOp)):
             continue
         if target.dialect == "postgresql" and operation.kw.get("postgresql_not_valid"):
             continue

@@ -121,6 +121,37 @@ def test_helpers_send_exactly_their_online_forms(database: Database, tmp_path: P
     assert _index_and_key(database) == ([], [("fk_orders_user", *valid)])
 
 
+CHECK_SQL = {
+    "postgresql": [
+        "ALTER TABLE orders ADD CONSTRAINT ck_orders_total CHECK (total >= 0) NOT VALID",
+        "ALTER TABLE orders VALIDATE CONSTRAINT ck_orders_total",
+    ],
+    # no online form: the plain ALTER (ALGORITHM=COPY), which the lint flags (alter-copies-table)
+    "mariadb": ["ALTER TABLE orders ADD CONSTRAINT ck_orders_total CHECK (total >= 0)"],
+}
+
+
+@pytest.mark.parametrize("database", ["postgresql", "mariadb"], indirect=True)
+def test_check_constraint_helper(database: Database, tmp_path: Path) -> None:
+    _tables(database)
+    sent: list[str] = []
+    with _operations(database, sent) as op:
+        op.create_check_constraint_online("ck_orders_total", "orders", sa.text("total >= 0"))
+    assert sent == CHECK_SQL[database.backend]
+    if database.backend == "postgresql":
+        validated = query(
+            database, "SELECT convalidated FROM pg_constraint WHERE conname = 'ck_orders_total'"
+        )
+        assert [tuple(row) for row in validated] == [(True,)]
+    else:
+        found = query(
+            database,
+            "SELECT constraint_name FROM information_schema.check_constraints"
+            " WHERE constraint_schema = DATABASE() AND constraint_name = 'ck_orders_total'",
+        )
+        assert [tuple(row) for row in found] == [("ck_orders_total",)]
+
+
 @pytest.mark.parametrize("database", ["mariadb"], indirect=True)
 def test_mariadb_refuses_a_key_that_rows_break_since_the_server_would_not_check(
     database: Database, tmp_path: Path

@@ -41,6 +41,10 @@ _COMMAND_SHAPES = (
         r" ENABLE NOVALIDATE$"
     ),
     re.compile(r"^ALTER TABLE [a-z_][a-z0-9_$#]* MODIFY CONSTRAINT [a-z_][a-z0-9_$#]* VALIDATE$"),
+    re.compile(
+        r"^ALTER TABLE [a-z_][a-z0-9_$#]* ADD CONSTRAINT [a-z_][a-z0-9_$#]* CHECK \([a-z0-9_ <>=!.']+\)"
+        r" ENABLE NOVALIDATE$"
+    ),
     # a default set or dropped: a number, a string literal, NULL or a bare function (SYSDATE)
     re.compile(
         r"^ALTER TABLE [a-z_][a-z0-9_$#]* MODIFY [a-z_][a-z0-9_$#]* DEFAULT (-?\d+|'([^']|'')*'|[A-Z_]+)$"

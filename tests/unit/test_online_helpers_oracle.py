@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op_text
 from alembic.operations import Operations, ops
@@ -17,7 +18,12 @@ from support.oracle_sql import parse, statements
 from oramigrate import plugin
 from oramigrate.configuration import Settings
 from oramigrate.errors import ConfigurationError, UnsupportedOperation
-from oramigrate.online import CreateForeignKeyOnlineOp, CreateIndexOnlineOp, DropIndexOnlineOp
+from oramigrate.online import (
+    CreateCheckConstraintOnlineOp,
+    CreateForeignKeyOnlineOp,
+    CreateIndexOnlineOp,
+    DropIndexOnlineOp,
+)
 from oramigrate.operations import NameTooLong
 from oramigrate.oracle.target import apply_to_dialect
 
@@ -84,6 +90,15 @@ def test_foreign_key_enable_novalidate_then_validate() -> None:
     ]
 
 
+def test_check_constraint_enable_novalidate_then_validate() -> None:
+    op, buffer = _oracle((11, 2))
+    op.create_check_constraint_online("ck_orders_total", "orders", sa.text("total >= 0"))
+    assert _sql(buffer) == [
+        "ALTER TABLE orders ADD CONSTRAINT ck_orders_total CHECK (total >= 0) ENABLE NOVALIDATE",
+        "ALTER TABLE orders MODIFY CONSTRAINT ck_orders_total VALIDATE",
+    ]
+
+
 def test_oracle_refusals_still_apply_to_the_helpers() -> None:
     op, buffer = _oracle((11, 2))
     with pytest.raises(NameTooLong) as long_name:
@@ -119,6 +134,11 @@ def test_rendering_and_reverse() -> None:
         "op.create_foreign_key_online('fk_orders_user', 'orders', 'users', ['user_id'], ['id'],"
         " ondelete='CASCADE')"
     )
+    check = CreateCheckConstraintOnlineOp("ck_orders_total", "orders", sa.text("total >= 0"))
+    assert render_op_text(context, check) == (
+        "op.create_check_constraint_online('ck_orders_total', 'orders', 'total >= 0')"
+    )
+    assert isinstance(check.reverse(), ops.DropConstraintOp)
     undo = key.reverse()  # Alembic's own drop_constraint
     assert isinstance(undo, ops.DropConstraintOp)
     assert (undo.constraint_name, undo.table_name, undo.constraint_type) == (
