@@ -15,7 +15,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import autogenerate, cold_start, fleet, lint_chain, live_load, seed_users, upgrade_chain, web
+from bench import (
+    autogenerate,
+    cold_start,
+    fleet,
+    lint_chain,
+    live_load,
+    online_index,
+    seed_users,
+    upgrade_chain,
+    web,
+)
 from bench.harness import NOT_JUDGED, ROOT, Comparison, verdict
 
 RESULTS = ROOT / "bench" / "results"
@@ -119,6 +129,9 @@ def main() -> int:
     fleet_run = fleet.measure(schemas, mariadb=1 if args.quick else 30, loop_sample=1 if args.quick else 20)
     live = live_load.measure(quick=args.quick)
     text = report(rows, web_rows, seeding, fleet_run, live, quick=args.quick)
+    indexing = online_index.measure(quick=args.quick)
+    text += "\n\nWrites while an index is built on a table in use, `op.create_index` vs"
+    text += " `op.create_index_online` (bench/online_index.py):\n\n" + online_index.table(indexing)
     print(text)
     if not args.quick:
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -126,7 +139,7 @@ def main() -> int:
         record = {
             "machine": machine(), "runs": runs, "rows": rows, "web": web_rows, "seeding": seeding,
             "fleet": fleet_run,
-            "live_load": live,
+            "live_load": live, "online_index": indexing,
         }  # fmt: skip
         (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=2))
         (RESULTS / "latest.md").write_text(

@@ -62,6 +62,8 @@ class Settings:
     oracle_client_lib_dir: str | None = None
     # ORACLE_MAX_STRING_SIZE=EXTENDED: the database takes VARCHAR2 up to 32767 bytes (12c+ only)
     extended_strings: bool = False
+    # ORACLE_EDITION: Standard Edition 2 has no online index build (oracle/target.py)
+    oracle_edition: str = target.DEFAULT_EDITION
 
     @property
     def oracle_version(self) -> tuple[int, ...]:
@@ -71,8 +73,8 @@ class Settings:
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
         """Settings from ORACLE_TARGET_VERSION, MIGRATION_HISTORY_TABLE, MIGRATION_LOCK_TIMEOUT,
-        MIGRATION_LOCK_WAIT, MIGRATION_LOCK_RETRIES, MIGRATION_EXCLUDE_OBJECTS, ORACLE_CLIENT_LIB_DIR and
-        ORACLE_MAX_STRING_SIZE."""
+        MIGRATION_LOCK_WAIT, MIGRATION_LOCK_RETRIES, MIGRATION_EXCLUDE_OBJECTS, ORACLE_CLIENT_LIB_DIR,
+        ORACLE_MAX_STRING_SIZE and ORACLE_EDITION."""
         from .oracle.include import parse_patterns
 
         raw_version = values.get("ORACLE_TARGET_VERSION")
@@ -85,6 +87,7 @@ class Settings:
             exclude_patterns=parse_patterns(values.get("MIGRATION_EXCLUDE_OBJECTS")),
             oracle_client_lib_dir=str(values.get("ORACLE_CLIENT_LIB_DIR") or "") or None,
             extended_strings=_max_string_size(values.get("ORACLE_MAX_STRING_SIZE")),
+            oracle_edition=target.parse_edition(values.get("ORACLE_EDITION")),
         )
 
 

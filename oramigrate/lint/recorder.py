@@ -65,13 +65,14 @@ def record_phase(
     """The steps ``function`` performs, the error that stopped it, and how it asked about offline mode."""
     steps: list[Step] = []
     context = environment.get_context()
+    assert isinstance(context, WatchedContext)
     dialect = context.dialect.name
 
     def record(operation: MigrateOperation, batch: bool = False, via: str = "op.execute") -> Any:
         statements = (
             tuple(classify(operation.sqltext, dialect)) if isinstance(operation, ops.ExecuteSQLOp) else ()
         )
-        steps.append(Step(operation, batch, statements, via))
+        steps.append(Step(operation, batch, statements, via, autocommit=context.autocommit_depth > 0))
         # nothing is executed: the one return value scripts use is create_table's Table (bulk_insert)
         if isinstance(operation, ops.CreateTableOp):
             return operation.to_table(context)

@@ -16,7 +16,16 @@ from ..errors import DatabaseUnavailable
 from ..revisions import current_heads, in_order, pending
 from ..revisions import first_line as _first_line
 from ..settings import mask_url
-from . import rules_data, rules_dba, rules_online, rules_oracle, rules_render, rules_revision, rules_rows
+from . import (
+    rules_data,
+    rules_dba,
+    rules_online,
+    rules_online_mariadb,
+    rules_oracle,
+    rules_render,
+    rules_revision,
+    rules_rows,
+)
 from .acknowledge import acknowledge
 from .chain import Chain
 from .loading import tolerant_scripts
@@ -33,7 +42,16 @@ from .model import (
 from .offline import offline_environment
 
 # the modules whose @rule functions make up RULES (each registers its rules when imported)
-RULE_MODULES = (rules_data, rules_dba, rules_online, rules_oracle, rules_render, rules_revision, rules_rows)
+RULE_MODULES = (
+    rules_data,
+    rules_dba,
+    rules_online,
+    rules_online_mariadb,
+    rules_oracle,
+    rules_render,
+    rules_revision,
+    rules_rows,
+)
 
 
 def load_scripts(directory: str | os.PathLike[str], stub_imports: bool = False) -> ScriptDirectory:
