@@ -28,10 +28,12 @@ def verdict(met: bool | None, judged: bool = True, missed: str = "NOT met") -> s
 
 @dataclass(frozen=True)
 class Sample:
-    """One run of a command: wall seconds and peak resident set of the child, in MiB."""
+    """One run of a command: wall seconds, peak resident set of the child in MiB, and its CPU seconds
+    (user + system: what the command itself cost, less swayed than wall time by a busy machine)."""
 
     seconds: float
     peak_mib: float
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class Comparison:
 
 
 def run_once(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path = ROOT) -> Sample:
-    """Run a command to completion; its wall time and its own peak RSS (not this process's)."""
+    """Run a command to completion; its wall time, its own peak RSS and CPU time (not this process's)."""
     environment = {**os.environ, **(env or {})}
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -109,7 +111,7 @@ def run_once(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: Pat
     stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}: {stderr[-2000:]}")
-    return Sample(seconds=elapsed, peak_mib=usage.ru_maxrss / 1024)
+    return Sample(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def compare(

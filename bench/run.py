@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -14,7 +15,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import autogenerate, cold_start, fleet, lint_chain, live_load, seed_users, upgrade_chain, web
+from bench import (
+    autogenerate,
+    cold_start,
+    fleet,
+    lint_chain,
+    live_load,
+    online_index,
+    seed_users,
+    upgrade_chain,
+    web,
+)
 from bench.harness import NOT_JUDGED, ROOT, Comparison, verdict
 
 RESULTS = ROOT / "bench" / "results"
@@ -105,7 +116,11 @@ def main() -> int:
     rows = [comparison.row() for comparison in comparisons]
     lint_row = rows[-1]
     lint_row["ms_per_revision"] = round(1000 * lint_row["ours_median_s"] / lint_revisions, 2)
-    lint_row["name"] += f" ({lint_row['ms_per_revision']} ms per revision)"
+    lint_cpu = statistics.median(sample.cpu_seconds for sample in comparisons[-1].ours)
+    lint_row["cpu_ms_per_revision"] = round(1000 * lint_cpu / lint_revisions, 2)
+    lint_row["name"] += (
+        f" ({lint_row['ms_per_revision']} ms per revision; CPU {lint_row['cpu_ms_per_revision']} ms)"
+    )
     web_rows = web.measure(
         requests=100 if args.quick else 1500, clients=4, threads=4, rounds=1 if args.quick else 3
     )
@@ -114,6 +129,9 @@ def main() -> int:
     fleet_run = fleet.measure(schemas, mariadb=1 if args.quick else 30, loop_sample=1 if args.quick else 20)
     live = live_load.measure(quick=args.quick)
     text = report(rows, web_rows, seeding, fleet_run, live, quick=args.quick)
+    indexing = online_index.measure(quick=args.quick)
+    text += "\n\nWrites while an index is built on a table in use, `op.create_index` vs"
+    text += " `op.create_index_online` (bench/online_index.py):\n\n" + online_index.table(indexing)
     print(text)
     if not args.quick:
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -121,7 +139,7 @@ def main() -> int:
         record = {
             "machine": machine(), "runs": runs, "rows": rows, "web": web_rows, "seeding": seeding,
             "fleet": fleet_run,
-            "live_load": live,
+            "live_load": live, "online_index": indexing,
         }  # fmt: skip
         (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=2))
         (RESULTS / "latest.md").write_text(

@@ -21,17 +21,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
 from .configuration import BIND, BINDS, ENGINE, LINTED, settings_of
-from .deploy.deployment import Notify, deployment
-from .deploy.lock import LockTimeout
-from .deploy.run import DeployRun
+from .deploy.notify import Notify
 from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from .deploy.run import DeployRun
 
 T = TypeVar("T")
 # what the multi-database env.py calls (and a single-database one does not)
@@ -125,6 +126,9 @@ def deployments(
     config: Config, lock_timeout: float | None, notify: Notify, *, kill_orphan: bool = False
 ) -> Iterator[list[tuple[Config, DeployRun]]]:
     """Hold every bind's lock (one wait budget for all of them) for the block: each bind's Config and run."""
+    from .deploy.deployment import deployment
+    from .deploy.lock import LockTimeout
+
     timeout = settings_of(config).lock_timeout if lock_timeout is None else lock_timeout
     deadline = time.monotonic() + timeout
     with ExitStack() as stack:

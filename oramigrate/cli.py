@@ -41,8 +41,7 @@ def resolve_config(
 ) -> Config:
     """The app's Alembic Config for ``directory``, carrying its engine and our settings."""
     from .binds import bind_names, is_multidb
-    from .configuration import BINDS, ENGINE, SETTINGS
-    from .deploy.deployment import VERSION_TABLE
+    from .configuration import BINDS, ENGINE, SETTINGS, VERSION_TABLE
 
     migrate = current_app.extensions["migrate"]
     config: Config = migrate.migrate.get_config(

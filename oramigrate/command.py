@@ -28,17 +28,7 @@ from .autogenerate.rewrite import POLICY_ATTRIBUTE, AutogeneratePolicy
 from .binds import bind_configs, deployments
 from .configuration import BIND, LINTED, OFFLINE_DIALECT, engine_of, scripts_of, settings_of
 from .deploy import gate
-from .deploy.checksums import RevisionsChanged, verify
-from .deploy.deployment import (
-    Confirm,
-    Notify,
-    accept_edited,
-    applied_or_empty,
-    ignore,
-    lock_budget,
-    record_stamp,
-    record_unsafe,
-)
+from .deploy.notify import Confirm, Notify, ignore
 from .errors import ConfigurationError, MigrationError
 from .lint import LintReport, LintTarget
 from .private import steps_to
@@ -269,6 +259,9 @@ def upgrade(
         alembic_command.upgrade(config, revision, sql=True, tag=tag)
         return
     require_our_environment(config)
+    from .deploy.checksums import RevisionsChanged, verify
+    from .deploy.deployment import accept_edited, lock_budget, record_unsafe
+
     with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan) as runs:
         # every bind is checked before any bind runs: a refusal leaves all of them as they were
         checked = []
@@ -320,6 +313,8 @@ def downgrade(
         alembic_command.downgrade(config, target, sql=True, tag=tag)
         return
     require_our_environment(config)
+    from .deploy.deployment import lock_budget
+
     with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan) as runs:
         for own, run in runs:
             run.allow_data_loss, run.confirm = allow_data_loss, confirm
@@ -368,6 +363,8 @@ def stamp(
         alembic_command.stamp(config, revision, sql=True, tag=tag, purge=purge)
         return
     require_our_environment(config)
+    from .deploy.deployment import applied_or_empty, record_stamp
+
     with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan) as runs:
         for own, run in runs:
             before = applied_or_empty(run.scripts, current_heads(run.audit))

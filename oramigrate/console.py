@@ -67,7 +67,10 @@ def lint_and_print(
     version = parse_version(target_version) if target_version else settings.oracle_version
     oracle = dialect == "oracle"
     target = LintTarget(
-        dialect, version if oracle else None, extended_strings=oracle and settings.extended_strings
+        dialect,
+        version if oracle else None,
+        extended_strings=oracle and settings.extended_strings,
+        oracle_edition=settings.oracle_edition,
     )
     # a multi-database chain: each bind's part of each revision, its pending ones from its own database
     reports = []
@@ -125,7 +128,7 @@ def main(
 
 
 def _config(ctx: click.Context, *, connect: bool = True) -> Config:
-    from .deploy.deployment import VERSION_TABLE
+    from .configuration import VERSION_TABLE
     from .project import env_engine, project_config
 
     root = ctx.find_root()

@@ -16,7 +16,8 @@ from ..configuration import engine_of, settings_of
 from ..errors import MigrationError
 from ..oracle import compare as oracle_compare
 from ..revisions import current_heads
-from .deployment import Notify, deployment, ignore, record_stamp
+from .deployment import deployment, record_stamp
+from .notify import Notify, ignore
 from .tables import exclude_own_objects
 
 NOTE = "baseline: the live schema matched the models"

@@ -39,7 +39,12 @@ class UnsafeRevisions(MigrationError):
 
 def gate_target(settings: Settings) -> LintTarget:
     """The Oracle version the gate judges for."""
-    return LintTarget("oracle", settings.oracle_version, extended_strings=settings.extended_strings)
+    return LintTarget(
+        "oracle",
+        settings.oracle_version,
+        extended_strings=settings.extended_strings,
+        oracle_edition=settings.oracle_edition,
+    )
 
 
 def _quiet_recording() -> AbstractContextManager[None]:

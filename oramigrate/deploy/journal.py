@@ -42,7 +42,7 @@ from ..private import (
 )
 from . import catalog
 from .lock import utcnow
-from .lockwait import LockWaits
+from .lockwait import LockWaits, waits_unbounded
 from .tables import TEXT_LENGTH, DeployTables
 
 STARTED, DONE = "started", "done"
@@ -359,9 +359,16 @@ class StatementJournal:
     def _attempt(self, run: Callable[[], Any], *, session: bool = False) -> tuple[bool, Any, list[Any]]:
         if self.waits is None:
             return True, run(), []
-        if session:  # PostgreSQL outside a transaction: SET LOCAL would not hold
+        if not session:
+            return self.waits.attempt(run)
+        # PostgreSQL outside a transaction: SET LOCAL would not hold, and a session SET outlives the
+        # statement, so the budget comes back after a statement that ran without it
+        unbounded = waits_unbounded(self.context.dialect.name, self.current)
+        self.waits.apply(self._connection(), local=False, unbounded=unbounded)
+        outcome = self.waits.attempt(run)
+        if unbounded:
             self.waits.apply(self._connection(), local=False)
-        return self.waits.attempt(run)
+        return outcome
 
     def _settled_before(self, construct: Any) -> bool:
         # True: skip the statement (applied by an earlier run); False: run it now

@@ -15,7 +15,8 @@ from alembic.config import Config
 from ..configuration import engine_of
 from ..errors import MigrationError
 from . import history, journal
-from .deployment import Notify, deployment, ignore, names_of
+from .deployment import deployment, names_of
+from .notify import Notify, ignore
 from .report import has_history
 
 

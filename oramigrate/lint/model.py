@@ -28,6 +28,8 @@ class LintTarget:
     # Flask-Migrate's multi-database mode: the bind whose part of each revision is judged
     # (``upgrade(engine_name)``; "" is the default bind); None for a single-database chain
     engine_name: str | None = None
+    # ORACLE_EDITION: only where the edition builds an index ONLINE is ONLINE asked for (not SE2)
+    oracle_edition: str = "standard"
 
     def describe(self) -> str:
         """``oracle 11.2``, ``postgresql``, ``oracle 11.2, bind users``."""
@@ -51,6 +53,7 @@ class Step:
     batch: bool = False
     statements: tuple[RawStatement, ...] = ()
     via: str = "op.execute"  # how SQL was sent: op.execute, or through op.get_bind()
+    autocommit: bool = False  # inside ``op.get_context().autocommit_block()``: no transaction around it
 
 
 @dataclass
@@ -69,6 +72,8 @@ class RecordedRevision:
     load_error: str | None = None  # the module could not be imported: nothing else is known
     offline_branches: dict[str, str] = field(default_factory=dict)  # phase -> what it asked
     stand_ins: set[str] = field(default_factory=set)  # stand-in modules the revision touched
+    # (table, column) -> the type the earlier revisions of the chain left it with (None: unknown)
+    earlier_type: Callable[[str, str], Any] | None = field(default=None, repr=False, compare=False)
     # what rules derive from the steps (effects per phase), computed once per revision
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

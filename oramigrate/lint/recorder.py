@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import alembic.op  # noqa: F401 - sets up the module-level ``op`` proxy we install ourselves
 from alembic.operations import BatchOperations, MigrateOperation, Operations, ops
@@ -20,7 +20,9 @@ from alembic.script import Script
 from .model import NO_ALLOW, LintTarget, RecordedRevision, Step
 from .offline import OfflineRead, RecordingBind, WatchedContext, installed
 from .raw_sql import classify
-from .stand_ins import StandIns
+
+if TYPE_CHECKING:
+    from .stand_ins import StandIns
 
 
 class _BatchTable:
@@ -63,13 +65,14 @@ def record_phase(
     """The steps ``function`` performs, the error that stopped it, and how it asked about offline mode."""
     steps: list[Step] = []
     context = environment.get_context()
+    assert isinstance(context, WatchedContext)
     dialect = context.dialect.name
 
     def record(operation: MigrateOperation, batch: bool = False, via: str = "op.execute") -> Any:
         statements = (
             tuple(classify(operation.sqltext, dialect)) if isinstance(operation, ops.ExecuteSQLOp) else ()
         )
-        steps.append(Step(operation, batch, statements, via))
+        steps.append(Step(operation, batch, statements, via, autocommit=context.autocommit_depth > 0))
         # nothing is executed: the one return value scripts use is create_table's Table (bulk_insert)
         if isinstance(operation, ops.CreateTableOp):
             return operation.to_table(context)
