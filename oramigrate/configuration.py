@@ -24,11 +24,17 @@ from .oracle import target
 ENGINE = "oramigrate.engine"
 SETTINGS = "oramigrate.settings"
 RUN = "oramigrate.run"
+# the version table runners share (the lock is keyed on it, whatever their history table)
+VERSION_TABLE = "oramigrate.version_table"
 # the dialect ``--sql`` writes for when the command line names one (``--dialect``)
 OFFLINE_DIALECT = "oramigrate.offline_dialect"
 # the revision files loaded once (``db fleet``: once per process, not once per target), and the
 # chain's lint report for the gate (once per chain): set by a caller that runs many targets
 SCRIPTS = "oramigrate.scripts"
+# Flask-Migrate's multi-database mode: every bind's engine ("" the default), handed in by the CLI when
+# the migrations' env.py is the multi-database one; and the bind a per-bind command runs now
+BINDS = "oramigrate.binds"
+BIND = "oramigrate.bind"
 LINTED = "oramigrate.linted"
 
 DEFAULT_HISTORY_TABLE = "migration_history"
@@ -57,6 +63,8 @@ class Settings:
     oracle_client_lib_dir: str | None = None
     # ORACLE_MAX_STRING_SIZE=EXTENDED: the database takes VARCHAR2 up to 32767 bytes (12c+ only)
     extended_strings: bool = False
+    # ORACLE_EDITION: Standard Edition 2 has no online index build (oracle/target.py)
+    oracle_edition: str = target.DEFAULT_EDITION
 
     @property
     def oracle_version(self) -> tuple[int, ...]:
@@ -66,8 +74,8 @@ class Settings:
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
         """Settings from ORACLE_TARGET_VERSION, MIGRATION_HISTORY_TABLE, MIGRATION_LOCK_TIMEOUT,
-        MIGRATION_LOCK_WAIT, MIGRATION_LOCK_RETRIES, MIGRATION_EXCLUDE_OBJECTS, ORACLE_CLIENT_LIB_DIR and
-        ORACLE_MAX_STRING_SIZE."""
+        MIGRATION_LOCK_WAIT, MIGRATION_LOCK_RETRIES, MIGRATION_EXCLUDE_OBJECTS, ORACLE_CLIENT_LIB_DIR,
+        ORACLE_MAX_STRING_SIZE and ORACLE_EDITION."""
         from .oracle.include import parse_patterns
 
         raw_version = values.get("ORACLE_TARGET_VERSION")
@@ -80,6 +88,7 @@ class Settings:
             exclude_patterns=parse_patterns(values.get("MIGRATION_EXCLUDE_OBJECTS")),
             oracle_client_lib_dir=str(values.get("ORACLE_CLIENT_LIB_DIR") or "") or None,
             extended_strings=_max_string_size(values.get("ORACLE_MAX_STRING_SIZE")),
+            oracle_edition=target.parse_edition(values.get("ORACLE_EDITION")),
         )
 
 

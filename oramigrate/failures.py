@@ -24,9 +24,10 @@ import click
 from sqlalchemy.engine import URL
 
 from .errors import MigrationError
+from .masking import known_secrets, mask_secrets
 from .revisions import first_line as _first_line
 from .revisions import revision_file_of, unknown_down_revision
-from .settings import mask_secrets, mask_url
+from .settings import mask_url
 
 T = TypeVar("T")
 DEBUG_SETTING = "ORAMIGRATE_DEBUG"
@@ -61,11 +62,10 @@ def run_guarded(call: Callable[[], T], url: Callable[[], Any] = lambda: None) ->
                 where_logged = f"traceback in {crash_log(exc)}"
             except OSError as problem:  # a read-only or full temp directory: still one line
                 where_logged = f"traceback not saved: {problem.strerror}; ORAMIGRATE_DEBUG=1 shows it"
-            message = f"unexpected {type(exc).__name__}: {_first_line(exc)} ({where_logged})"
-            described = message, 1
+            first = mask_secrets(_first_line(exc), known_secrets(where))
+            described = f"unexpected {type(exc).__name__}: {first} ({where_logged})", 1
         message, code = described
-        # whatever the message quotes (a driver's words, an unexpected error), never the URL's secrets
-        click.echo(f"Error: {mask_secrets(message, where)}", err=True)
+        click.echo(f"Error: {message}", err=True)
         raise click.exceptions.Exit(code) from None
 
 
@@ -144,7 +144,19 @@ def crash_log(exc: BaseException) -> Path:
 
 
 def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | None:
-    """A one-line message and an exit code for an expected failure, or None for a bug."""
+    """A one-line message and an exit code for an expected failure, or None for a bug.
+
+    Whatever the message quotes (a driver's words, a URL, a connect string) goes out with its
+    secrets masked by structure and by their known values (``masking.mask_secrets``).
+    """
+    described = _described(exc, url)
+    if described is None:
+        return None
+    message, code = described
+    return mask_secrets(message, known_secrets(url)), code
+
+
+def _described(exc: BaseException, url: URL | None) -> tuple[str, int] | None:
     if isinstance(exc, MigrationError):
         return str(exc), exc.exit_code
     from alembic.util import CommandError
@@ -170,7 +182,6 @@ def describe(exc: BaseException, url: URL | None = None) -> tuple[str, int] | No
         return f"invalid database setting: {_first_line(str(exc))}", 2
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated is False:
         detail = _first_line(str(exc.orig)) if exc.orig is not None else _first_line(str(exc))
-        detail = mask_secrets(detail, url)
         where = f" ({mask_url(url)})" if url is not None else ""
         if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
             return f"database unavailable{where}: {detail}", 1

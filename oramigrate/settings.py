@@ -14,8 +14,10 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from .errors import ConfigurationError
@@ -23,6 +25,7 @@ from .errors import ConfigurationError
 # ORACLE_DSN in Easy Connect form: host[:port]/service_name
 _EASY_CONNECT = re.compile(r"^(?P<host>[^:/\s]+)(?::(?P<port>\d+))?/(?P<service>[^\s/?]+)$")
 _SCHEME = re.compile(r"^(?P<name>[\w+]+)://(?P<rest>.*)$", re.DOTALL)
+PASSWORD_REQUIRED = "ORACLE_PASSWORD or ORACLE_PASSWORD_FILE is required with ORACLE_USER"
 EXPECTED = "expected dialect+driver://user:password@host:port/database"
 
 # Query parameters that name the server (a socket or a descriptor) in place of the host,
@@ -189,7 +192,7 @@ def resolve_sqlite(url: URL, base: Path, source: str = "DATABASE_URL") -> URL:
 
 
 def oracle_url_from_parts(environ: Mapping[str, str]) -> URL | None:
-    """Build an ``oracle+oracledb`` URL from ORACLE_USER, ORACLE_PASSWORD[_FILE] and ORACLE_DSN."""
+    """Build an ``oracle+oracledb`` URL from ORACLE_USER, ORACLE_PASSWORD[_FILE] (if set) and ORACLE_DSN."""
     user = environ.get("ORACLE_USER")
     dsn = environ.get("ORACLE_DSN")
     if not user and not dsn:
@@ -197,9 +200,9 @@ def oracle_url_from_parts(environ: Mapping[str, str]) -> URL | None:
     if not user or not dsn:
         missing = "ORACLE_USER" if not user else "ORACLE_DSN"
         raise ConfigurationError(f"{missing} is required with the split Oracle settings")
+    # no password is no error yet: a --sql script connects to nothing; work that connects is
+    # refused when it tries (refuse_connecting_without_password)
     password = env_secret("ORACLE_PASSWORD", environ)
-    if password is None:
-        raise ConfigurationError("ORACLE_PASSWORD or ORACLE_PASSWORD_FILE is required with ORACLE_USER")
     match = _EASY_CONNECT.match(dsn)
     if match is None:
         raise ConfigurationError(
@@ -216,6 +219,30 @@ def oracle_url_from_parts(environ: Mapping[str, str]) -> URL | None:
         port=port,
         query={"service_name": match["service"]},
     )
+
+
+def missing_password(environ: Mapping[str, str]) -> str | None:
+    """What work that connects is told when the split Oracle form has no password (None: it has one)."""
+    if environ.get("DATABASE_URL") or environ.get("DATABASE_URL_FILE") or not environ.get("ORACLE_USER"):
+        return None
+    if env_secret("ORACLE_PASSWORD", environ) is not None:
+        return None
+    return f"{PASSWORD_REQUIRED} (only a --sql script needs none)"
+
+
+def refuse_connecting_without_password(engine: Engine, message: str) -> None:
+    """Make each new connection of ``engine`` that has no password stop with ``message`` (one line).
+
+    SQLAlchemy's ``do_connect`` event runs before the driver is called (the documented hook for
+    credentials known only when connecting): commands that connect stop there with a
+    ConfigurationError, while ``--sql``, which never connects, needs no password at all.
+    """
+
+    def refuse(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        if not cparams.get("password"):
+            raise ConfigurationError(message)
+
+    event.listen(engine, "do_connect", refuse)
 
 
 def database_url(environ: Mapping[str, str], default: str, base: Path | None = None) -> URL:
@@ -245,15 +272,6 @@ def url_secrets(url: URL) -> list[str]:
             found += [value] if isinstance(value, str) else list(value)
     # longest first, so that a secret containing another is masked whole
     return sorted({secret for secret in found if secret}, key=len, reverse=True)
-
-
-def mask_secrets(text: str, url: URL | None) -> str:
-    """``text`` with every secret of ``url`` (password, secret query values) shown as ``***``."""
-    if url is None:
-        return text
-    for secret in url_secrets(url):
-        text = text.replace(secret, "***")
-    return text
 
 
 def mask_url(url: URL | str) -> str:

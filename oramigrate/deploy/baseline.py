@@ -16,7 +16,8 @@ from ..configuration import engine_of, settings_of
 from ..errors import MigrationError
 from ..oracle import compare as oracle_compare
 from ..revisions import current_heads
-from .deployment import Notify, deployment, ignore, names_of, record_stamp
+from .deployment import deployment, names_of, record_stamp
+from .notify import Notify, ignore
 from .tables import exclude_own_objects
 
 NOTE = "baseline: the live schema matched the models"
@@ -67,7 +68,7 @@ def differences(connection: Connection, metadata: MetaData, history_table: str) 
         opts={
             "target_metadata": metadata,
             "compare_type": oracle_compare.compare_type,
-            "compare_server_default": oracle_compare.compare_server_default,
+            "compare_server_default": True,
             "include_name": exclude_own_objects(None, history_table),
             "autogenerate_plugins": plugin.AUTOGENERATE_PLUGINS,
         },

@@ -11,7 +11,7 @@ successful run is a warning, not a failure (the lock ends with its session anywa
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
-from ..configuration import RUN, Settings, engine_of, scripts_of, settings_of
+from ..configuration import RUN, VERSION_TABLE, Settings, engine_of, scripts_of, settings_of
 from ..lint import LintReport
 from ..revisions import applied, current_heads
 from . import history, holder, journal
@@ -28,16 +28,10 @@ from .checksums import Findings, checksum
 from .interrupts import Interruptions
 from .lock import MigrationLock, describe_wait, read_holder_on
 from .lockwait import Budget
+from .notify import Notify
 from .run import DeployRun
 
 ADOPTED = "adopted: applied before the history table existed"
-VERSION_TABLE = "oramigrate.version_table"
-Notify = Callable[[str], None]
-Confirm = Callable[[str], bool]
-
-
-def ignore(_message: str) -> None:
-    """The default ``notify``: say nothing."""
 
 
 def names_of(config: Config) -> deploy_tables.DeployTables:

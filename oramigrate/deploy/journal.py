@@ -18,6 +18,7 @@ superseded them.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable, Iterable
@@ -41,7 +42,7 @@ from ..private import (
 )
 from . import catalog
 from .lock import utcnow
-from .lockwait import LockWaits
+from .lockwait import LockWaits, waits_unbounded
 from .tables import TEXT_LENGTH, DeployTables
 
 STARTED, DONE = "started", "done"
@@ -217,8 +218,10 @@ class StatementJournal:
         checkpoint: Checkpoint,
         resume: list[Entry] | None = None,
         waits: LockWaits | None = None,
+        counting: bool = False,
     ) -> None:
         self.context = context
+        self.counting = counting  # count the statements even when not journaling (progress on a terminal)
         self.waits = waits
         # transactional DDL: statements an autocommit block committed (a retried revision skips them)
         self.committed: dict[int, str] = {}
@@ -255,8 +258,9 @@ class StatementJournal:
 
     def run(self, migration_fn: Callable[..., Any], **kwargs: Any) -> None:
         """Run the revision, each statement journaled (or skipped if a previous run applied it)."""
-        if self.journaling:
-            self.total = count_operations(migration_fn, self.context.dialect)
+        if self.journaling or self.counting:
+            counted = functools.partial(migration_fn, **kwargs) if kwargs else migration_fn
+            self.total = count_operations(counted, self.context.dialect)
         execute = statement_executor(self.context.impl)
 
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:
@@ -355,9 +359,16 @@ class StatementJournal:
     def _attempt(self, run: Callable[[], Any], *, session: bool = False) -> tuple[bool, Any, list[Any]]:
         if self.waits is None:
             return True, run(), []
-        if session:  # PostgreSQL outside a transaction: SET LOCAL would not hold
+        if not session:
+            return self.waits.attempt(run)
+        # PostgreSQL outside a transaction: SET LOCAL would not hold, and a session SET outlives the
+        # statement, so the budget comes back after a statement that ran without it
+        unbounded = waits_unbounded(self.context.dialect.name, self.current)
+        self.waits.apply(self._connection(), local=False, unbounded=unbounded)
+        outcome = self.waits.attempt(run)
+        if unbounded:
             self.waits.apply(self._connection(), local=False)
-        return self.waits.attempt(run)
+        return outcome
 
     def _settled_before(self, construct: Any) -> bool:
         # True: skip the statement (applied by an earlier run); False: run it now

@@ -41,9 +41,9 @@ KEEPALIVE_SECONDS = 30.0
 class LockTimeout(MigrationError):
     """Another runner held the migration lock for longer than we were told to wait."""
 
-    def __init__(self, holder: str, timeout: float) -> None:
+    def __init__(self, holder: str, timeout: float, of: str = "") -> None:
         super().__init__(
-            f"migration lock still held by {holder} after waiting {timeout:g} s; nothing was run"
+            f"migration lock{of} still held by {holder} after waiting {timeout:g} s; nothing was run"
         )
         self.holder = holder
         self.timeout = timeout

@@ -27,6 +27,7 @@ from sqlalchemy.pool import NullPool
 from ..errors import MigrationError
 from ..failures import describe
 from ..private import migration_plan, open_transaction, replace_migration_plan
+from ..progress import Progress, Silent
 from ..revisions import applied, first_line
 from . import dataloss, history, holder, journal
 from .blockers import Watcher
@@ -94,6 +95,10 @@ class DeployRun:
     journaled: set[str] = field(default_factory=set)
     # a note for a revision's own history row: --allow-unsafe, --allow-data-loss; lives with its outcome
     notes: dict[tuple[str, str], str] = field(default_factory=dict)
+    # a multi-database chain's bind this run migrates (None: a single-database chain)
+    engine_name: str | None = None
+    # the live line on a terminal (progress.py); silent elsewhere
+    progress: Progress = field(default_factory=Silent)
     _row: int | None = None
     _next_id: int | None = None
     _prepared: int | None = None  # the next revision's 'running' row, written by the previous commit
@@ -125,7 +130,10 @@ class DeployRun:
     # --- the checkpoint the journal calls before each statement ---------------------------------
 
     def before_statement(self, where: str) -> None:
-        """Stop here if a signal came or the lock is no longer ours."""
+        """Stop here if a signal came or the lock is no longer ours (the statement shown on a terminal)."""
+        journal_run = self._journal
+        if journal_run is not None and not isinstance(self.progress, Silent):
+            self.progress.statement(journal_run.index, journal_run.total, journal_run.current)
         self.interrupts.check()
         if self._fresh:
             self._fresh = False  # checked just before this revision began, nothing ran since
@@ -138,8 +146,10 @@ class DeployRun:
 
     # --- the run ----------------------------------------------------------------------------------
 
-    def run_migrations(self, context: EnvironmentContext) -> None:
-        """Run what Alembic planned, one transaction and one history row per revision."""
+    def run_migrations(self, context: EnvironmentContext, **arguments: Any) -> None:
+        """Run what Alembic planned, one transaction and one history row per revision (``arguments``:
+        what each revision's ``upgrade()``/``downgrade()`` gets, a multi-database chain's bind)."""
+        self.engine_name = arguments.get("engine_name")
         migration_context = context.get_context()
         connection = migration_context.connection
         assert connection is not None
@@ -151,22 +161,27 @@ class DeployRun:
             plan = self._plan(planned, heads, ctx, context.get_revision_argument())
             self._heads = tuple(heads)
             self._check_data_loss(plan, ctx)
+            revisions = [step for step in plan if isinstance(step, RevisionStep)]
+            self.progress.planned(len(revisions), _direction(revisions[0]) if revisions else "upgrade")
             for index, step in enumerate(plan):
                 self._end_idle_transaction(ctx)
                 self._upcoming = plan[index + 1] if index + 1 < len(plan) else None
                 if isinstance(step, RevisionStep):
                     self._checkpoint(f"revision {step.revision.revision}")
                     self._begin(step, ctx)
+                    self.progress.revision(step.revision.revision)
                 yield step
                 # resumed by Alembic only after the step's transaction committed
                 self._succeeded()
+                if isinstance(step, RevisionStep):
+                    self.progress.revision_done()
 
         replace_migration_plan(migration_context, steps)
         if self.audit.in_transaction():  # a read left open would hold SQLite's lock against the revisions
             self.audit.commit()
         try:
             with context.begin_transaction():
-                context.run_migrations()
+                context.run_migrations(**arguments)
             self.interrupts.check()  # a signal held during the last commit
         except (Exception, SystemExit) as exc:  # sys.exit() in a revision is its failure, not a success
             failure = self._failed(exc)
@@ -175,6 +190,8 @@ class DeployRun:
             if failure is None:
                 raise
             raise failure from exc
+        finally:
+            self.progress.finished()
 
     def _plan(self, planned: Any, heads: Any, ctx: MigrationContext, destination: Any) -> list[Any]:
         # Alembic plans with bare asserts (`head+1`, an empty revision) and finds a revision without
@@ -237,7 +254,7 @@ class DeployRun:
         planned = [
             loss
             for step in downgrades
-            for loss in dataloss.planned(self.scripts, step.revision, ctx.dialect.name)
+            for loss in dataloss.planned(self.scripts, step.revision, ctx.dialect.name, self.engine_name)
         ]
         losses = [loss for loss in dataloss.counted(connection, planned) if loss.loses_data]
         if not losses:
@@ -282,6 +299,7 @@ class DeployRun:
             checkpoint=self,
             resume=resume,
             waits=self._waits,
+            counting=not isinstance(self.progress, Silent),  # "operation 2 of 5" on a terminal
         )
         migration_fn = step.migration_fn
 
