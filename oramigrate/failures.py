@@ -14,7 +14,7 @@ import tempfile
 import time
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,8 +49,9 @@ def run_guarded(call: Callable[[], T], url: Callable[[], Any] = lambda: None) ->
         where = _as_url(url())
         described = describe(exc, where)
         if described is None:
-            log = crash_log(exc)
-            first = mask_secrets(_first_line(exc), known_secrets(where))
+            secrets = known_secrets(where)
+            log = crash_log(exc, secrets)
+            first = mask_secrets(_first_line(exc), secrets)
             described = f"unexpected {type(exc).__name__}: {first} (traceback in {log})", 1
         message, code = described
         click.echo(f"Error: {message}", err=True)
@@ -90,13 +91,13 @@ def _as_url(value: Any) -> URL | None:
     return None
 
 
-def crash_log(exc: BaseException) -> Path:
-    """Write ``exc``'s traceback to a private file in the temp directory; its path."""
+def crash_log(exc: BaseException, secrets: Iterable[str] = ()) -> Path:
+    """Write ``exc``'s traceback, secrets masked as on screen, to a private temp file; its path."""
     folder = Path(tempfile.gettempdir()) / "oramigrate"
     folder.mkdir(mode=0o700, exist_ok=True)
     path = folder / f"error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
-        out.write("".join(traceback.format_exception(exc)))
+        out.write(mask_secrets("".join(traceback.format_exception(exc)), secrets))
     return path
 
 
