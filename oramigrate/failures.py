@@ -16,7 +16,7 @@ import tempfile
 import time
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,11 +58,12 @@ def run_guarded(call: Callable[[], T], url: Callable[[], Any] = lambda: None) ->
         where = _as_url(url())
         described = describe(exc, where)
         if described is None:
+            secrets = known_secrets(where)
             try:
-                where_logged = f"traceback in {crash_log(exc)}"
+                where_logged = f"traceback in {crash_log(exc, secrets)}"
             except OSError as problem:  # a read-only or full temp directory: still one line
                 where_logged = f"traceback not saved: {problem.strerror}; ORAMIGRATE_DEBUG=1 shows it"
-            first = mask_secrets(_first_line(exc), known_secrets(where))
+            first = mask_secrets(_first_line(exc), secrets)
             described = f"unexpected {type(exc).__name__}: {first} ({where_logged})", 1
         message, code = described
         click.echo(f"Error: {message}", err=True)
@@ -118,8 +119,8 @@ def _as_url(value: Any) -> URL | None:
     return None
 
 
-def crash_log(exc: BaseException) -> Path:
-    """Write ``exc``'s traceback to a new private file in the temp directory; its path.
+def crash_log(exc: BaseException, secrets: Iterable[str] = ()) -> Path:
+    """Write ``exc``'s traceback, secrets masked as on screen, to a new private temp file; its path.
 
     The shared ``oramigrate`` folder is used only if it is ours and private: in a /tmp every user
     writes to, another user could have made it first, with links named like the next log file to
@@ -139,7 +140,7 @@ def crash_log(exc: BaseException) -> Path:
         prefix=f"error-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".log", dir=folder
     )
     with open(handle, "w", encoding="utf-8") as out:
-        out.write("".join(traceback.format_exception(exc)))
+        out.write(mask_secrets("".join(traceback.format_exception(exc)), secrets))
     return Path(name)
 
 

@@ -8,6 +8,8 @@ tests/integration/test_masked_driver_messages.py.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import oracledb
 import pytest
 import sqlalchemy as sa
@@ -145,3 +147,8 @@ def test_the_line_of_an_unexpected_error_is_masked_too(capsys: pytest.CaptureFix
         "Error: unexpected RuntimeError: cannot open postgresql://app:***@db/app (traceback in "
     )
     assert "S3cret" not in line
+    # the log file holds the whole traceback, masked the same way
+    log = Path(line.rsplit("(traceback in ", 1)[1].rstrip().rstrip(")"))
+    logged = log.read_text()
+    assert "RuntimeError: cannot open postgresql://app:***@db/app" in logged
+    assert "S3cret" not in logged
