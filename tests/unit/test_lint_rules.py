@@ -388,3 +388,14 @@ def test_concurrently_in_transaction_messages(tmp_path: Path) -> None:
         ),
     ]
     assert RULES["concurrently-in-transaction"].severity == "error"
+
+
+def test_the_readme_rule_table_lists_every_rule_with_its_severity() -> None:
+    import re
+    from pathlib import Path
+
+    from oramigrate.lint.runner import RULES
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    listed = dict(re.findall(r"^\| `([a-z0-9-]+)` \| (error|warning) \|", readme, flags=re.M))
+    assert listed == {code: rule.severity for code, rule in RULES.items()}
