@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import ROOT
+from bench.harness import ROOT, verdict
 
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 MARIADB_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/mysql"
@@ -246,10 +246,10 @@ def mixed(schemas: int, mariadb: int, parallel: int) -> dict[str, Any]:
     }
 
 
-def table(result: dict[str, Any]) -> str:
-    """The measurement as a Markdown table."""
+def table(result: dict[str, Any], judged: bool = True) -> str:
+    """The measurement as a Markdown table (``judged``: with the goal's verdict; a quick run has none)."""
     fleet, loop, mixed_run = result["fleet"], result["loop"], result["mixed"]
-    met = "met" if result["met"] else "NOT met"
+    met = verdict(result["met"], judged)
     lines = [
         "| run | seconds | peak sessions | peak memory MiB (sum of RSS) |",
         "| --- | --- | --- | --- |",

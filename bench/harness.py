@@ -12,16 +12,28 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# a quick run (one run each, inputs a tenth of the size or less) cannot decide a goal set for the full
+# sizes: fixed costs swamp per-revision, per-schema and per-row ones, and one sample is not a median
+NOT_JUDGED = "not judged at quick size"
+
+
+def verdict(met: bool | None, judged: bool = True, missed: str = "NOT met") -> str:
+    """``met`` / ``NOT met`` for a goal measured at full size; no verdict for a quick run's numbers."""
+    if met is None:
+        return ""
+    if not judged:
+        return NOT_JUDGED
+    return "met" if met else missed
 
 
 @dataclass(frozen=True)
 class Sample:
     """One run of a command: wall seconds, peak resident set of the child in MiB, and its CPU seconds
-    (user + system: on a machine shared with other work, less disturbed than the wall time)."""
+    (user + system: what the command itself cost, less swayed than wall time by a busy machine)."""
 
     seconds: float
     peak_mib: float
-    cpu_s: float = 0.0
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -53,9 +65,9 @@ class Comparison:
     @property
     def cpu_ratio(self) -> float | None:
         """Median CPU time of ours over the reference's (None if not measured)."""
-        if not all(sample.cpu_s for sample in [*self.ours, *self.theirs]):
+        if not all(sample.cpu_seconds for sample in [*self.ours, *self.theirs]):
             return None
-        return self._median(self.ours, "cpu_s") / self._median(self.theirs, "cpu_s")
+        return self._median(self.ours, "cpu_seconds") / self._median(self.theirs, "cpu_seconds")
 
     @property
     def floor_ratio(self) -> float | None:
@@ -95,7 +107,7 @@ class Comparison:
 
 
 def run_once(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path = ROOT) -> Sample:
-    """Run a command to completion; its wall time and its own peak RSS (not this process's)."""
+    """Run a command to completion; its wall time, its own peak RSS and CPU time (not this process's)."""
     environment = {**os.environ, **(env or {})}
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -107,7 +119,7 @@ def run_once(argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: Pat
     stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}: {stderr[-2000:]}")
-    return Sample(seconds=elapsed, peak_mib=usage.ru_maxrss / 1024, cpu_s=usage.ru_utime + usage.ru_stime)
+    return Sample(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def compare(

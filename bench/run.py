@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -19,8 +20,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import autogenerate, cold_start, fleet, lint_chain, live_load, seed_users, upgrade_chain, web
-from bench.harness import ROOT, Comparison
+from bench import (
+    autogenerate,
+    cold_start,
+    fleet,
+    lint_chain,
+    live_load,
+    online_index,
+    seed_users,
+    upgrade_chain,
+    web,
+)
+from bench.harness import NOT_JUDGED, ROOT, Comparison, verdict
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -38,13 +49,13 @@ def machine() -> dict[str, Any]:
     }
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    """The results as a Markdown table."""
+def table(rows: list[dict[str, Any]], judged: bool = True) -> str:
+    """The results as a Markdown table (``judged``: with each goal's verdict; a quick run has none)."""
     header = ["measurement", "reference", "ours median (min-max) s", "reference median (min-max) s"]
     header += ["ratio", "memory ratio", "goal", "Flask-Migrate floor s", "ours / floor"]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for row in rows:
-        goal = "" if row["goal"] is None else f"<= {row['goal']} {'met' if row['met'] else 'NOT met'}"
+        goal = "" if row["goal"] is None else f"<= {row['goal']} {verdict(row['met'], judged)}"
         floor = "" if row.get("floor_median_s") is None else str(row["floor_median_s"])
         floor_ratio = "" if row.get("floor_ratio") is None else str(row["floor_ratio"])
         lines.append(
@@ -89,6 +100,37 @@ def upgrade_only(runs: int) -> int:
     return 0
 
 
+def report(
+    rows: list[dict[str, Any]],
+    web_rows: list[dict[str, Any]],
+    seeding: dict[str, Any],
+    fleet_run: dict[str, Any],
+    live: list[dict[str, Any]],
+    *,
+    quick: bool = False,
+) -> str:
+    """Every measurement as Markdown; a quick run's numbers carry no goal verdict (they cannot decide one)."""
+    judged = not quick
+    text = table(rows, judged) + "\n\n" + FLOOR_NOTE
+    if quick:
+        text += f"\n\nQuick run (one run each, small inputs): goals {NOT_JUDGED}; `make bench` judges them."
+    text += "\n\nThroughput under waitress (4 threads, 4 keep-alive clients), "
+    text += "vs a minimal Flask-Security-Too app with the same login page and settings (goal >= 0.9):\n\n"
+    text += "| path | ours req/s | reference req/s | ratio |\n| --- | --- | --- | --- |\n"
+    text += "\n".join(
+        f"| {r['path']} | {r['ours_rps']} | {r['reference_rps']} | {r['ratio']} |" for r in web_rows
+    )
+    text += f"\n\n`dbCreateRegUser --from-file` with {seeding['rows']} users vs the hash-bound limit"
+    text += " (rows x one hash's CPU time / cores, measured in this run):\n\n" + seed_users.table(
+        seeding, judged
+    )
+    text += f"\n\n`db fleet upgrade --parallel 8` over {fleet_run['schemas']} PostgreSQL schemas"
+    text += " vs a shell loop of `db upgrade` per schema (bench/fleet.py; goal <= 0.15):\n\n"
+    text += fleet.table(fleet_run, judged)
+    text += "\n\nApp latency during `db upgrade` under load, lock-wait budget 1 s (bench/live_load.py):\n\n"
+    return text + live_load.table(live, judged)
+
+
 def main() -> int:
     """Run, print, record."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -108,27 +150,22 @@ def main() -> int:
     rows = [comparison.row() for comparison in comparisons]
     lint_row = rows[-1]
     lint_row["ms_per_revision"] = round(1000 * lint_row["ours_median_s"] / lint_revisions, 2)
-    lint_row["name"] += f" ({lint_row['ms_per_revision']} ms per revision)"
-    text = table(rows) + "\n\n" + FLOOR_NOTE
+    lint_cpu = statistics.median(sample.cpu_seconds for sample in comparisons[-1].ours)
+    lint_row["cpu_ms_per_revision"] = round(1000 * lint_cpu / lint_revisions, 2)
+    lint_row["name"] += (
+        f" ({lint_row['ms_per_revision']} ms per revision; CPU {lint_row['cpu_ms_per_revision']} ms)"
+    )
     web_rows = web.measure(
         requests=100 if args.quick else 1500, clients=4, threads=4, rounds=1 if args.quick else 3
     )
-    text += "\n\nThroughput under waitress (4 threads, 4 keep-alive clients), "
-    text += "vs a minimal Flask-Security-Too app with the same login page and settings (goal >= 0.9):\n\n"
-    text += "| path | ours req/s | reference req/s | ratio |\n| --- | --- | --- | --- |\n"
-    text += "\n".join(
-        f"| {r['path']} | {r['ours_rps']} | {r['reference_rps']} | {r['ratio']} |" for r in web_rows
-    )
     seeding = seed_users.measure(rows=20 if args.quick else 1000, hashes=2 if args.quick else 7)
-    text += f"\n\n`dbCreateRegUser --from-file` with {seeding['rows']} users vs the hash-bound limit"
-    text += " (rows x one hash's CPU time / cores, measured in this run):\n\n" + seed_users.table(seeding)
     schemas = 4 if args.quick else 200
     fleet_run = fleet.measure(schemas, mariadb=1 if args.quick else 30, loop_sample=1 if args.quick else 20)
-    text += f"\n\n`db fleet upgrade --parallel 8` over {schemas} PostgreSQL schemas vs a shell loop of"
-    text += " `db upgrade` per schema (bench/fleet.py; goal <= 0.15):\n\n" + fleet.table(fleet_run)
     live = live_load.measure(quick=args.quick)
-    text += "\n\nApp latency during `db upgrade` under load, lock-wait budget 1 s (bench/live_load.py):\n\n"
-    text += live_load.table(live)
+    text = report(rows, web_rows, seeding, fleet_run, live, quick=args.quick)
+    indexing = online_index.measure(quick=args.quick)
+    text += "\n\nWrites while an index is built on a table in use, `op.create_index` vs"
+    text += " `op.create_index_online` (bench/online_index.py):\n\n" + online_index.table(indexing)
     print(text)
     if not args.quick:
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -136,7 +173,7 @@ def main() -> int:
         record = {
             "machine": machine(), "runs": runs, "rows": rows, "web": web_rows, "seeding": seeding,
             "fleet": fleet_run,
-            "live_load": live,
+            "live_load": live, "online_index": indexing,
         }  # fmt: skip
         (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=2))
         (RESULTS / "latest.md").write_text(

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import verdict  # noqa: E402
 from webapp.password_pool import cores  # noqa: E402
 
 SECRETS = {
@@ -162,8 +163,8 @@ def measure(rows: int = 1000, hashes: int = 7) -> dict[str, Any]:
     }
 
 
-def table(result: dict[str, Any]) -> str:
-    """The seeding results as Markdown: the limit, then one row per backend."""
+def table(result: dict[str, Any], judged: bool = True) -> str:
+    """The seeding results as Markdown: the limit, then one row per backend (``judged``: with verdicts)."""
     lines = [
         f"one hash: {result['hash_cpu_s']} s CPU ({result['hash_wall_s']} s wall), {result['cores']} cores; "
         f"hash-bound limit = {result['rows']} x {result['hash_cpu_s']} / {result['cores']} "
@@ -173,10 +174,10 @@ def table(result: dict[str, Any]) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in result["backends"]:
-        verdict = "met" if row["met"] else "NOT met"
+        outcome = verdict(row["met"], judged)
         lines.append(
             f"| {row['backend']} | {row['elapsed_s']} | {result['limit_s']} | {row['ratio']} "
-            f"| <= {result['goal']} {verdict} | {row['cpu_s']} | {row['cpu_over_hashing']} "
+            f"| <= {result['goal']} {outcome} | {row['cpu_s']} | {row['cpu_over_hashing']} "
             f"| {row['cores_used']} |"
         )
     return "\n".join(lines)

@@ -1,15 +1,17 @@
 """The ``db`` click group: parse options, resolve the Config (engine, settings), one call, errors mapped once.
 
-Our commands replace Flask-Migrate's ``init``, ``migrate``, ``check``, ``upgrade``, ``downgrade`` and
-``stamp``, and add ``lint``, ``log``, ``verify``, ``status`` and ``baseline``; Flask-Migrate's read-only
-and file commands (``current``, ``heads``, ``history``, ``show``, ``revision``, ``merge``, ...) keep
-their own. ``OracleSafe`` registers this group on the app, so ``flask db`` and ``manage.py db`` are
-the same guarded door. The library is imported inside each command: ``--help`` stays light.
+Our commands replace Flask-Migrate's ``init``, ``migrate``, ``revision``, ``merge``, ``history``,
+``check``, ``upgrade``, ``downgrade`` and ``stamp``, and add ``lint``, ``log``, ``verify``,
+``status`` and ``baseline``; Flask-Migrate's read-only commands (``current``, ``heads``, ``show``,
+``edit``, ...) keep their own. ``OracleSafe`` registers this group on the app, so ``flask db`` and
+``manage.py db`` are the same guarded door. The library is imported inside each command: ``--help``
+stays light.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +26,7 @@ from .console import lint_and_print, lint_options
 from .failures import run_guarded
 
 # Flask-Migrate's commands that neither change what is applied nor need our checks
-KEPT = ("list-templates", "revision", "edit", "merge", "show", "history", "heads", "branches", "current")
+KEPT = ("list-templates", "edit", "show", "heads", "branches", "current")
 URL_KEY = "oramigrate.url"
 
 
@@ -40,8 +42,8 @@ def resolve_config(
     directory: str | None, x_arg: tuple[str, ...] | None = None, opts: list[str] | None = None
 ) -> Config:
     """The app's Alembic Config for ``directory``, carrying its engine and our settings."""
-    from .configuration import ENGINE, SETTINGS
-    from .deploy.deployment import VERSION_TABLE
+    from .binds import bind_names, is_multidb
+    from .configuration import BINDS, ENGINE, SETTINGS, VERSION_TABLE
 
     migrate = current_app.extensions["migrate"]
     config: Config = migrate.migrate.get_config(
@@ -52,6 +54,10 @@ def resolve_config(
     config.attributes[SETTINGS] = current_app.extensions["oramigrate"]
     # the lock is keyed on the version table that runners share, whatever their history table
     config.attributes[VERSION_TABLE] = migrate.configure_args.get("version_table")
+    if is_multidb(config.get_main_option("script_location") or ""):
+        # each bind its own database, version table, lock, history, journal and gate (binds.py)
+        engines = migrate.db.engines
+        config.attributes[BINDS] = {name: engines[name or None] for name in bind_names(current_app)}
     click.get_current_context().meta[URL_KEY] = engine.url
     return config
 
@@ -103,9 +109,19 @@ dialect_option = click.option(
     help="With --sql: write the script for this database (default: oracle when ORACLE_TARGET_VERSION "
     "is set, else the configured database's); no connection, URL or password needed.",
 )
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    # click's FloatRange lets nan through (it compares false with both ends) and inf past an open top
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of seconds")
+    return value
+
+
 lock_timeout_option = click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
+    callback=_finite,
     default=None,
     metavar="SECONDS",
     help="How long to wait for another runner's migration lock (default: MIGRATION_LOCK_TIMEOUT, else 300).",
@@ -113,6 +129,7 @@ lock_timeout_option = click.option(
 lock_wait_option = click.option(
     "--lock-wait",
     type=click.FloatRange(min=0, min_open=True, max=3600),
+    callback=_finite,
     default=None,
     metavar="SECONDS",
     help="Longest wait of each statement for a table lock before it gives way and retries"
@@ -126,6 +143,23 @@ lock_retries_option = click.option(
     help="Retries (backoff with jitter) of a statement whose lock wait ran out, before the revision"
     " stops cleanly (default: MIGRATION_LOCK_RETRIES, else 5).",
 )
+bind_option = click.option(
+    "--bind", default=None, metavar="NAME",
+    help='Multi-database migrations: the bind whose journal to settle ("" the default; required there).',
+)  # fmt: skip
+quiet_option = click.option(
+    "-q", "--quiet", is_flag=True,
+    help="No progress line on a terminal (which revision and statement runs, how many remain, elapsed).",
+)  # fmt: skip
+
+
+def progress_for(quiet: bool) -> Callable[[str], Any]:
+    """The live progress line of a run, on a terminal only and unless ``--quiet``."""
+    from .progress import on_terminal
+
+    return lambda label: on_terminal(quiet, label)
+
+
 kill_orphan_option = click.option(
     "--kill-orphan",
     is_flag=True,
@@ -177,6 +211,36 @@ def migrate_command(
         click.echo(report)
 
 
+@db.command("revision", params=list(flask_migrate_cli.revision.params))
+@with_appcontext
+def revision_command(directory: str | None, autogenerate: bool, **options: Any) -> None:
+    """Create a new revision file."""
+    from . import command
+
+    config = resolve_config(directory, opts=["autogenerate"] if autogenerate else None)
+    command.revision(config, autogenerate=autogenerate, **options)
+
+
+@db.command("merge", params=list(flask_migrate_cli.merge.params))
+@with_appcontext
+def merge_command(directory: str | None, revisions: tuple[str, ...], **options: Any) -> None:
+    """Merge two revisions together, creating a new revision file."""
+    from . import command
+
+    command.merge(resolve_config(directory), revisions, **options)
+
+
+@db.command("history", params=list(flask_migrate_cli.history.params))
+@with_appcontext
+def history_command(directory: str | None, rev_range: str | None, **options: Any) -> None:
+    """List changeset scripts in chronological order."""
+    import flask_migrate
+
+    if rev_range is not None and rev_range.count(":") > 1:  # Alembic's split(":") would crash on it
+        raise click.BadParameter(f"{rev_range!r} is not [start]:[end]", param_hint="'--rev-range'")
+    flask_migrate.history(directory or g.get("directory"), rev_range, **options)
+
+
 @db.command("check")
 @directory_option
 @with_appcontext
@@ -199,12 +263,17 @@ def check_command(directory: str | None) -> None:
 @click.option(
     "--allow-unsafe", is_flag=True, help="Apply revisions with unacknowledged lint errors (recorded)."
 )
+@quiet_option
 @with_appcontext
-def upgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: str, **options: Any) -> None:
+def upgrade_command(
+    directory: str | None, x_arg: tuple[str, ...], revision: str, quiet: bool, **options: Any
+) -> None:
     """Upgrade to a later version (one runner at a time, audited, resumable)."""
     from . import command
 
-    command.upgrade(resolve_config(directory, x_arg), revision, notify=notify, **options)
+    command.upgrade(
+        resolve_config(directory, x_arg), revision, notify=notify, progress=progress_for(quiet), **options
+    )
 
 
 @db.command("downgrade", params=list(flask_migrate_cli.downgrade.params))
@@ -216,14 +285,18 @@ def upgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: str
 @click.option(
     "--allow-data-loss", is_flag=True, help="Drop or empty tables and columns that hold rows (recorded)."
 )
+@quiet_option
 @with_appcontext
-def downgrade_command(directory: str | None, x_arg: tuple[str, ...], revision: str, **options: Any) -> None:
+def downgrade_command(
+    directory: str | None, x_arg: tuple[str, ...], revision: str, quiet: bool, **options: Any
+) -> None:
     """Revert to a previous version (under the migration lock, audited; asks before losing data)."""
     from . import command
 
     command.downgrade(
-        resolve_config(directory, x_arg), revision, notify=notify, confirm=confirm_on_terminal, **options
-    )
+        resolve_config(directory, x_arg), revision, notify=notify, confirm=confirm_on_terminal,
+        progress=progress_for(quiet), **options,
+    )  # fmt: skip
 
 
 @db.command("stamp", params=list(flask_migrate_cli.stamp.params))
@@ -259,11 +332,14 @@ def baseline_command(directory: str | None, lock_timeout: float | None) -> None:
 @with_appcontext
 def log_command(directory: str | None, as_json: bool) -> None:
     """Show the migration history: every revision applied or reverted, by whom, how it went."""
-    from . import command
+    from . import binds, command
     from .deploy import report
 
-    rows = command.log(resolve_config(directory))
-    click.echo(report.log_json(rows) if as_json else "\n".join(report.log_table(rows)))
+    rows = binds.each(resolve_config(directory), command.log)
+    if as_json:
+        click.echo(binds.as_json([(name, report.log_data(found)) for name, found in rows]))
+    else:
+        click.echo(binds.as_text([(name, report.log_table(found)) for name, found in rows]))
 
 
 @db.command("verify")
@@ -272,24 +348,28 @@ def log_command(directory: str | None, as_json: bool) -> None:
 @with_appcontext
 def verify_command(directory: str | None, as_json: bool) -> None:
     """Compare applied revisions with the files on disk (exit 1 on edited, missing or unknown)."""
-    from . import command
-    from .deploy.report import lines_json
+    from . import binds, command
 
-    lines = command.verify_files(resolve_config(directory))
-    click.echo(lines_json(lines) if as_json else "\n".join(lines))
+    results = binds.each(resolve_config(directory), command.verify_files)
+    if as_json:
+        click.echo(binds.as_json([(name, {"lines": lines}) for name, lines in results]))
+    else:
+        click.echo(binds.as_text(results))
 
 
 @db.command("status")
 @directory_option
-@click.option("--json", "as_json", is_flag=True, help="Print the lines as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (the same facts, as fields).")
 @with_appcontext
 def status_command(directory: str | None, as_json: bool) -> None:
-    """Current revision, pending revisions, and any half-applied revision."""
-    from . import command
-    from .deploy.report import lines_json
+    """Current revision, pending revisions, the lock and its migration, and any half-applied revision."""
+    from . import binds, command
 
-    lines = command.status(resolve_config(directory))
-    click.echo(lines_json(lines) if as_json else "\n".join(lines))
+    results = binds.each(resolve_config(directory), command.status)
+    if as_json:
+        click.echo(binds.as_json([(name, found.to_dict()) for name, found in results]))
+    else:
+        click.echo(binds.as_text([(name, found.lines()) for name, found in results]))
 
 
 @db.group("journal", cls=click.Group)
@@ -299,12 +379,17 @@ def journal_group() -> None:
 
 @journal_group.command("show")
 @directory_option
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
 @with_appcontext
-def journal_show_command(directory: str | None) -> None:
+def journal_show_command(directory: str | None, as_json: bool) -> None:
     """Every journal row: revision, operation, state (started or done), statement."""
-    from . import command
+    from . import binds, command
 
-    click.echo("\n".join(command.journal_show(resolve_config(directory))))
+    config = resolve_config(directory)
+    if as_json:
+        click.echo(binds.as_json(binds.each(config, command.journal_rows)))
+    else:
+        click.echo(binds.as_text(binds.each(config, command.journal_show)))
 
 
 @journal_group.command("resolve")
@@ -312,32 +397,32 @@ def journal_show_command(directory: str | None) -> None:
 @click.option("--applied/--not-applied", required=True, help="Whether the started statement took effect.")
 @directory_option
 @lock_timeout_option
+@bind_option
 @with_appcontext
 def journal_resolve_command(
-    revision: str, applied: bool, directory: str | None, lock_timeout: float | None
+    revision: str, applied: bool, directory: str | None, lock_timeout: float | None, bind: str | None
 ) -> None:
     """Settle a statement a dead runner started: it took effect (--applied) or not (--not-applied)."""
-    from . import command
+    from . import binds, command
 
-    click.echo(
-        command.journal_resolve(
-            resolve_config(directory), revision, applied, lock_timeout=lock_timeout, notify=notify
-        )
-    )
+    config = binds.one(resolve_config(directory), bind)
+    click.echo(command.journal_resolve(config, revision, applied, lock_timeout=lock_timeout, notify=notify))
 
 
 @journal_group.command("clear")
 @click.argument("revision")
 @directory_option
 @lock_timeout_option
+@bind_option
 @with_appcontext
-def journal_clear_command(revision: str, directory: str | None, lock_timeout: float | None) -> None:
+def journal_clear_command(
+    revision: str, directory: str | None, lock_timeout: float | None, bind: str | None
+) -> None:
     """Forget a revision's journal (after finishing or undoing its applied statements by hand)."""
-    from . import command
+    from . import binds, command
 
-    click.echo(
-        command.journal_clear(resolve_config(directory), revision, lock_timeout=lock_timeout, notify=notify)
-    )
+    config = binds.one(resolve_config(directory), bind)
+    click.echo(command.journal_clear(config, revision, lock_timeout=lock_timeout, notify=notify))
 
 
 @db.command("lint")

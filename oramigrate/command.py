@@ -12,8 +12,11 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command as alembic_command
 from alembic.config import Config
@@ -23,26 +26,26 @@ from alembic.util import CommandError
 from sqlalchemy import MetaData
 
 from .autogenerate.rewrite import POLICY_ATTRIBUTE, AutogeneratePolicy
-from .configuration import LINTED, OFFLINE_DIALECT, engine_of, scripts_of, settings_of
+from .binds import bind_configs, deployments
+from .configuration import BIND, LINTED, OFFLINE_DIALECT, engine_of, scripts_of, settings_of
 from .deploy import gate
-from .deploy.checksums import RevisionsChanged, verify
-from .deploy.deployment import (
-    Confirm,
-    Notify,
-    accept_edited,
-    applied_or_empty,
-    deployment,
-    ignore,
-    lock_budget,
-    record_stamp,
-    record_unsafe,
-)
+from .deploy.notify import Confirm, Notify, ignore
 from .errors import ConfigurationError, MigrationError
 from .lint import LintReport, LintTarget
 from .private import steps_to
 from .revisions import current_heads, load_scripts, pending
 
+if TYPE_CHECKING:
+    from .deploy.report import Status
+    from .deploy.run import DeployRun
+    from .progress import Progress
+
+# what shows a locked run as it goes, made for each bind (given its label, "" for one database)
+ProgressFactory = Callable[[str], "Progress"]
+
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "oracle-safe"
+# Flask-Migrate's multi-database mode with the lock, history, journal and lint gate per bind (binds.py)
+MULTIDB_TEMPLATE = TEMPLATE.with_name("oracle-safe-multidb")
 
 
 class ForeignEnvironment(ConfigurationError):
@@ -79,15 +82,16 @@ class _TemplateConfig(Config):
 def init(
     directory: str, *, multidb: bool = False, template: str | None = None, package: bool = False
 ) -> None:
-    """Create a migrations folder; the default template is our Oracle-safe environment."""
-    if template is None and not multidb:
-        chosen = TEMPLATE
-    elif template is not None and ("/" in template or "\\" in template):
+    """Create a migrations folder; the default template is our Oracle-safe environment (``multidb``:
+    one database per bind of ``SQLALCHEMY_BINDS``, each with its own lock, history, journal and gate)."""
+    if template is None:
+        chosen = MULTIDB_TEMPLATE if multidb else TEMPLATE
+    elif "/" in template or "\\" in template:
         chosen = Path(template)
     else:  # Flask-Migrate's own templates by name ("flask", "flask-multidb", "aioflask", ...)
         spec = importlib.util.find_spec("flask_migrate")
         assert spec is not None and spec.submodule_search_locations
-        chosen = Path(spec.submodule_search_locations[0]) / "templates" / (template or "flask-multidb")
+        chosen = Path(spec.submodule_search_locations[0]) / "templates" / template
     config = _TemplateConfig(chosen.parent)
     config.set_main_option("script_location", directory)
     config.config_file_name = str(Path(directory) / "alembic.ini")
@@ -112,19 +116,59 @@ def migrate(
         config.cmd_opts = argparse.Namespace()
     config.cmd_opts.autogenerate = True
     config.attributes[POLICY_ATTRIBUTE] = policy
-    script = alembic_command.revision(config, autogenerate=True, sql=sql, **revision_options)
-    if not isinstance(script, Script) or sql:
-        return None
-    settings = settings_of(config)
-    if policy is not None and reason and (policy.renames or policy.allowed_drops):
-        _acknowledge_confirmed(ScriptDirectory.from_config(config), script, policy, reason, settings)
-    # loaded again: the revision's module may have just gained its lint_allow
-    return gate.describe_new_revision(ScriptDirectory.from_config(config), script.revision, settings)
+    with _new_revision(config, revision_options):
+        script = alembic_command.revision(config, autogenerate=True, sql=sql, **revision_options)
+        if not isinstance(script, Script) or sql:
+            return None
+        settings = settings_of(config)
+        binds = _bind_names(config)
+        if policy is not None and reason and (policy.renames or policy.allowed_drops):
+            _acknowledge_confirmed(
+                ScriptDirectory.from_config(config), script, policy, reason, settings, binds
+            )
+        # loaded again: the revision's module may have just gained its lint_allow
+        scripts = ScriptDirectory.from_config(config)
+        return "\n\n".join(
+            gate.describe_new_revision(scripts, script.revision, settings, engine_name=bind) for bind in binds
+        )
+
+
+def _bind_names(config: Config) -> list[str | None]:
+    # [None] for one database; each bind's name ("" the default) for multi-database migrations
+    return [own.attributes.get(BIND) for _name, own in bind_configs(config)]
+
+
+def revision(config: Config, **options: Any) -> None:
+    """A new revision file (``alembic revision``), its names checked first, removed if the command fails."""
+    with _new_revision(config, options):
+        alembic_command.revision(config, **options)
+
+
+def merge(config: Config, revisions: str | tuple[str, ...], **options: Any) -> None:
+    """A merge revision of ``revisions`` (``alembic merge``), checked and written as ``revision`` is."""
+    with _new_revision(config, options):
+        alembic_command.merge(config, revisions, **options)
+
+
+@contextmanager
+def _new_revision(config: Config, options: dict[str, Any]) -> Iterator[None]:
+    from .authoring import check_new_names, removed_on_failure
+
+    scripts = load_scripts(_directory(config))
+    check_new_names(scripts, options.get("rev_id"), options.get("branch_label"), options.get("message"))
+    with removed_on_failure(scripts):
+        yield
 
 
 def _acknowledge_confirmed(
-    scripts: ScriptDirectory, script: Script, policy: AutogeneratePolicy, reason: str, settings: Any
+    scripts: ScriptDirectory,
+    script: Script,
+    policy: AutogeneratePolicy,
+    reason: str,
+    settings: Any,
+    binds: list[str | None],
 ) -> None:
+    from dataclasses import replace
     from pathlib import Path
 
     from .lint import lint_revisions
@@ -133,11 +177,17 @@ def _acknowledge_confirmed(
     confirmed = set(policy.allowed_drops) | set(policy.renames)
     confirmed |= {(table, new.lower()) for (table, _old), new in policy.renames.items()}
     tables = {table for table, _column in confirmed}
-    report = lint_revisions(scripts, [script.revision], gate.gate_target(settings))
+    findings = [
+        finding
+        for bind in binds
+        for finding in lint_revisions(
+            scripts, [script.revision], replace(gate.gate_target(settings), engine_name=bind)
+        ).errors_unacknowledged()
+    ]
     codes = sorted(
         {
             finding.code
-            for finding in report.errors_unacknowledged()
+            for finding in findings
             if (finding.table or "").lower() in tables
             and (
                 finding.column is None or ((finding.table or "").lower(), finding.column.lower()) in confirmed
@@ -156,17 +206,23 @@ def check(config: Config) -> str:
     drift = None
     if config.cmd_opts is None:
         config.cmd_opts = argparse.Namespace()
+    load_scripts(_directory(config))  # a broken revision file stops it before Alembic makes its table
     try:
         alembic_command.check(config)
     except CommandError as exc:
         drift = str(exc).strip().splitlines()[0]
-    report = lint(config, every=True)
+    reports = [
+        lint(own, every=True, target=replace(gate.gate_target(settings_of(config)), engine_name=bind))
+        for bind, own in ((own.attributes.get(BIND), own) for _name, own in bind_configs(config))
+    ]
+    errors = sum(len(report.errors_unacknowledged()) for report in reports)
+    text = "\n\n".join(report_to_text(report) for report in reports)
     problems = ([f"drift: {drift}"] if drift else []) + (
-        [f"lint: {len(report.errors_unacknowledged())} unacknowledged error(s)"] if report.failed() else []
+        [f"lint: {errors} unacknowledged error(s)"] if errors else []
     )
     if problems:
-        raise CheckFailed("db check failed: " + "; ".join(problems) + "\n" + report_to_text(report))
-    return report_to_text(report)
+        raise CheckFailed("db check failed: " + "; ".join(problems) + "\n" + text)
+    return text
 
 
 def lint(
@@ -211,35 +267,48 @@ def upgrade(
     dialect: str | None = None,
     kill_orphan: bool = False,
     notify: Notify = ignore,
+    progress: ProgressFactory | None = None,
 ) -> None:
     """Upgrade to ``revision`` under the lock, refusing edited applied revisions and unsafe new ones;
-    each statement waits at most ``lock_wait`` seconds for a table lock, ``lock_retries`` times."""
+    each statement waits at most ``lock_wait`` seconds for a table lock, ``lock_retries`` times.
+    ``progress``: what shows the run as it goes (given the bind's label; ``progress.on_terminal``)."""
     settings = settings_of(config)
     _offline_only(sql, dialect)
     if sql:
-        scripts = _script_scope(config, revision, dialect)
-        report = gate.check_before_upgrade(
-            scripts, pending(scripts, [], revision), settings, allow_unsafe, notify
-        )
         from .lint.runner import ensure_offline_renderable
 
-        ensure_offline_renderable(report)  # a revision that cannot run offline: one line, nothing written
+        scripts = _script_scope(config, revision, dialect, upgrade=True)
+        for bind in _bind_names(config):  # multi-database: every bind's script, each bind's part judged
+            report = gate.check_before_upgrade(
+                scripts, pending(scripts, [], revision), settings, allow_unsafe, notify, engine_name=bind
+            )
+            ensure_offline_renderable(report)  # a revision that cannot run offline: one line, nothing written
         alembic_command.upgrade(config, revision, sql=True, tag=tag)
         return
     require_our_environment(config)
-    with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
-        heads = current_heads(run.connection)
-        findings = verify(run.connection, run.names, run.scripts, heads)
-        if findings and not allow_edited:
-            raise RevisionsChanged(findings)
-        to_apply = pending(run.scripts, heads, revision)
-        report = gate.check_before_upgrade(
-            run.scripts, to_apply, settings, allow_unsafe, notify, config.attributes.get(LINTED)
-        )
-        accept_edited(run, findings)
-        record_unsafe(run, report)
-        run.budget = lock_budget(settings_of(config), lock_wait, lock_retries)
-        _run_environment(config, revision, tag, upgrade=True)
+    from .deploy.checksums import RevisionsChanged, verify
+    from .deploy.deployment import accept_edited, lock_budget, record_unsafe
+
+    with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan) as runs:
+        # every bind is checked before any bind runs: a refusal leaves all of them as they were
+        checked = []
+        for own, run in runs:
+            heads = current_heads(run.connection, run.names.version_table)
+            findings = verify(run.connection, run.names, run.scripts, heads)
+            if findings and not allow_edited:
+                raise RevisionsChanged(findings)
+            to_apply = pending(run.scripts, heads, revision)
+            report = gate.check_before_upgrade(
+                run.scripts, to_apply, settings, allow_unsafe, notify, own.attributes.get(LINTED),
+                engine_name=own.attributes.get(BIND),
+            )  # fmt: skip
+            checked.append((own, run, findings, report))
+        for own, run, findings, report in checked:
+            accept_edited(run, findings)
+            record_unsafe(run, report)
+            run.budget = lock_budget(settings, lock_wait, lock_retries)
+            _show_progress(run, own, progress)
+            _run_environment(own, revision, tag, upgrade=True)
 
 
 def downgrade(
@@ -256,6 +325,7 @@ def downgrade(
     kill_orphan: bool = False,
     confirm: Confirm | None = None,
     notify: Notify = ignore,
+    progress: ProgressFactory | None = None,
 ) -> None:
     """Revert to ``revision`` under the lock, one history row per revision reverted; a downgrade that
     drops or empties tables or columns holding rows needs ``allow_data_loss`` (or ``confirm``)."""
@@ -263,17 +333,21 @@ def downgrade(
     if sql:
         # as Flask-Migrate: offline needs a starting point
         target = "head:-1" if revision == "-1" else revision
-        _script_scope(config, target, dialect)
+        _script_scope(config, target, dialect, upgrade=False)
         listing = offline_losses(config, target)
         if listing:
             sys.stdout.write(listing)
         alembic_command.downgrade(config, target, sql=True, tag=tag)
         return
     require_our_environment(config)
-    with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
-        run.allow_data_loss, run.confirm = allow_data_loss, confirm
-        run.budget = lock_budget(settings_of(config), lock_wait, lock_retries)
-        _run_environment(config, revision, tag, upgrade=False)
+    from .deploy.deployment import lock_budget
+
+    with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan) as runs:
+        for own, run in runs:
+            run.allow_data_loss, run.confirm = allow_data_loss, confirm
+            run.budget = lock_budget(settings_of(config), lock_wait, lock_retries)
+            _show_progress(run, own, progress)
+            _run_environment(own, revision, tag, upgrade=False)
 
 
 def offline_losses(config: Config, target: str) -> str:
@@ -316,17 +390,27 @@ def stamp(
         alembic_command.stamp(config, revision, sql=True, tag=tag, purge=purge)
         return
     require_our_environment(config)
-    with deployment(config, lock_timeout, notify, kill_orphan=kill_orphan) as run:
-        before = applied_or_empty(run.scripts, current_heads(run.connection))
-        alembic_command.stamp(config, revision, tag=tag, purge=purge)
-        record_stamp(run, before, "stamp")
+    from .deploy.deployment import applied_or_empty, record_stamp
+
+    with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan) as runs:
+        for own, run in runs:
+            before = applied_or_empty(run.scripts, current_heads(run.connection, run.names.version_table))
+            alembic_command.stamp(own, revision, tag=tag, purge=purge)
+            record_stamp(run, before, "stamp")
 
 
 def journal_show(config: Config) -> list[str]:
-    """``db journal show``: every journal row."""
+    """``db journal show``: every journal row, a line each."""
     from .deploy import repair
 
     return repair.show(config)
+
+
+def journal_rows(config: Config) -> list[dict[str, Any]]:
+    """``db journal show --json``: every journal row as fields."""
+    from .deploy import repair
+
+    return repair.rows(config)
 
 
 def journal_resolve(
@@ -375,11 +459,17 @@ def verify_files(config: Config) -> list[str]:
     return report.verify_files(config)
 
 
-def status(config: Config) -> list[str]:
-    """Current revision, pending revisions, and any half-applied revision."""
+def status(config: Config) -> Status:
+    """Current revision, pending revisions, the lock and its migration, and any half-applied revision."""
     from .deploy import report
 
     return report.status(config)
+
+
+def _show_progress(run: DeployRun, config: Config, progress: ProgressFactory | None) -> None:
+    if progress is not None:
+        bind = config.attributes.get(BIND)
+        run.progress = progress("" if bind is None else f"bind {bind or '(default)'}: ")
 
 
 def _offline_only(sql: bool, dialect: str | None) -> None:
@@ -387,12 +477,17 @@ def _offline_only(sql: bool, dialect: str | None) -> None:
         raise ConfigurationError("--dialect chooses the dialect of a --sql script: give --sql too")
 
 
-def _script_scope(config: Config, revision: str, dialect: str | None) -> ScriptDirectory:
-    """The chain a ``--sql`` script is written from, its range checked; the dialect handed to env.py."""
-    from .offline.scope import check_range
+def _script_scope(
+    config: Config, revision: str, dialect: str | None, upgrade: bool | None = None
+) -> ScriptDirectory:
+    """The chain a ``--sql`` script is written from, its range checked (and the revisions it runs,
+    when ``upgrade`` says which way); the dialect handed to env.py."""
+    from .offline.scope import check_plan, check_range
 
     scripts = load_scripts(_directory(config))
     check_range(scripts, revision)
+    if upgrade is not None:
+        check_plan(scripts, revision, upgrade)
     if dialect is not None:
         config.attributes[OFFLINE_DIALECT] = dialect
     return scripts

@@ -7,6 +7,7 @@ the engine, these settings, the locked run and ``db migrate``'s policy.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -23,11 +24,17 @@ from .oracle import target
 ENGINE = "oramigrate.engine"
 SETTINGS = "oramigrate.settings"
 RUN = "oramigrate.run"
+# the version table runners share (the lock is keyed on it, whatever their history table)
+VERSION_TABLE = "oramigrate.version_table"
 # the dialect ``--sql`` writes for when the command line names one (``--dialect``)
 OFFLINE_DIALECT = "oramigrate.offline_dialect"
 # the revision files loaded once (``db fleet``: once per process, not once per target), and the
 # chain's lint report for the gate (once per chain): set by a caller that runs many targets
 SCRIPTS = "oramigrate.scripts"
+# Flask-Migrate's multi-database mode: every bind's engine ("" the default), handed in by the CLI when
+# the migrations' env.py is the multi-database one; and the bind a per-bind command runs now
+BINDS = "oramigrate.binds"
+BIND = "oramigrate.bind"
 LINTED = "oramigrate.linted"
 
 DEFAULT_HISTORY_TABLE = "migration_history"
@@ -56,6 +63,8 @@ class Settings:
     oracle_client_lib_dir: str | None = None
     # ORACLE_MAX_STRING_SIZE=EXTENDED: the database takes VARCHAR2 up to 32767 bytes (12c+ only)
     extended_strings: bool = False
+    # ORACLE_EDITION: Standard Edition 2 has no online index build (oracle/target.py)
+    oracle_edition: str = target.DEFAULT_EDITION
 
     @property
     def oracle_version(self) -> tuple[int, ...]:
@@ -65,8 +74,8 @@ class Settings:
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
         """Settings from ORACLE_TARGET_VERSION, MIGRATION_HISTORY_TABLE, MIGRATION_LOCK_TIMEOUT,
-        MIGRATION_LOCK_WAIT, MIGRATION_LOCK_RETRIES, MIGRATION_EXCLUDE_OBJECTS, ORACLE_CLIENT_LIB_DIR and
-        ORACLE_MAX_STRING_SIZE."""
+        MIGRATION_LOCK_WAIT, MIGRATION_LOCK_RETRIES, MIGRATION_EXCLUDE_OBJECTS, ORACLE_CLIENT_LIB_DIR,
+        ORACLE_MAX_STRING_SIZE and ORACLE_EDITION."""
         from .oracle.include import parse_patterns
 
         raw_version = values.get("ORACLE_TARGET_VERSION")
@@ -79,6 +88,7 @@ class Settings:
             exclude_patterns=parse_patterns(values.get("MIGRATION_EXCLUDE_OBJECTS")),
             oracle_client_lib_dir=str(values.get("ORACLE_CLIENT_LIB_DIR") or "") or None,
             extended_strings=_max_string_size(values.get("ORACLE_MAX_STRING_SIZE")),
+            oracle_edition=target.parse_edition(values.get("ORACLE_EDITION")),
         )
 
 
@@ -107,6 +117,8 @@ def _lock_timeout(raw: Any) -> float:
         raise ConfigurationError(f"MIGRATION_LOCK_TIMEOUT must be a number of seconds, not {raw!r}") from None
     if not seconds >= 0:
         raise ConfigurationError(f"MIGRATION_LOCK_TIMEOUT must be 0 or more seconds, not {raw!r}")
+    if not math.isfinite(seconds):  # inf (or 1e309) would wait for ever
+        raise ConfigurationError(f"MIGRATION_LOCK_TIMEOUT must be a finite number of seconds, not {raw!r}")
     return seconds
 
 
@@ -130,7 +142,7 @@ def lock_retries(raw: Any, name: str = "MIGRATION_LOCK_RETRIES") -> int:
     if raw is None or raw == "":
         return DEFAULT_LOCK_RETRIES
     text = str(raw).strip()
-    if isinstance(raw, bool) or not text.isdigit() or int(text) > MAX_LOCK_RETRIES:
+    if isinstance(raw, bool) or not (text.isascii() and text.isdigit()) or int(text) > MAX_LOCK_RETRIES:
         raise ConfigurationError(f"{name} must be a whole number from 0 to {MAX_LOCK_RETRIES}, not {raw!r}")
     return int(text)
 

@@ -8,6 +8,7 @@ needs no database, which makes it the pre-commit hook and the CI step (``--forma
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -52,9 +53,10 @@ def lint_and_print(
 ) -> None:  # fmt: skip
     """Lint, print the report in the chosen format, raise ``LintFailed`` when it fails."""
     from . import command
-    from .configuration import settings_of
+    from .binds import bind_configs
+    from .configuration import BIND, settings_of
     from .lint import LintFailed, LintTarget
-    from .lint.report import render
+    from .lint.report import render_each
     from .oracle.target import parse_version
 
     if every and revisions:
@@ -65,16 +67,27 @@ def lint_and_print(
     version = parse_version(target_version) if target_version else settings.oracle_version
     oracle = dialect == "oracle"
     target = LintTarget(
-        dialect, version if oracle else None, extended_strings=oracle and settings.extended_strings
+        dialect,
+        version if oracle else None,
+        extended_strings=oracle and settings.extended_strings,
+        oracle_edition=settings.oracle_edition,
     )
-    report = command.lint(
-        config, revisions, every=every, target=target, version_table=version_table, stub_imports=stub_imports
-    )
-    output = render(report, "json" if as_json else output_format)
+    # a multi-database chain: each bind's part of each revision, its pending ones from its own database
+    reports = []
+    for _name, own in bind_configs(config):
+        bind_target = replace(target, engine_name=own.attributes.get(BIND))
+        reports.append(
+            command.lint(
+                own, revisions, every=every, target=bind_target, version_table=version_table,
+                stub_imports=stub_imports,
+            )
+        )  # fmt: skip
+    output = render_each(reports, "json" if as_json else output_format)
     if output:
         click.echo(output)
-    if report.failed(strict):
-        raise LintFailed(report, strict)
+    for report in reports:
+        if report.failed(strict):
+            raise LintFailed(report, strict)
 
 
 class ConsoleGroup(click.Group):
@@ -115,7 +128,7 @@ def main(
 
 
 def _config(ctx: click.Context, *, connect: bool = True) -> Config:
-    from .deploy.deployment import VERSION_TABLE
+    from .configuration import VERSION_TABLE
     from .project import env_engine, project_config
 
     root = ctx.find_root()
@@ -160,12 +173,13 @@ def log_command(ctx: click.Context, as_json: bool) -> None:
 
 
 @main.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print the lines as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (the same facts, as fields).")
 @click.pass_context
 def status_command(ctx: click.Context, as_json: bool) -> None:
-    """Current revision, pending revisions, and any half-applied revision."""
-    from . import command
-    from .deploy.report import lines_json
+    """Current revision, pending revisions, the lock and its migration, and any half-applied revision."""
+    import json
 
-    lines = command.status(_config(ctx))
-    click.echo(lines_json(lines) if as_json else "\n".join(lines))
+    from . import command
+
+    found = command.status(_config(ctx))
+    click.echo(json.dumps(found.to_dict(), indent=2) if as_json else "\n".join(found.lines()))

@@ -8,9 +8,10 @@ These operations follow Alembic's documented operation-plugin pattern.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import MigrateOperation, Operations, ops
 from sqlalchemy import Sequence
@@ -159,28 +160,42 @@ class NameTooLong(UnsupportedOperation):
     """An identifier longer than the target Oracle version allows (30 bytes below 12.2)."""
 
 
-def _created_names(operation: Any) -> Iterable[str]:
-    """Names an operation creates: table, columns, constraints, indexes, sequences, renames."""
+def _constraint_names(items: Iterable[Any]) -> Iterator[tuple[str, str]]:
+    for item in items:
+        name = getattr(item, "name", None)
+        if isinstance(name, str) and not isinstance(item, sa.Column):
+            yield "constraint", name
+
+
+def created_names(operation: Any) -> Iterator[tuple[str, str]]:
+    """(kind, name) of every identifier an operation creates: table, columns, their constraints,
+    indexes, sequences, renames.
+
+    The one list both the guard (``refuse_long_names``, at ``db upgrade``) and the lint
+    (``name-too-long``, ``quoted-identifier``, ``oracle-reserved-word``) judge.
+    """
     if isinstance(operation, ops.CreateTableOp):
-        yield operation.table_name
+        yield "table", operation.table_name
         for item in operation.columns:
-            name = getattr(item, "name", None)
-            if isinstance(name, str):
-                yield name
+            if isinstance(item, sa.Column):
+                yield "column", item.name
+                yield from _constraint_names(item.constraints)
+        yield from _constraint_names(operation.columns)
     elif isinstance(operation, ops.AddColumnOp):
-        yield operation.column.name
-    elif isinstance(operation, ops.CreateIndexOp):
-        yield str(operation.index_name)
+        yield "column", operation.column.name
+        yield from _constraint_names(operation.column.constraints)
+    elif isinstance(operation, ops.CreateIndexOp) and operation.index_name:
+        yield "index", str(operation.index_name)
     elif isinstance(operation, ops.AddConstraintOp):
         name = getattr(operation, "constraint_name", None)
         if isinstance(name, str):
-            yield name
+            yield "constraint", name
     elif isinstance(operation, ops.RenameTableOp):
-        yield operation.new_table_name
+        yield "table", operation.new_table_name
     elif isinstance(operation, ops.AlterColumnOp) and operation.modify_name:
-        yield operation.modify_name
+        yield "column", operation.modify_name
     elif isinstance(operation, CreateSequenceOp):
-        yield operation.sequence_name
+        yield "sequence", operation.sequence_name
 
 
 def refuse_long_names(operation: Any, dialect: Any) -> None:
@@ -188,7 +203,7 @@ def refuse_long_names(operation: Any, dialect: Any) -> None:
     if dialect.name != "oracle":
         return
     limit = dialect.max_identifier_length
-    for name in _created_names(operation):
+    for _kind, name in created_names(operation):
         size = len(name.encode("utf-8"))
         if size > limit:
             version = ".".join(str(part) for part in dialect.server_version_info or ()) or "?"

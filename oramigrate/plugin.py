@@ -1,9 +1,9 @@
 """Every registration oramigrate makes in Alembic, in one place and in order (Alembic's plugin ``setup``).
 
-Operations (``op.create_sequence`` / ``op.drop_sequence``) with their execution and rendering, the
-refusals checked before Alembic's own implementations, and the autogenerate comparators. Nothing is
-registered at import: ``install()`` runs ``setup`` once per process, from env.py's ``run``, the
-lint recorder and the command layer.
+Operations (``op.create_sequence`` / ``op.drop_sequence``, and the online helpers of ``online.py``)
+with their execution and rendering, the refusals checked before Alembic's own implementations, and
+the autogenerate comparators. Nothing is registered at import: ``install()`` runs ``setup`` once per
+process, from env.py's ``run``, the lint recorder and the command layer.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from alembic.operations import Operations, ops
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority
 
-from . import operations
+from . import online, operations
 from .autogenerate import compare
+from .oracle import compare as oracle_compare
 
 NAME = "oramigrate"
 # what env.py passes as ``autogenerate_plugins``: Alembic's own comparators, then ours
@@ -39,6 +40,7 @@ def setup(plugin: Plugin) -> None:
             operations.drop_sequence,
             operations.render_drop_sequence,
         ),
+        *online.OPERATIONS,
     ):
         Operations.register_operation(name)(op_class)
         Operations.implementation_for(op_class)(execute)
@@ -48,6 +50,10 @@ def setup(plugin: Plugin) -> None:
         operations.guard(naming_class, operations.creation_checks)
     # sequences first, then the filter that hides drops of the tool's own tables
     # (each returns None, which Alembic reads as PriorityDispatchResult.CONTINUE)
+    # Oracle's stored default text against the model's, after Alembic's compare_server_default switch
+    plugin.add_autogenerate_comparator(
+        oracle_compare.server_default_noise, "column", "server_default", priority=DispatchPriority.FIRST
+    )
     comparators: tuple[Any, ...] = (compare.compare_sequences, compare.forget_own_objects)
     for comparator in comparators:
         plugin.add_autogenerate_comparator(comparator, "schema", priority=DispatchPriority.LAST)

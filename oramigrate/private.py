@@ -136,6 +136,25 @@ def steps_to(scripts: ScriptDirectory, destination: str, upgrade: bool) -> Calla
     return lambda current, _context: plan(destination, current)
 
 
+def file_alembic_was_loading(exc: BaseException) -> str | None:
+    """The revision file Alembic was loading when ``exc`` was raised (a NUL byte, ``revision = 123``).
+
+    Such errors are raised in importlib or in Alembic's ``Script`` with no frame of the file itself;
+    the path is a local of Alembic's loader functions (``load_module_py``, ``Script._from_path``).
+    env.py is loaded by the same function: only a file in a ``versions`` folder counts.
+    """
+    found = None
+    traceback = exc.__traceback__
+    while traceback is not None:
+        frame = traceback.tb_frame
+        if "alembic" in Path(frame.f_code.co_filename).parts:
+            path = frame.f_locals.get("path")
+            if frame.f_code.co_name in ("load_module_py", "_from_path") and path is not None:
+                found = str(path) if Path(path).parent.name == "versions" else found
+        traceback = traceback.tb_next
+    return found
+
+
 def implementation_of(op_class: type) -> Callable[..., Any]:
     """Alembic's current implementation of ``op_class`` (to wrap it with a check)."""
     implementation: Callable[..., Any] = Operations._to_impl.dispatch(op_class)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -31,6 +32,19 @@ def unknown_down_revision(revision: object) -> str:
     return f"no revision file defines {revision!r}, which another revision names as its down_revision"
 
 
+def revision_file_of(exc: BaseException) -> str | None:
+    """The revision file whose loading raised ``exc`` (any error, ``sys.exit()`` too), if one did."""
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename).parent.name == "versions":
+        return exc.filename
+    # raised at the top level of a revision module (its imports, identifiers), not inside upgrade()
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if Path(frame.filename).parent.name == "versions" and frame.name == "<module>":
+            return frame.filename
+    from .private import file_alembic_was_loading
+
+    return file_alembic_was_loading(exc)
+
+
 def load_scripts(directory: str | os.PathLike[str]) -> ScriptDirectory:
     """The revisions of ``directory``, every file loaded now, so a broken one is named here."""
     path = Path(directory)
@@ -39,7 +53,11 @@ def load_scripts(directory: str | os.PathLike[str]) -> ScriptDirectory:
     try:
         scripts = ScriptDirectory(str(path))
         scripts.revision_map.heads  # noqa: B018 - loads every revision module now
-    except Exception as exc:  # noqa: BLE001 - a broken revision file is the user's input, not our bug
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a broken revision file is the user's input
+        broken = revision_file_of(exc)
+        if broken is not None:
+            message = f"cannot load the revision file {broken}: {type(exc).__name__}: {first_line(exc)}"
+            raise ScriptsUnreadable(message) from None
         cause = unknown_down_revision(exc.args[0]) if isinstance(exc, KeyError) else first_line(exc)
         raise ScriptsUnreadable(f"cannot read the migrations in {path}: {cause}") from None
     return scripts

@@ -14,8 +14,10 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from .errors import ConfigurationError
@@ -23,6 +25,7 @@ from .errors import ConfigurationError
 # ORACLE_DSN in Easy Connect form: host[:port]/service_name
 _EASY_CONNECT = re.compile(r"^(?P<host>[^:/\s]+)(?::(?P<port>\d+))?/(?P<service>[^\s/?]+)$")
 _SCHEME = re.compile(r"^(?P<name>[\w+]+)://(?P<rest>.*)$", re.DOTALL)
+PASSWORD_REQUIRED = "ORACLE_PASSWORD or ORACLE_PASSWORD_FILE is required with ORACLE_USER"
 EXPECTED = "expected dialect+driver://user:password@host:port/database"
 
 # Query parameters that name the server (a socket or a descriptor) in place of the host,
@@ -31,6 +34,8 @@ _HOST_IN_QUERY = {"postgresql": ("host",), "mysql": ("unix_socket",), "oracle": 
 _DATABASE_IN_QUERY = {"postgresql": ("dbname",), "oracle": ("service_name", "sid", "dsn")}
 
 MAX_SECRET_FILE = 64 * 1024
+# query keys whose values are secrets (psycopg password, sslpassword; pymysql passwd; tokens)
+_SECRET_QUERY_WORDS = ("password", "passwd", "pwd", "secret", "token")
 
 # DBAPI modules whose import name differs from SQLAlchemy's driver name
 _DRIVER_MODULES = {"pysqlite": "sqlite3", "mysqldb": "MySQLdb", "cx_oracle": "cx_Oracle"}
@@ -45,19 +50,27 @@ def env_secret(name: str, environ: Mapping[str, str] | None = None) -> str | Non
     path = environ.get(f"{name}_FILE")
     if not path:
         return None
+    return read_secret_file(path, f"{name}_FILE")
+
+
+def read_secret_file(path: str | os.PathLike[str], source: str) -> str:
+    """The secret in the file at ``path`` (its trailing newline dropped), read with bounds.
+
+    A ConfigurationError naming ``source`` when it cannot be read, is not UTF-8, is empty, or is
+    longer than a secret can be (/dev/zero or a log file named by mistake would fill the memory).
+    """
     try:
         with open(path, encoding="utf-8") as handle:
-            # bounded: /dev/zero or a log file named by mistake would otherwise fill the memory
             content = handle.read(MAX_SECRET_FILE + 1)
     except OSError as exc:
-        raise ConfigurationError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
+        raise ConfigurationError(f"{source}: cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise ConfigurationError(f"{name}_FILE: {path} is not UTF-8 text") from None
+        raise ConfigurationError(f"{source}: {path} is not UTF-8 text") from None
     if len(content) > MAX_SECRET_FILE:
-        raise ConfigurationError(f"{name}_FILE: {path} is longer than {MAX_SECRET_FILE} characters")
+        raise ConfigurationError(f"{source}: {path} is longer than {MAX_SECRET_FILE} characters")
     content = content.rstrip("\r\n")
     if not content:
-        raise ConfigurationError(f"{name}_FILE: {path} is empty")
+        raise ConfigurationError(f"{source}: {path} is empty")
     return content
 
 
@@ -130,6 +143,13 @@ def _check_server(url: URL, source: str) -> None:
         return
     if url.port is not None and not 1 <= url.port <= 65535:
         raise ConfigurationError(f"{source}: port {url.port} is not between 1 and 65535")
+    if url.host:
+        try:  # what the resolver does with it: a label over 63 characters, an empty one (a..b)
+            url.host.encode("idna")
+        except UnicodeError:
+            raise ConfigurationError(
+                f"{source}: the host is not a valid host name (labels of 1 to 63 characters between dots)"
+            ) from None
     query = set(url.query)
     if not url.host and not query.intersection(_HOST_IN_QUERY.get(backend, ())):
         raise ConfigurationError(
@@ -172,7 +192,7 @@ def resolve_sqlite(url: URL, base: Path, source: str = "DATABASE_URL") -> URL:
 
 
 def oracle_url_from_parts(environ: Mapping[str, str]) -> URL | None:
-    """Build an ``oracle+oracledb`` URL from ORACLE_USER, ORACLE_PASSWORD[_FILE] and ORACLE_DSN."""
+    """Build an ``oracle+oracledb`` URL from ORACLE_USER, ORACLE_PASSWORD[_FILE] (if set) and ORACLE_DSN."""
     user = environ.get("ORACLE_USER")
     dsn = environ.get("ORACLE_DSN")
     if not user and not dsn:
@@ -180,9 +200,9 @@ def oracle_url_from_parts(environ: Mapping[str, str]) -> URL | None:
     if not user or not dsn:
         missing = "ORACLE_USER" if not user else "ORACLE_DSN"
         raise ConfigurationError(f"{missing} is required with the split Oracle settings")
+    # no password is no error yet: a --sql script connects to nothing; work that connects is
+    # refused when it tries (refuse_connecting_without_password)
     password = env_secret("ORACLE_PASSWORD", environ)
-    if password is None:
-        raise ConfigurationError("ORACLE_PASSWORD or ORACLE_PASSWORD_FILE is required with ORACLE_USER")
     match = _EASY_CONNECT.match(dsn)
     if match is None:
         raise ConfigurationError(
@@ -201,6 +221,30 @@ def oracle_url_from_parts(environ: Mapping[str, str]) -> URL | None:
     )
 
 
+def missing_password(environ: Mapping[str, str]) -> str | None:
+    """What work that connects is told when the split Oracle form has no password (None: it has one)."""
+    if environ.get("DATABASE_URL") or environ.get("DATABASE_URL_FILE") or not environ.get("ORACLE_USER"):
+        return None
+    if env_secret("ORACLE_PASSWORD", environ) is not None:
+        return None
+    return f"{PASSWORD_REQUIRED} (only a --sql script needs none)"
+
+
+def refuse_connecting_without_password(engine: Engine, message: str) -> None:
+    """Make each new connection of ``engine`` that has no password stop with ``message`` (one line).
+
+    SQLAlchemy's ``do_connect`` event runs before the driver is called (the documented hook for
+    credentials known only when connecting): commands that connect stop there with a
+    ConfigurationError, while ``--sql``, which never connects, needs no password at all.
+    """
+
+    def refuse(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        if not cparams.get("password"):
+            raise ConfigurationError(message)
+
+    event.listen(engine, "do_connect", refuse)
+
+
 def database_url(environ: Mapping[str, str], default: str, base: Path | None = None) -> URL:
     """The database URL: DATABASE_URL[_FILE], else the split Oracle form, else ``default``.
 
@@ -216,12 +260,29 @@ def database_url(environ: Mapping[str, str], default: str, base: Path | None = N
     return url if base is None else resolve_sqlite(url, base)
 
 
+def _secret_key(key: str) -> bool:
+    return any(word in key.lower() for word in _SECRET_QUERY_WORDS)
+
+
+def url_secrets(url: URL) -> list[str]:
+    """The secrets a URL carries: its password and the values of query keys such as ``password``."""
+    found = [str(url.password)] if url.password else []
+    for key, value in url.query.items():
+        if _secret_key(key):
+            found += [value] if isinstance(value, str) else list(value)
+    # longest first, so that a secret containing another is masked whole
+    return sorted({secret for secret in found if secret}, key=len, reverse=True)
+
+
 def mask_url(url: URL | str) -> str:
-    """Render a URL for people from its parts, the password (if any) as ``***``."""
+    """Render a URL for people from its parts, the password and secret query values as ``***``."""
     if isinstance(url, str):
         try:
             url = _parse(url, "URL")
         except ConfigurationError:
             # one that parses ambiguously could show part of its password as the host
             return "<invalid URL>"
-    return url.render_as_string(hide_password=True)
+    # drivers take a password in the query too (?password=, ?passwd=, ?sslpassword=)
+    hidden = "oramigrate-hidden"  # URL-safe, unlike "***", which the rendering would escape
+    query = {key: hidden if _secret_key(key) else value for key, value in url.query.items()}
+    return url.set(query=query).render_as_string(hide_password=True).replace(hidden, "***")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from oramigrate.errors import ConfigurationError
-from oramigrate.settings import database_url, env_secret
+from oramigrate.settings import database_url, env_secret, missing_password
 
 # Secrets the application refuses to run in production without; development keeps its own.
 SECRET_SETTINGS = ("SECRET_KEY", "SECURITY_PASSWORD_SALT")
@@ -30,6 +30,10 @@ PRODUCTION_SETTINGS: dict[str, Any] = {
 # failed sign-ins allowed per account (and per client address) before 429: OWASP's advice is a
 # handful per minute, and a person who mistypes five times in a minute waits at most a minute
 DEFAULT_LOGIN_RATE_LIMIT = "5 per minute"
+# 10 failures in a row are more than a person mistypes and, with the per-minute throttle, at most
+# 10 guesses a quarter hour; 15 minutes is OWASP's example (Authentication Cheat Sheet, lockout)
+DEFAULT_LOCKOUT_ATTEMPTS = 10
+DEFAULT_LOCKOUT_SECONDS = 15 * 60
 # zxcvbn's score 3: "safely unguessable", ~10^10 guesses (Flask-Security's default minimum)
 MIN_PASSWORD_SCORE = 3
 
@@ -115,12 +119,14 @@ def _limiter_storage(environ: Mapping[str, str]) -> str:
     return raw
 
 
-def _non_negative(environ: Mapping[str, str], name: str) -> int:
+def _whole_number(environ: Mapping[str, str], name: str, default: int, what: str, least: int = 0) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
-        return 0
-    if not raw.isdigit():
-        raise ConfigurationError(f"{name} must be a whole number of proxies, not {raw!r}")
+        return default
+    # bounded: a number of a thousand digits is no setting anyone means
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < least:
+        at_least = f" of at least {least}" if least else ""
+        raise ConfigurationError(f"{name} must be a whole number{at_least} of {what}, not {raw[:40]!r}")
     return int(raw)
 
 
@@ -133,6 +139,8 @@ def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[s
     config: dict[str, Any] = {
         "SQLALCHEMY_DATABASE_URI": database_url(environ, default_url, project),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # the split Oracle form with no password: what connecting says (a --sql script needs none)
+        "DATABASE_PASSWORD_MISSING": missing_password(environ),
         "SECURITY_PASSWORD_HASH": "argon2",
         # cost parameters of the hash; tests set a cheap argon2 cost here, production keeps passlib's
         "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": _passlib_options(environ),
@@ -165,7 +173,14 @@ def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[s
         "RATELIMIT_STORAGE_URI": _limiter_storage(environ),
         "RATELIMIT_KEY_PREFIX": "webapp",
         # behind a reverse proxy every client has the proxy's address: trust this many X-Forwarded-For hops
-        "TRUSTED_PROXIES": _non_negative(environ, "TRUSTED_PROXIES"),
+        "TRUSTED_PROXIES": _whole_number(environ, "TRUSTED_PROXIES", 0, "proxies"),
+        # consecutive failed sign-ins that lock an account (0: never), and for how long (webapp/lockout.py)
+        "LOGIN_LOCKOUT_ATTEMPTS": _whole_number(
+            environ, "LOGIN_LOCKOUT_ATTEMPTS", DEFAULT_LOCKOUT_ATTEMPTS, "failed sign-ins"
+        ),
+        "LOGIN_LOCKOUT_SECONDS": _whole_number(
+            environ, "LOGIN_LOCKOUT_SECONDS", DEFAULT_LOCKOUT_SECONDS, "seconds", least=1
+        ),
     }
     for name in SECRET_SETTINGS:
         value = env_secret(name, environ)

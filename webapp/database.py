@@ -17,6 +17,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from oramigrate import OracleSafe
 from oramigrate.oracle.naming import oracle_safe_metadata
+from oramigrate.settings import refuse_connecting_without_password
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -42,4 +43,8 @@ def init_app(app: Flask, *, web: bool) -> None:
     if web:
         from models import db
     db.init_app(app)
+    missing = app.config.get("DATABASE_PASSWORD_MISSING")
+    if missing:
+        with app.app_context():
+            refuse_connecting_without_password(db.engine, missing)
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIRECTORY", MIGRATIONS_DIRECTORY))

@@ -6,10 +6,10 @@ password is just "invalid". Seeding records a fingerprint of the salt; ``runserv
 refuses to start when the running salt's differs, and development warns.
 
 The fingerprint is kept in the database, beside the hashes it describes, so every instance and
-every machine that seeds sees the same one. It lives in the description of a reserved role
-(``SALT_ROLE``, which no user can be given) because the schema has no settings table: a role row
-needs no migration. It is an HMAC keyed by the salt over a fixed text, cut to 64 bits: it tells
-salts apart and reveals nothing usable about a salt that production accepts (>= 80 bits).
+every machine that seeds sees the same one: the ``app_setting`` row ``SALT_SETTING`` (revision
+0004 moved it there from the reserved role that held it before the table existed). It is an HMAC
+keyed by the salt over a fixed text, cut to 64 bits: it tells salts apart and reveals nothing
+usable about a salt that production accepts (>= 80 bits).
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ import hmac
 from collections.abc import Callable
 
 from flask import Flask
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 
-from models import Role, db
+from models import Setting, db
 from oramigrate.errors import ConfigurationError
 
-SALT_ROLE = "_password_salt"
-_PREFIX = "fingerprint of SECURITY_PASSWORD_SALT: "
+SALT_SETTING = "password_salt_fingerprint"
 
 
 class SaltMismatch(ConfigurationError):
@@ -37,20 +36,17 @@ def fingerprint(salt: str) -> str:
     return hmac.new(salt.encode(), b"webapp password salt fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
-def _recorded_role() -> Role | None:
-    role: Role | None = db.session.scalar(select(Role).where(Role.name == SALT_ROLE))
-    return role
+def _recorded_setting() -> Setting | None:
+    setting: Setting | None = db.session.get(Setting, SALT_SETTING)
+    return setting
 
 
 def recorded(app: Flask) -> str | None:
-    """The fingerprint seeding recorded, or None (no users seeded, or no tables yet)."""
-    if not inspect(db.engine).has_table(Role.__tablename__):
+    """The fingerprint seeding recorded, or None (no users seeded, or no settings table yet)."""
+    if not inspect(db.engine).has_table(Setting.__tablename__):
         return None
-    role = _recorded_role()
-    description = role.description if role is not None else None
-    if not description or not description.startswith(_PREFIX):
-        return None
-    return description.removeprefix(_PREFIX)
+    setting = _recorded_setting()
+    return setting.value if setting is not None else None
 
 
 def mismatch(app: Flask) -> str | None:
@@ -76,14 +72,14 @@ def require_match(app: Flask) -> None:
 def record(salt: str, notify: Callable[[str], None]) -> None:
     """Record ``salt``'s fingerprint in the current transaction; ``notify`` when it replaces another."""
     running = fingerprint(salt)
-    role = _recorded_role()
-    if role is None:
-        db.session.add(Role(name=SALT_ROLE, description=_PREFIX + running))
+    setting = _recorded_setting()
+    if setting is None:
+        db.session.add(Setting(name=SALT_SETTING, value=running))
         return
-    seen = (role.description or "").removeprefix(_PREFIX)
+    seen = setting.value
     if seen != running:
         notify(
             f"SECURITY_PASSWORD_SALT differs from the one earlier users were seeded with (fingerprint "
             f"{running}, was {seen}): their passwords will not verify under this salt"
         )
-        role.description = _PREFIX + running
+        setting.value = running

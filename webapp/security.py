@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from collections.abc import Callable
+
+from flask import Flask, Response
 from flask_security import Security, SQLAlchemyUserDatastore
 from flask_wtf.csrf import CSRFProtect
 
@@ -19,26 +21,39 @@ csrf = CSRFProtect()
 CONTENT_SECURITY_POLICY = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
 
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    # set by `runserver --production` only: a browser that saw it refuses plain http for a year
-    hsts = current_app.config.get("STRICT_TRANSPORT_SECURITY")
-    if hsts:
-        response.headers.setdefault("Strict-Transport-Security", hsts)
-    return response
+def _security_headers(app: Flask) -> Callable[[Response], Response]:
+    """The after-request hook that adds the headers every answer carries (a view's own value wins)."""
+    fixed = (
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+    )
+    config = app.config  # read through the app, not the `current_app` proxy: this runs on every answer
+
+    def add(response: Response) -> Response:
+        headers = response.headers
+        for name, value in fixed:
+            if name not in headers:
+                headers.add(name, value)
+        # set by `runserver --production` only: a browser that saw it refuses plain http for a year
+        hsts = config.get("STRICT_TRANSPORT_SECURITY")
+        if hsts and "Strict-Transport-Security" not in headers:
+            headers.add("Strict-Transport-Security", hsts)
+        return response
+
+    return add
 
 
 def init_app(app: Flask) -> None:
-    """Attach CSRF protection, then Flask-Security (it checks that CSRFProtect came first), then limits."""
-    from . import error_pages, throttle
+    """CSRF protection, then Flask-Security (it checks that CSRFProtect came first), limits, lock-out."""
+    from . import error_pages, lockout, throttle
 
     csrf.init_app(app)
     security.init_app(app, SQLAlchemyUserDatastore(db, User, Role))
     throttle.init_app(app)
+    lockout.init_app(app)
     error_pages.init_app(app)
-    app.after_request(_security_headers)
+    app.after_request(_security_headers(app))
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -132,9 +132,7 @@ def _plan(rows: list[UserSpec], update: bool, problems: list[RowProblem]) -> lis
 
 def unknown_roles(names: Sequence[str], existing: Iterable[str]) -> str:
     """Why ``names`` are refused, each with the existing roles nearest to it (a typo must not make a role)."""
-    from .salt import SALT_ROLE
-
-    known = sorted(role for role in existing if role != SALT_ROLE)
+    known = sorted(existing)
     by_folded = {role.casefold(): role for role in known}
     described = []
     for name in names:
@@ -211,6 +209,9 @@ def _write(planned: list[_Planned], roles: Mapping[str, Any], update: bool) -> l
         if "active" in changes or "password" in changes:
             # a new identity key: every session and remember-me cookie of the old one ends
             datastore.set_uniquifier(user)
+        if "password" in changes:
+            # the operator set a new password: the failed sign-ins were against the old one
+            user.failed_logins, user.last_failed_login_at = 0, None
         outcomes.append(
             Outcome(user.email, "updated" if changes else "unchanged", changes, existed=not update)
         )

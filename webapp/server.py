@@ -25,6 +25,11 @@ def _warn_on_salt_mismatch(app: Flask) -> None:
         click.echo(f"Warning: {message}", err=True)
 
 
+def address(host: str, port: int) -> str:
+    """The URL a browser takes for ``host``: an IPv6 address in brackets (RFC 3986, section 3.2.2)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 @click.command("runserver")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -39,6 +44,8 @@ def _warn_on_salt_mismatch(app: Flask) -> None:
 def runserver(host: str, port: int, production: bool, threads: int, allow_not_at_head: bool) -> None:
     """Serve the application (development: reloader and debugger, loopback only)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if allow_not_at_head and not production:
+        raise click.UsageError("--allow-not-at-head applies to --production only")
     if production:
         from .production import prepare, serve
 
@@ -48,7 +55,7 @@ def runserver(host: str, port: int, production: bool, threads: int, allow_not_at
             host=host,
             port=port,
             threads=threads,
-            listening=lambda: click.echo(f"serving on http://{host}:{port} (waitress, {threads} threads)"),
+            listening=lambda: click.echo(f"serving on {address(host, port)} (waitress, {threads} threads)"),
         )
         return
     if host not in LOOPBACK:

@@ -1,4 +1,4 @@
-"""Sign-in throttling with Flask-Limiter, and a count of failed sign-ins per account.
+"""Sign-in throttling with Flask-Limiter.
 
 ``/login`` and ``/change`` take at most ``LOGIN_RATE_LIMIT`` failed attempts per account and,
 separately, per client address (``LOGIN_RATE_LIMIT_PER_IP``) in a moving window; the next POST
@@ -6,23 +6,21 @@ gets 429 with ``Retry-After``, whatever the password, until the oldest failure l
 Only failures are counted, so signing in and out never locks anyone out. Each attempt costs the
 server one argon2 hash (~250 ms): without a limit one client can try 4 passwords a second per
 core. Counters live in ``RATELIMIT_STORAGE_URI`` (in memory by default; a shared store such as
-``redis://`` when several instances serve), as does the failed sign-in count the Schema page shows.
+``redis://`` when several instances serve). The lock-out that holds across processes and restarts
+counts in the database (webapp/lockout.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_login import current_user
-from flask_security import user_failed_authn
 from flask_security.forms import ChangePasswordForm
 
 LOGIN_ENDPOINT = "security.login"
 CHANGE_ENDPOINT = "security.change_password"
-# how long a failed sign-in stays in the per-account count shown to administrators
-FAILURE_COUNT_SECONDS = 24 * 3600
-FAILURE_KEY = "webapp/failed-sign-ins/{user_id}"
 
 
 class ThrottledChangePasswordForm(ChangePasswordForm):
@@ -69,23 +67,6 @@ def _per_address() -> str:
     return str(current_app.config.get("LOGIN_RATE_LIMIT_PER_IP") or current_app.config["LOGIN_RATE_LIMIT"])
 
 
-def _record_failure(app: Flask, user: Any = None, **extra: Any) -> None:
-    """Count one failed sign-in of ``user`` (Flask-Security's ``user_failed_authn`` signal)."""
-    limiter = app.extensions.get("webapp_limiter")
-    if limiter is None or user is None:
-        return
-    limiter.storage.incr(FAILURE_KEY.format(user_id=user.id), FAILURE_COUNT_SECONDS)
-
-
-def failed_sign_ins(app: Flask, users: list[Any]) -> list[tuple[str, int]]:
-    """(email, failed sign-ins in the last 24 hours) of those ``users`` who have any, most first."""
-    limiter = app.extensions.get("webapp_limiter")
-    if limiter is None:
-        return []
-    counts = [(user.email, int(limiter.storage.get(FAILURE_KEY.format(user_id=user.id)))) for user in users]
-    return sorted(((email, n) for email, n in counts if n), key=lambda pair: (-pair[1], pair[0]))
-
-
 def retry_after_seconds(app: Flask) -> int | None:
     """Seconds until the limit this request broke lets the next attempt through."""
     import time
@@ -111,7 +92,42 @@ def init_app(app: Flask) -> None:
         app.view_functions[endpoint] = view
     # every other request (pages, /healthz, static files) skips the limiter's per-request work
     limiter.request_filter(_not_throttled)
-    user_failed_authn.connect(_record_failure, app)
+    _only_when_throttled(app, limiter)
+
+
+def _only_when_throttled(app: Flask, limiter: Any) -> None:
+    """Run Flask-Limiter's app-wide hooks only for the POSTs it can limit.
+
+    Its before-request check exists for application-wide and default limits, which we do not set:
+    each limit is a decorator on its view, and the decorated view checks itself. Its after-request
+    hook deducts failures and adds the rate headers of a limited view; its teardown resets that
+    request's state. For any other request all three are no-ops, yet reaching that verdict costs
+    more than a /healthz answer's own work: the guard decides the same thing first, for less.
+    """
+    hooks: tuple[list[Any], ...] = (
+        app.before_request_funcs.setdefault(None, []),
+        app.after_request_funcs.setdefault(None, []),
+        app.teardown_request_funcs.setdefault(None, []),
+    )
+    for when, registered in zip(("before", "after", "teardown"), hooks, strict=True):
+        owned = [i for i, hook in enumerate(registered) if _owner(hook) is limiter]
+        if len(owned) != 1:
+            raise RuntimeError(f"Flask-Limiter no longer registers one {when}-request hook")
+        registered[owned[0]] = _guarded(registered[owned[0]])
+
+
+def _owner(hook: Any) -> Any:
+    # a bound method (the check, the teardown) or a functools.partial over the limiter (headers)
+    return getattr(hook, "__self__", None) or next(iter(getattr(hook, "args", ())), None)
+
+
+def _guarded(hook: Callable[..., Any]) -> Callable[..., Any]:
+    def guarded(*args: Any) -> Any:
+        if _not_throttled():
+            return args[0] if args and isinstance(args[0], Response) else None
+        return hook(*args)
+
+    return guarded
 
 
 def _not_throttled() -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import inspect
 
-from models import Role, User, db
+from models import Role, Setting, User, db
 from oramigrate.errors import MigrationError
 
 # column sizes of models.py: checked up front, so a long value is a listed problem, not a
@@ -77,10 +77,24 @@ class NewUser:
 
 
 def require_schema() -> None:
-    """Fail with "run db upgrade first" when the user tables are missing."""
+    """Fail with "run db upgrade first" when the user tables, or what later revisions add, are missing."""
     inspector = inspect(db.engine)
     if not all(inspector.has_table(model.__tablename__) for model in (User, Role)):
         raise SchemaMissing("the user tables do not exist: run `python manage.py db upgrade` first")
+    # a database behind the code (revision 0004's columns and settings table) fails at the first
+    # INSERT otherwise, with the driver's words about a column
+    missing = []
+    for table in (User.__table__, Role.__table__, Setting.__table__):
+        if not inspector.has_table(table.name):
+            missing.append(table.name)
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing += [f"{table.name}.{column.name}" for column in table.columns if column.name not in present]
+    if missing:
+        raise SchemaMissing(
+            f"the database is behind the application ({', '.join(missing)} missing): "
+            "run `python manage.py db upgrade` first"
+        )
 
 
 def normalized_email(email: str) -> str:
@@ -112,6 +126,12 @@ def accepted_hash(password_hash: str) -> str:
     if scheme is None or scheme == "plaintext":
         known = ", ".join(s for s in context.schemes() if s != "plaintext")
         raise InvalidUser(f"password_hash is not a hash Flask-Security accepts (schemes: {known})")
+    # identify() reads the prefix only: "$argon2id$" and garbage after it would be stored, and every
+    # sign-in of that user would fail in passlib's verify (a server error), so the hash is parsed
+    try:
+        context.handler(scheme).from_string(password_hash)
+    except (ValueError, TypeError) as exc:
+        raise InvalidUser(f"password_hash is not a well-formed {scheme} hash ({exc})") from None
     return password_hash
 
 
@@ -149,14 +169,12 @@ def validated(spec: UserSpec) -> UserSpec:
 
 def checked_role(name: str) -> None:
     """InvalidUser unless ``name`` can be a role's name."""
-    from .salt import SALT_ROLE
-
     if not name:
         raise InvalidUser("a role name is empty")
+    if name != name.strip():  # ' admin' beside 'admin': two roles a person cannot tell apart
+        raise InvalidUser(f"role name {name!r} starts or ends with white space")
     _checked_characters("a role name", name)
     _checked_length(f"role {name[:20]!r}", name, ROLE_MAX)
-    if name == SALT_ROLE:
-        raise InvalidUser(f"role name {name!r} is reserved (it records the password salt's fingerprint)")
 
 
 def role_descriptions(pairs: tuple[str, ...]) -> dict[str, str]:

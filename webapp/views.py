@@ -9,7 +9,6 @@ from flask_security import auth_required, current_user, roles_required
 from .schema_state import health, schema_state
 
 ADMIN_ROLE = "admin"
-FAILED_SIGN_INS_USERS = 1000
 
 pages = Blueprint("pages", __name__)
 
@@ -25,18 +24,12 @@ def home() -> ResponseReturnValue:
 @roles_required(ADMIN_ROLE)
 def schema() -> ResponseReturnValue:
     """The schema's revisions against the migration heads, the database, failed sign-ins (admins only)."""
-    from sqlalchemy import select
+    from .lockout import failed_sign_ins
 
-    from models import User, db
-
-    from .throttle import failed_sign_ins
-
-    # read per account from the limiter's store: bounded, as a shared store answers one key a call
-    users = list(db.session.scalars(select(User).order_by(User.email).limit(FAILED_SIGN_INS_USERS)))
     return render_template(
         "schema.html",
         state=schema_state(current_app),
-        failed_sign_ins=failed_sign_ins(current_app._get_current_object(), users),  # type: ignore[attr-defined]
+        failed_sign_ins=failed_sign_ins(current_app._get_current_object()),  # type: ignore[attr-defined]
     )
 
 

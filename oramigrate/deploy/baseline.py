@@ -16,7 +16,8 @@ from ..configuration import engine_of, settings_of
 from ..errors import MigrationError
 from ..oracle import compare as oracle_compare
 from ..revisions import current_heads
-from .deployment import Notify, deployment, ignore, record_stamp
+from .deployment import deployment, names_of, record_stamp
+from .notify import Notify, ignore
 from .tables import exclude_own_objects
 
 NOTE = "baseline: the live schema matched the models"
@@ -67,7 +68,7 @@ def differences(connection: Connection, metadata: MetaData, history_table: str) 
         opts={
             "target_metadata": metadata,
             "compare_type": oracle_compare.compare_type,
-            "compare_server_default": oracle_compare.compare_server_default,
+            "compare_server_default": True,
             "include_name": exclude_own_objects(None, history_table),
             "autogenerate_plugins": plugin.AUTOGENERATE_PLUGINS,
         },
@@ -77,8 +78,10 @@ def differences(connection: Connection, metadata: MetaData, history_table: str) 
     return found
 
 
-def _check_unversioned_match(connection: Connection, metadata: MetaData, history_table: str) -> None:
-    heads = current_heads(connection)
+def _check_unversioned_match(
+    connection: Connection, metadata: MetaData, history_table: str, version_table: str
+) -> None:
+    heads = current_heads(connection, version_table)
     if heads:
         raise AlreadyVersioned(
             f"the database is already at {', '.join(heads)}: baseline is for a schema made before migrations"
@@ -95,11 +98,11 @@ def baseline(
     history_table = settings_of(config).history_table
     # checked first without the lock, so that a refusal writes nothing (not even the tool's tables)
     with engine_of(config).connect() as connection:
-        _check_unversioned_match(connection, metadata, history_table)
+        _check_unversioned_match(connection, metadata, history_table, names_of(config).version_table)
     with deployment(config, lock_timeout, notify) as run:
-        _check_unversioned_match(
-            run.connection, metadata, history_table
-        )  # again: another runner may have been first
+        # again: another runner may have been first
+        _check_unversioned_match(run.connection, metadata, history_table, run.names.version_table)
         command.stamp(config, "head")
         record_stamp(run, [], "baseline", NOTE)
-        return [f"baseline: schema matches the models; stamped {', '.join(current_heads(run.connection))}"]
+        stamped = current_heads(run.connection, run.names.version_table)
+        return [f"baseline: schema matches the models; stamped {', '.join(stamped)}"]

@@ -225,7 +225,27 @@ ACTIVITY = {
 }
 
 
-def activity(connection: Connection, session: str) -> str | None:
+@dataclass(frozen=True)
+class Activity:
+    """What the migration session runs now: its statement (None between statements), for how long, and
+    who holds the lock it waits for (None: it does not wait)."""
+
+    session: str
+    state: str
+    statement: str | None
+    seconds: float
+    waiting_for: str | None
+
+    def __str__(self) -> str:
+        if self.statement is None:
+            return f"session {self.session} is between statements ({self.state})"
+        line = f"session {self.session} runs {self.statement} (for {self.seconds:.0f} s)"
+        if self.waiting_for is not None:
+            line += f", waiting for a lock held by {self.waiting_for}"
+        return line
+
+
+def activity(connection: Connection, session: str) -> Activity | None:
     """What ``session`` runs now and whether it waits for a lock, and on whom (None: not seen)."""
     dialect = "mariadb" if connection.dialect.name == "mysql" else connection.dialect.name
     sql = ACTIVITY.get(dialect)
@@ -244,8 +264,6 @@ def activity(connection: Connection, session: str) -> str | None:
     statement, state, waiting, seconds = row
     text = " ".join(str(statement or "").split())[:_TEXT]
     if not text or str(state).lower() in ("idle", "sleep", "inactive"):
-        return f"session {session} is between statements ({state})"
-    line = f"session {session} runs {text} (for {float(seconds or 0):.0f} s)"
-    if "lock" in str(waiting).lower():
-        line += f", waiting for a lock held by {describe(blockers_of(connection, session))}"
-    return line
+        return Activity(session, str(state), None, float(seconds or 0), None)
+    blocker = describe(blockers_of(connection, session)) if "lock" in str(waiting).lower() else None
+    return Activity(session, str(state), text, float(seconds or 0), blocker)

@@ -7,6 +7,7 @@ database. A table or column that holds rows is data lost: refused unless ``--all
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -59,7 +60,9 @@ class DataLossRefused(MigrationError):
         )
 
 
-def planned(scripts: ScriptDirectory, script: Script, dialect_name: str) -> list[Loss]:
+def planned(
+    scripts: ScriptDirectory, script: Script, dialect_name: str, engine_name: str | None = None
+) -> list[Loss]:
     """What ``script``'s downgrade drops or empties (rows not counted yet), as the lint records it."""
     from ..lint import LintTarget
     from ..lint.effects import effects
@@ -69,7 +72,10 @@ def planned(scripts: ScriptDirectory, script: Script, dialect_name: str) -> list
     downgrade: Callable[[], object] | None = getattr(script.module, "downgrade", None)
     if downgrade is None:
         return []
-    steps, error, _ = record_phase(downgrade, offline_environment(scripts, LintTarget(dialect_name, None)))
+    target = LintTarget(dialect_name, None, engine_name=engine_name)
+    if engine_name is not None:  # a multi-database chain: this bind's part of the downgrade
+        downgrade = functools.partial(downgrade, **target.phase_arguments())
+    steps, error, _ = record_phase(downgrade, offline_environment(scripts, target))
     found: list[Loss] = []
     verbs = {"drop table": "drops table", "delete": "deletes rows of", "truncate": "empties table"}
     for effect in effects(steps):

@@ -17,7 +17,7 @@ migration session until the run has written what happened (notes/deploy-safety.m
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
-from ..configuration import RUN, Settings, engine_of, scripts_of, settings_of
+from ..configuration import RUN, VERSION_TABLE, Settings, engine_of, scripts_of, settings_of
 from ..lint import LintReport
 from ..revisions import applied, current_heads
 from . import history, holder, journal
@@ -34,16 +34,10 @@ from .checksums import Findings, checksum
 from .interrupts import Interruptions
 from .lock import MigrationLock, describe_wait, read_holder_on
 from .lockwait import Budget
+from .notify import Notify
 from .run import DeployRun, run_engine
 
 ADOPTED = "adopted: applied before the history table existed"
-VERSION_TABLE = "oramigrate.version_table"
-Notify = Callable[[str], None]
-Confirm = Callable[[str], bool]
-
-
-def ignore(_message: str) -> None:
-    """The default ``notify``: say nothing."""
 
 
 def names_of(config: Config) -> deploy_tables.DeployTables:
@@ -120,7 +114,7 @@ def _leave(run: DeployRun, notify: Notify, quiet: bool) -> None:
 def _tidy(run: DeployRun) -> None:
     # rows a killed runner left 'running'; revisions applied before the history existed
     found = journal.progress(run.connection, run.names)
-    done = set(applied_or_empty(run.scripts, current_heads(run.connection)))
+    done = set(applied_or_empty(run.scripts, current_heads(run.connection, run.names.version_table)))
     # a journal whose revision is already where it leads (finished by hand and stamped): superseded
     stale = {p.revision for p in found if (p.revision in done) == (p.direction == "upgrade")}
     journal.clear(run.connection, run.names, stale)
@@ -129,7 +123,7 @@ def _tidy(run: DeployRun) -> None:
     half_applied = {(p.revision, p.direction) for p in found}
     history.close_abandoned(run.connection, run.names, half_applied)
     if not history.rows(run.connection, run.names):
-        for script in applied(run.scripts, current_heads(run.connection)):
+        for script in applied(run.scripts, current_heads(run.connection, run.names.version_table)):
             history.record(run.connection, run.names, script.revision, "stamp", checksum(script), ADOPTED)
     run.connection.commit()
 
@@ -166,7 +160,7 @@ def applied_or_empty(scripts: ScriptDirectory, heads: tuple[str, ...]) -> list[s
 
 def record_stamp(run: DeployRun, before: list[str], direction: str, note: str | None = None) -> None:
     """History rows for the revisions a stamp marked applied (``direction``) or not applied any more."""
-    after = applied_or_empty(run.scripts, current_heads(run.connection))
+    after = applied_or_empty(run.scripts, current_heads(run.connection, run.names.version_table))
     for revision in after:
         if revision not in before:
             script = run.scripts.get_revision(revision)

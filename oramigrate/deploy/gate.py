@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 
 from alembic.script import Script, ScriptDirectory
 
@@ -27,8 +28,10 @@ class UnsafeRevisions(MigrationError):
         self.report = report
         blocking = report.errors_unacknowledged()
         lines = [f"  {f.revision} {f.code}: {f.message}" for f in blocking]
+        bind = report.target.engine_name
+        where = "" if bind is None else f" bind {bind or '(default)'}"
         super().__init__(
-            f"refusing to upgrade: {len(blocking)} unacknowledged lint error(s):\n"
+            f"refusing to upgrade{where}: {len(blocking)} unacknowledged lint error(s):\n"
             + "\n".join(lines)
             + "\n  acknowledge each in its revision (lint_allow = {code: reason}) or pass --allow-unsafe"
         )
@@ -36,7 +39,12 @@ class UnsafeRevisions(MigrationError):
 
 def gate_target(settings: Settings) -> LintTarget:
     """The Oracle version the gate judges for."""
-    return LintTarget("oracle", settings.oracle_version, extended_strings=settings.extended_strings)
+    return LintTarget(
+        "oracle",
+        settings.oracle_version,
+        extended_strings=settings.extended_strings,
+        oracle_edition=settings.oracle_edition,
+    )
 
 
 def _quiet_recording() -> AbstractContextManager[None]:
@@ -52,11 +60,14 @@ def check_before_upgrade(
     allow_unsafe: bool,
     notify: Callable[[str], None],
     linted: LintReport | None = None,
+    *,
+    engine_name: str | None = None,
 ) -> LintReport:
     """Lint what is about to be applied; refuse unacknowledged errors unless ``allow_unsafe``.
 
     ``linted``: the whole chain's report for the gate's target, made once by a caller that upgrades
     many databases (``db fleet``); each revision's findings do not depend on which others are linted.
+    ``engine_name``: the bind of a multi-database chain whose part of each revision is judged.
     """
     if linted is not None:
         wanted = [script.revision for script in revisions]
@@ -64,7 +75,8 @@ def check_before_upgrade(
         report = LintReport(linted.target, wanted, findings)
     else:
         with _quiet_recording():
-            report = lint_revisions(scripts, list(revisions), gate_target(settings))
+            target = replace(gate_target(settings), engine_name=engine_name)
+            report = lint_revisions(scripts, list(revisions), target)
     if report.errors_unacknowledged():
         if not allow_unsafe:
             raise UnsafeRevisions(report)
@@ -74,7 +86,10 @@ def check_before_upgrade(
     return report
 
 
-def describe_new_revision(scripts: ScriptDirectory, revision: str, settings: Settings) -> str:
-    """The lint report of a freshly generated revision, as text."""
+def describe_new_revision(
+    scripts: ScriptDirectory, revision: str, settings: Settings, *, engine_name: str | None = None
+) -> str:
+    """The lint report of a freshly generated revision (of one bind's part of it), as text."""
+    target = replace(gate_target(settings), engine_name=engine_name)
     with _quiet_recording():
-        return report_to_text(lint_revisions(scripts, [revision], gate_target(settings)))
+        return report_to_text(lint_revisions(scripts, [revision], target))

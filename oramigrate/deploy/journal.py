@@ -18,6 +18,7 @@ superseded them.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable, Iterable
@@ -41,7 +42,7 @@ from ..private import (
 )
 from . import catalog
 from .lock import utcnow
-from .lockwait import LockWaits
+from .lockwait import LockWaits, waits_unbounded
 from .tables import TEXT_LENGTH, DeployTables
 
 STARTED, DONE = "started", "done"
@@ -217,8 +218,10 @@ class StatementJournal:
         checkpoint: Checkpoint,
         resume: list[Entry] | None = None,
         waits: LockWaits | None = None,
+        counting: bool = False,
     ) -> None:
         self.context = context
+        self.counting = counting  # count the statements even when not journaling (progress on a terminal)
         self.waits = waits
         # transactional DDL: statements an autocommit block committed (a retried revision skips them)
         self.committed: dict[int, str] = {}
@@ -255,8 +258,9 @@ class StatementJournal:
 
     def run(self, migration_fn: Callable[..., Any], **kwargs: Any) -> None:
         """Run the revision, each statement journaled (or skipped if a previous run applied it)."""
-        if self.journaling:
-            self.total = count_operations(migration_fn, self.context.dialect)
+        if self.journaling or self.counting:
+            counted = functools.partial(migration_fn, **kwargs) if kwargs else migration_fn
+            self.total = count_operations(counted, self.context.dialect)
         execute = statement_executor(self.context.impl)
 
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:
@@ -307,7 +311,7 @@ class StatementJournal:
         if self.waits is not None and self._autocommit():
             # its own transaction: retried alone, and a retry of the revision must not run it again
             result = self._retried(
-                lambda: self._attempt(lambda: self._counted(execute, construct, args, options))
+                lambda: self._attempt(lambda: self._counted(execute, construct, args, options), session=True)
             )
             self.committed.update({index: "" for index in range(1, self.index)})
             self.committed[self.index] = self.current
@@ -352,11 +356,18 @@ class StatementJournal:
         options = self._connection().get_execution_options()
         return bool(options.get("isolation_level") == "AUTOCOMMIT")
 
-    def _attempt(self, run: Callable[[], Any]) -> tuple[bool, Any, list[Any]]:
-        # the session has the budget for the whole run, inside and outside transactions alike
+    def _attempt(self, run: Callable[[], Any], *, session: bool = False) -> tuple[bool, Any, list[Any]]:
+        # the session has the budget for the whole run, inside and outside transactions alike; a
+        # statement of an autocommit block (``session``) that must wait unbounded (PostgreSQL
+        # CONCURRENTLY index DDL) lifts it for itself, and the budget comes back after it
         if self.waits is None:
             return True, run(), []
-        return self.waits.attempt(run)
+        if not session or not waits_unbounded(self.context.dialect.name, self.current):
+            return self.waits.attempt(run)
+        self.waits.apply(self._connection(), local=False, unbounded=True)
+        outcome = self.waits.attempt(run)
+        self.waits.apply(self._connection(), local=False)
+        return outcome
 
     def _settled_before(self, construct: Any) -> bool:
         # True: skip the statement (applied by an earlier run); False: run it now

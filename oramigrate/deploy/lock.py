@@ -47,9 +47,9 @@ IDLE_LIMIT = {
 class LockTimeout(MigrationError):
     """Another runner held the migration lock for longer than we were told to wait."""
 
-    def __init__(self, holder: str, timeout: float) -> None:
+    def __init__(self, holder: str, timeout: float, of: str = "") -> None:
         super().__init__(
-            f"migration lock still held by {holder} after waiting {timeout:g} s; nothing was run"
+            f"migration lock{of} still held by {holder} after waiting {timeout:g} s; nothing was run"
         )
         self.holder = holder
         self.timeout = timeout

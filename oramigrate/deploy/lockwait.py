@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,16 @@ MAX_BACKOFF = 30.0
 _POSTGRESQL_STATES = {"55P03"}  # lock_not_available: lock_timeout
 _MARIADB_CODES = {1205}  # ER_LOCK_WAIT_TIMEOUT: metadata (lock_wait_timeout) and row locks (InnoDB)
 _ORACLE_CODES = ("ORA-00054", "ORA-04021", "ORA-30006")
+# PostgreSQL's CONCURRENTLY index statements take SHARE UPDATE EXCLUSIVE, which no SELECT, INSERT,
+# UPDATE or DELETE conflicts with, then wait for the transactions writing the table: no application
+# query queues behind them. A lock_timeout there cancels the build and leaves an INVALID index, on
+# which the retry fails ("already exists"), so they wait without the budget.
+_CONCURRENT_INDEX = re.compile(r"^\s*(CREATE|DROP|REINDEX)\b.*\bCONCURRENTLY\b", re.IGNORECASE | re.DOTALL)
+
+
+def waits_unbounded(dialect: str, statement: str) -> bool:
+    """Whether ``statement`` runs without the lock-wait budget (PostgreSQL CONCURRENTLY index DDL)."""
+    return dialect == "postgresql" and bool(_CONCURRENT_INDEX.match(statement))
 
 
 def whole_seconds(seconds: float) -> int:
@@ -115,8 +126,12 @@ class LockWaits:
     rng: random.Random = field(default_factory=random.Random)
     waits: int = 0  # lock waits that ran out in this run (the report counts them)
 
-    def apply(self, connection: Connection, *, local: bool = True) -> None:
-        """Give ``connection``'s session the budget (PostgreSQL ``local``: for its current transaction)."""
+    def apply(self, connection: Connection, *, local: bool = True, unbounded: bool = False) -> None:
+        """Give ``connection``'s session the budget (PostgreSQL ``local``: for its current transaction);
+        ``unbounded``: no limit, for a statement that ``waits_unbounded``."""
+        if unbounded:
+            connection.exec_driver_sql(f"{'SET LOCAL' if local else 'SET'} lock_timeout = 0")
+            return
         for statement in session_statements(self.dialect, self.budget.seconds, local=local):
             connection.exec_driver_sql(statement)
 

@@ -8,12 +8,15 @@ Each runs under the migration lock and writes a ``journal`` history row naming w
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic.config import Config
 
 from ..configuration import engine_of
 from ..errors import MigrationError
 from . import history, journal
-from .deployment import Notify, deployment, ignore, names_of
+from .deployment import deployment, names_of
+from .notify import Notify, ignore
 from .report import has_history
 
 
@@ -21,18 +24,30 @@ class NothingToResolve(MigrationError):
     """The revision has no journal rows, or none that started without finishing."""
 
 
-def show(config: Config) -> list[str]:
-    """Every journal row, one line each (none: "journal: empty")."""
+def rows(config: Config) -> list[dict[str, Any]]:
+    """Every journal row: revision, direction, operation, total, state (started or done), statement."""
     names = names_of(config)
     with engine_of(config).connect() as connection:
         found = journal.entries(connection, names) if has_history(connection, names) else {}
+    return [
+        {
+            "revision": revision, "direction": direction, "operation": row.index, "total": row.total,
+            "state": row.state, "statement": row.statement,
+        }
+        for (revision, direction), entries in found.items()
+        for row in entries
+    ]  # fmt: skip
+
+
+def show(config: Config) -> list[str]:
+    """Every journal row, one line each (none: "journal: empty")."""
     lines = []
-    for (revision, direction), rows in found.items():
-        for row in rows:
-            total = "?" if row.total is None else row.total
-            lines.append(
-                f"{revision} {direction} operation {row.index} of {total} {row.state}: {row.statement}"
-            )
+    for row in rows(config):
+        total = "?" if row["total"] is None else row["total"]
+        lines.append(
+            f"{row['revision']} {row['direction']} operation {row['operation']} of {total}"
+            f" {row['state']}: {row['statement']}"
+        )
     return lines or ["journal: empty"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,10 +15,11 @@ from ..errors import MigrationError
 from ..revisions import applied, current_heads, pending
 from . import history, journal
 from . import tables as deploy_tables
-from .blockers import activity
+from .blockers import Activity, activity
 from .checksums import Findings, verify
 from .deployment import names_of
-from .lock import MigrationLock, read_holder_on
+from .journal import Progress
+from .lock import Holder, MigrationLock, read_holder_on
 
 
 class VerifyFailed(MigrationError):
@@ -29,8 +31,8 @@ class VerifyFailed(MigrationError):
 
 
 def has_history(connection: sa.Connection, names: deploy_tables.DeployTables) -> bool:
-    """Whether the tool's tables exist (none before the first locked run)."""
-    return sa.inspect(connection).has_table(names.history.name)
+    """Whether the tool's tables exist (none before the first locked run), and are the tool's."""
+    return deploy_tables.check_own(connection, names)
 
 
 def log(config: Config) -> list[dict[str, Any]]:
@@ -77,13 +79,15 @@ def lines_json(lines: list[str]) -> str:
 
 def log_json(rows: list[dict[str, Any]]) -> str:
     """The history rows as a JSON array (times in ISO 8601, UTC)."""
+    return json.dumps(log_data(rows), indent=2)
 
-    def encode(value: Any) -> Any:
-        if isinstance(value, datetime.datetime):
-            return value.isoformat() + "Z"
-        raise TypeError(type(value).__name__)
 
-    return json.dumps(rows, default=encode, indent=2)
+def log_data(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The history rows ready for JSON: times in ISO 8601, UTC."""
+    return [
+        {key: _iso(value) if isinstance(value, datetime.datetime) else value for key, value in row.items()}
+        for row in rows
+    ]
 
 
 def verify_files(config: Config) -> list[str]:
@@ -91,7 +95,7 @@ def verify_files(config: Config) -> list[str]:
     scripts = scripts_of(config)
     names = names_of(config)
     with engine_of(config).connect() as connection:
-        heads = current_heads(connection)
+        heads = current_heads(connection, names.version_table)
         if not has_history(connection, names):
             findings = Findings(unknown=[script.revision for script in applied(scripts, heads)])
         else:
@@ -101,13 +105,95 @@ def verify_files(config: Config) -> list[str]:
     return [f"{len(applied(scripts, heads))} applied revisions match their files"]
 
 
-def status(config: Config) -> list[str]:
+@dataclass(frozen=True)
+class Status:
+    """What ``db status`` says: where the database is, what is pending, who holds the lock and what its
+    migration session runs, and how far any half-applied revision got (the journal)."""
+
+    current: list[str]
+    heads: list[str]
+    pending: list[str]
+    held: bool | None  # None: the server could not say
+    holder: Holder | None
+    running: list[tuple[str, str]]
+    migration: Activity | None
+    journal: list[Progress]
+
+    def lines(self) -> list[str]:
+        """The status for people, one fact a line."""
+        heads = set(self.heads)
+        current = ", ".join(f"{h} (head)" if h in heads else h for h in self.current) or "none"
+        waiting = f" ({', '.join(self.pending)})" if self.pending else ""
+        lines = [f"current: {current}", f"pending: {len(self.pending)} revisions{waiting}"]
+        if self.held and self.holder is not None:
+            revisions = ", ".join(f"{r} ({d})" for r, d in self.running)
+            lines.append(f"lock: held by {self.holder}" + (f", running {revisions}" if revisions else ""))
+            if self.migration is not None:
+                lines.append(f"migration {self.migration}")
+        else:
+            lines.append("lock: held by another runner" if self.held else "lock: free")
+        for p in self.journal:
+            if self._running(p):  # a live runner's revision: in progress, not half-applied
+                total = "?" if p.total is None else p.total
+                lines.append(
+                    f"revision {p.revision}: {p.done} of {total} operations applied ({p.direction}), running"
+                )
+            elif p.started is not None:
+                lines.append(
+                    f"{p}; the next `db upgrade` decides it from the catalog or names the command to run"
+                )
+            else:
+                lines.append(f"{p}; the next `db upgrade` resumes at operation {p.done + 1}")
+        return lines
+
+    def _running(self, progress: Progress) -> bool:
+        return bool(self.held) and (progress.revision, progress.direction) in self.running
+
+    def to_dict(self) -> dict[str, Any]:
+        """The same facts for tools (``db status --json``): every field the lines show, none of the prose."""
+        holder = self.holder if self.held else None
+        migration = self.migration
+        return {
+            "current": self.current,
+            "heads": self.heads,
+            "pending": self.pending,
+            "lock": {
+                "held": self.held,
+                "holder": None if holder is None or holder.pid is None else {
+                    "host": holder.host, "pid": holder.pid, "os_user": holder.os_user,
+                    "since": _iso(holder.since), "session": holder.session,
+                },
+                "running": [{"revision": r, "direction": d} for r, d in self.running],
+            },
+            "migration": None if migration is None else {
+                "session": migration.session, "state": migration.state, "statement": migration.statement,
+                "seconds": round(migration.seconds, 1), "waiting_for": migration.waiting_for,
+            },
+            "journal": [
+                {
+                    "revision": p.revision, "direction": p.direction, "done": p.done, "total": p.total,
+                    "last": p.last,
+                    "started": None if p.started is None else {
+                        "operation": p.started.index, "statement": p.started.statement,
+                    },
+                    "running": self._running(p),
+                }
+                for p in self.journal
+            ],
+        }  # fmt: skip
+
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat() + "Z"
+
+
+def status(config: Config) -> Status:
     """Where the database is, what is pending, who holds the lock now, and any half-applied revision."""
     scripts = scripts_of(config)
     names = names_of(config)
     engine = engine_of(config)
     with engine.connect() as connection:
-        heads = current_heads(connection)
+        heads = current_heads(connection, names.version_table)
         tables = has_history(connection, names)
         holding = read_holder_on(connection, names) if tables else None
         held = MigrationLock(engine, names).held_now() if tables else False
@@ -118,31 +204,16 @@ def status(config: Config) -> list[str]:
             connection.rollback()
         half = journal.progress(connection, names) if tables else []
         running = history.running(connection, names) if tables else []
-    file_heads = set(scripts.get_heads())
-    if not heads:
-        current = "current: none"
-    else:
-        current = "current: " + ", ".join(f"{h} (head)" if h in file_heads else h for h in heads)
-    waiting = [script.revision for script in pending(scripts, heads)]
-    lines = [
-        current,
-        f"pending: {len(waiting)} revisions" + (f" ({', '.join(waiting)})" if waiting else ""),
-    ]
-    if held and holding is not None:
-        revisions = f", running {', '.join(f'{r} ({d})' for r, d in running)}" if running else ""
-        lines.append(f"lock: held by {holding}{revisions}")
-        if doing is not None:
-            lines.append(f"migration {doing}")
-    else:
-        lines.append("lock: held by another runner" if held else "lock: free")
     done = {script.revision for script in applied(scripts, heads)}
     # progress only for what is still half-way: never for a revision already where its journal leads
     half = [p for p in half if (p.revision in done) != (p.direction == "upgrade")]
-    for p in half:
-        if p.started is not None:
-            lines.append(
-                f"{p}; the next `db upgrade` decides it from the catalog or names the command to run"
-            )
-        else:
-            lines.append(f"{p}; the next `db upgrade` resumes at operation {p.done + 1}")
-    return lines
+    return Status(
+        current=list(heads),
+        heads=sorted(scripts.get_heads()),
+        pending=[script.revision for script in pending(scripts, heads)],
+        held=held,
+        holder=holding,
+        running=running if held else [],
+        migration=doing,
+        journal=half,
+    )

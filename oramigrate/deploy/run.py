@@ -16,6 +16,7 @@ own (an autocommit block). A signal is looked for before each statement (``befor
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from sqlalchemy.pool import NullPool
 from ..errors import MigrationError
 from ..failures import describe
 from ..private import migration_plan, open_transaction, replace_migration_plan
+from ..progress import Progress, Silent
 from ..revisions import applied, first_line
 from . import dataloss, history, journal
 from .blockers import Watcher
@@ -44,6 +46,15 @@ from .tables import DeployTables
 
 class RevisionFailed(MigrationError):
     """A revision failed: which one, at which operation, with what database error."""
+
+
+class PlanRefused(MigrationError):
+    """The revisions to run cannot be planned: a revision spec past the chain, a missing upgrade()."""
+
+    exit_code = 2
+
+
+_MISSING_FUNCTION = re.compile(r"^module '([^']+)' has no attribute '(upgrade|downgrade)'$")
 
 
 def _error_line(exc: BaseException) -> str:
@@ -103,6 +114,10 @@ class DeployRun:
     journaled: set[str] = field(default_factory=set)
     # a note for a revision's own history row: --allow-unsafe, --allow-data-loss; lives with its outcome
     notes: dict[tuple[str, str], str] = field(default_factory=dict)
+    # a multi-database chain's bind this run migrates (None: a single-database chain)
+    engine_name: str | None = None
+    # the live line on a terminal (progress.py); silent elsewhere
+    progress: Progress = field(default_factory=Silent)
     _row: int | None = None
     _next_id: int | None = None
     _prepared: int | None = None  # the next revision's 'running' row, written by the previous commit
@@ -132,7 +147,10 @@ class DeployRun:
 
     def before_statement(self, where: str, *, check_lock: bool = True) -> None:
         """Stop here if a signal came or (``check_lock``: the statement commits on its own) the lock is
-        no longer ours."""
+        no longer ours; the statement is shown on a terminal."""
+        journal_run = self._journal
+        if journal_run is not None and not isinstance(self.progress, Silent):
+            self.progress.statement(journal_run.index, journal_run.total, journal_run.current)
         self.interrupts.check()
         if not check_lock:
             return  # inside the revision's transaction: checked once, before it commits
@@ -147,8 +165,10 @@ class DeployRun:
 
     # --- the run ----------------------------------------------------------------------------------
 
-    def run_migrations(self, context: EnvironmentContext) -> None:
-        """Run what Alembic planned, one transaction and one history row per revision."""
+    def run_migrations(self, context: EnvironmentContext, **arguments: Any) -> None:
+        """Run what Alembic planned, one transaction and one history row per revision (``arguments``:
+        what each revision's ``upgrade()``/``downgrade()`` gets, a multi-database chain's bind)."""
+        self.engine_name = arguments.get("engine_name")
         migration_context = context.get_context()
         connection = migration_context.connection
         assert connection is not None
@@ -160,31 +180,62 @@ class DeployRun:
         planned = migration_plan(migration_context)
 
         def steps(heads: Any, ctx: MigrationContext) -> Iterator[Any]:
-            plan = list(planned(heads, ctx))
+            plan = self._plan(planned, heads, ctx, context.get_revision_argument())
             self._heads = tuple(heads)
             self._check_data_loss(plan, ctx)
+            revisions = [step for step in plan if isinstance(step, RevisionStep)]
+            self.progress.planned(len(revisions), _direction(revisions[0]) if revisions else "upgrade")
             for index, step in enumerate(plan):
                 self._end_idle_transaction(ctx)
                 self._upcoming = plan[index + 1] if index + 1 < len(plan) else None
                 if isinstance(step, RevisionStep):
                     self._checkpoint(f"revision {step.revision.revision}", ctx)
                     self._begin(step, ctx)
+                    self.progress.revision(step.revision.revision)
                 yield step
                 # resumed by Alembic only after the step's transaction committed
                 self._succeeded()
+                if isinstance(step, RevisionStep):
+                    self.progress.revision_done()
 
         replace_migration_plan(migration_context, steps)
         try:
             with context.begin_transaction():
-                context.run_migrations()
+                context.run_migrations(**arguments)
             self.interrupts.check()  # a signal held during the last commit
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # sys.exit() in a revision is its failure, not a success
             failure = self._failed(exc)
+            if failure is None and isinstance(exc, SystemExit):
+                failure = RevisionFailed(f"a revision called sys.exit({exc.code!r}); nothing more was run")
             if failure is None:
                 raise
             raise failure from exc
         finally:
             self._end_waits(connection)
+            self.progress.finished()
+
+    def _plan(self, planned: Any, heads: Any, ctx: MigrationContext, destination: Any) -> list[Any]:
+        # Alembic plans with bare asserts (`head+1`, an empty revision) and finds a revision without
+        # upgrade() or downgrade() only here: one line before any revision runs
+        try:
+            return list(planned(heads, ctx))
+        except AssertionError:
+            current = ", ".join(heads) or "base"
+            raise PlanRefused(
+                f"cannot go from {current} to {destination!r}: it steps past the chain's head or base,"
+                " or names no revision (db history lists them)"
+            ) from None
+        except AttributeError as exc:
+            missing = _MISSING_FUNCTION.match(str(exc))
+            if missing is None:
+                raise
+            module, function = missing.groups()
+            paths = [
+                script.path for script in self.scripts.walk_revisions() if script.module.__name__ == module
+            ]
+            raise PlanRefused(
+                f"the revision file {paths[0] if paths else module} defines no {function}(): nothing was run"
+            ) from None
 
     def _lock_waits(self, dialect: str, session: str | None) -> LockWaits | None:
         budget = self.budget
@@ -237,7 +288,7 @@ class DeployRun:
         planned = [
             loss
             for step in downgrades
-            for loss in dataloss.planned(self.scripts, step.revision, ctx.dialect.name)
+            for loss in dataloss.planned(self.scripts, step.revision, ctx.dialect.name, self.engine_name)
         ]
         losses = [loss for loss in dataloss.counted(connection, planned) if loss.loses_data]
         if not losses:
@@ -282,6 +333,7 @@ class DeployRun:
             checkpoint=self,
             resume=resume,
             waits=self._waits,
+            counting=not isinstance(self.progress, Silent),  # "operation 2 of 5" on a terminal
         )
         migration_fn = step.migration_fn
 

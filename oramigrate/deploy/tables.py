@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..configuration import DEFAULT_HISTORY_TABLE
+from ..errors import ConfigurationError
 
 TEXT_LENGTH = 1000
 DEFAULT_VERSION_TABLE = "alembic_version"
@@ -58,6 +59,16 @@ def legacy_lock_name(history_table: str) -> str:
 
 def build(name: str, version_table: str = DEFAULT_VERSION_TABLE) -> DeployTables:
     """Table definitions for history table ``name``, its journal, and the lock of ``version_table``."""
+    taken = {
+        version_table.lower(): "the version table",
+        lock_table_name(version_table).lower(): "the lock table",
+    }
+    for table in (name, f"{name}_journal"):
+        if table.lower() in taken:
+            raise ConfigurationError(
+                f"MIGRATION_HISTORY_TABLE={name} would put the history in {taken[table.lower()]} {table}:"
+                " choose another name"
+            )
     metadata = sa.MetaData()
     history = sa.Table(
         name,
@@ -112,39 +123,73 @@ MUTEX_ROW = 1
 HOLDER_ROW = 2
 
 
+# columns every version of the tool gave its tables: a table of that name without them is not ours
+_OWN_COLUMNS = {
+    "history": ("revision", "direction", "started", "outcome"),
+    "journal": ("revision", "direction", "op_index", "description"),
+    "lock": ("id", "host", "pid"),
+}
+
+
+def check_own(connection: Connection, deploy_tables: DeployTables) -> bool:
+    """Whether the history table exists; ConfigurationError if a table under one of our names is not ours.
+
+    ``MIGRATION_HISTORY_TABLE=auth_user`` must not write history rows into (or add columns to) the
+    application's own table: refused before anything is written.
+    """
+    return deploy_tables.history in _existing_columns(connection, deploy_tables)
+
+
+def _roles(deploy_tables: DeployTables) -> tuple[tuple[str, sa.Table], ...]:
+    return (
+        ("history", deploy_tables.history),
+        ("journal", deploy_tables.journal),
+        ("lock", deploy_tables.lock),
+    )
+
+
+def _existing_columns(connection: Connection, deploy_tables: DeployTables) -> dict[sa.Table, set[str]]:
+    # the tool's tables that exist, with their columns: one catalog read for the names, one per table
+    # found (reflection is the slowest thing a run does before its first revision); a table under
+    # one of our names that is not ours is refused
+    inspector = sa.inspect(connection)
+    names = {name.lower() for name in inspector.get_table_names()}
+    found: dict[sa.Table, set[str]] = {}
+    for role, table in _roles(deploy_tables):
+        if table.name.lower() not in names:
+            continue
+        present = {column["name"].lower() for column in inspector.get_columns(table.name)}
+        missing = [column for column in _OWN_COLUMNS[role] if column not in present]
+        if missing:
+            setting = "the version table" if role == "lock" else "MIGRATION_HISTORY_TABLE"
+            raise ConfigurationError(
+                f"table {table.name} exists but is not a migration {role} table (no column"
+                f" {', '.join(missing)}): choose another name for {setting}; nothing was written"
+            )
+        found[table] = present
+    return found
+
+
 def create_missing(connection: Connection, deploy_tables: DeployTables) -> None:
     """Create whichever of the tool's tables are missing (and columns added since), and the lock rows."""
-    # one catalog read for all three (not one per table), and columns looked up only in tables that
-    # were there before: reflection is the slowest thing a run does before its first revision
-    present = {name.lower() for name in sa.inspect(connection).get_table_names()}
-    tables = (deploy_tables.history, deploy_tables.journal, deploy_tables.lock)
-    missing = [table for table in tables if table.name.lower() not in present]
+    existing = _existing_columns(connection, deploy_tables)
+    missing = [table for _role, table in _roles(deploy_tables) if table not in existing]
     if missing:
         deploy_tables.metadata.create_all(connection, tables=missing, checkfirst=False)
-    _add_missing_columns(
-        connection, [t for t in (deploy_tables.journal, deploy_tables.lock) if t not in missing]
-    )
+    # tables made by an earlier version of the tool: add the (nullable) columns it did not have
+    preparer = connection.dialect.identifier_preparer
+    for table in (deploy_tables.journal, deploy_tables.lock):
+        for column in table.columns:
+            if table in existing and column.name not in existing[table]:
+                kind = column.type.compile(dialect=connection.dialect)
+                connection.exec_driver_sql(
+                    f"ALTER TABLE {preparer.quote(table.name)} ADD {preparer.quote(column.name)} {kind}"
+                )
     rows = {row[0] for row in connection.execute(sa.select(deploy_tables.lock.c.id))}
     for row_id in (MUTEX_ROW, HOLDER_ROW):
         if row_id not in rows:
             connection.execute(deploy_tables.lock.insert().values(id=row_id))
     connection.commit()
-
-
-def _add_missing_columns(connection: Connection, tables: list[sa.Table]) -> None:
-    # tables made by an earlier version of the tool: add the (nullable) columns it did not have
-    if not tables:
-        return
-    inspector = sa.inspect(connection)
-    for table in tables:
-        present = {column["name"].lower() for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in present:
-                kind = column.type.compile(dialect=connection.dialect)
-                preparer = connection.dialect.identifier_preparer
-                connection.exec_driver_sql(
-                    f"ALTER TABLE {preparer.quote(table.name)} ADD {preparer.quote(column.name)} {kind}"
-                )
 
 
 def exclude_own_objects(

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..deploy import history, journal
 from ..deploy.checksums import Findings, verify
-from ..deploy.tables import DeployTables
+from ..deploy.tables import DeployTables, check_own
 from ..revisions import current_heads, pending
 
 
@@ -113,4 +113,4 @@ def verify_files(engine: Engine, context: ProbeContext) -> Findings:
 
 
 def _has_history(connection: Connection, names: DeployTables) -> bool:
-    return sa.inspect(connection).has_table(names.history.name)
+    return check_own(connection, names)

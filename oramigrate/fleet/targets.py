@@ -24,7 +24,8 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from ..errors import ConfigurationError
-from ..settings import mask_url
+from ..settings import mask_url, parse_database_url, read_secret_file, url_secrets
 
 KEYS = ("url", "url_file", "password", "password_file", "schema")
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -116,6 +117,16 @@ class _Reader:
         self.file = file
         self.environ = environ
 
+    @contextmanager
+    def failing_as_targets_file(self) -> Iterator[None]:
+        """A ConfigurationError of the shared checks, as the targets file's own error."""
+        try:
+            yield
+        except TargetsFileError:
+            raise
+        except ConfigurationError as exc:
+            raise TargetsFileError(str(exc)) from None
+
     def fail(self, name: str, key: str, problem: str) -> TargetsFileError:
         return TargetsFileError(f"targets file {self.file}: target {name}: {key}: {problem}")
 
@@ -154,13 +165,9 @@ class _Reader:
     def _read(self, name: str, key: str, raw: str) -> str:
         path = Path(self._expand(name, key, raw))
         path = path if path.is_absolute() else self.file.parent / path
-        try:
-            content = path.read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise self.fail(name, key, f"cannot read {path}: {exc.strerror}") from None
-        if not content:
-            raise self.fail(name, key, f"{path} is empty")
-        return content
+        # bounded and UTF-8 checked, as every *_FILE secret (password_file = "/dev/zero" read for ever)
+        with self.failing_as_targets_file():
+            return read_secret_file(path, f"targets file {self.file}: target {name}: {key}")
 
     def _url(self, name: str, values: dict[str, str]) -> URL:
         if "url" in values and "url_file" in values:
@@ -176,12 +183,16 @@ class _Reader:
             raise self.fail(name, "url", "missing (set url or url_file here or in [defaults])")
         try:
             url = make_url(raw)
-        except ArgumentError:
+        except (ArgumentError, ValueError):
             raise self.fail(name, key, "not a database URL (dialect+driver://user@host/database)") from None
         try:
             url.get_dialect()
         except Exception:  # noqa: BLE001 - SQLAlchemy raises NoSuchModuleError or ImportError here
             raise self.fail(name, key, f"unknown database dialect or driver {url.drivername!r}") from None
+        # then the checks DATABASE_URL gets: a driver installed and synchronous, a port that is a
+        # number, a host and a database (an empty one would reach a local default), one '@'
+        with self.failing_as_targets_file():
+            parse_database_url(raw, f"targets file {self.file}: target {name}: {key}")
         return url.set(password=self._password(name, values, url))
 
     def _password(self, name: str, values: dict[str, str], url: URL) -> str | None:
@@ -210,8 +221,8 @@ class _Reader:
 
 def _has_password(raw: str) -> bool:
     try:
-        return make_url(raw).password is not None
-    except ArgumentError:
+        return bool(url_secrets(make_url(raw)))  # user:password@ or ?password=
+    except (ArgumentError, ValueError):
         return False
 
 

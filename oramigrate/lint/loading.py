@@ -7,12 +7,14 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic.script import Script
 
 from ..private import PerFileScripts
-from .stand_ins import StandIns
+
+if TYPE_CHECKING:  # stand-ins are made only for --stub-imports
+    from .stand_ins import StandIns
 
 IDENTIFIERS = ("revision", "down_revision", "branch_labels", "depends_on")
 
@@ -74,7 +76,7 @@ class TolerantScripts(PerFileScripts):
         try:
             with active:
                 return load(path)
-        except Exception as exc:  # noqa: BLE001 - a revision's own failure is reported, not raised
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a revision failing (or exiting) is reported
             return unloadable(path, exc)
 
 
@@ -82,5 +84,7 @@ def tolerant_scripts(directory: str, stub_imports: bool = False) -> TolerantScri
     """The scripts of ``directory``, each loaded on its own (``stub_imports``: stand-ins for the missing)."""
     scripts = TolerantScripts(directory)
     if stub_imports:
+        from .stand_ins import StandIns
+
         scripts.stand_ins = StandIns(directory)
     return scripts

@@ -25,12 +25,24 @@ class LintTarget:
     version: tuple[int, ...] | None = (11, 2)
     # the Oracle database has MAX_STRING_SIZE=EXTENDED (12c+): VARCHAR2 up to 32767 bytes
     extended_strings: bool = False
+    # Flask-Migrate's multi-database mode: the bind whose part of each revision is judged
+    # (``upgrade(engine_name)``; "" is the default bind); None for a single-database chain
+    engine_name: str | None = None
+    # ORACLE_EDITION: only where the edition builds an index ONLINE is ONLINE asked for (not SE2)
+    oracle_edition: str = "standard"
 
     def describe(self) -> str:
-        """``oracle 11.2``, ``postgresql``."""
-        if self.version is None:
-            return self.dialect
-        return f"{self.dialect} {'.'.join(str(part) for part in self.version)}"
+        """``oracle 11.2``, ``postgresql``, ``oracle 11.2, bind users``."""
+        text = self.dialect
+        if self.version is not None:
+            text += f" {'.'.join(str(part) for part in self.version)}"
+        if self.engine_name is not None:
+            text += f", bind {self.engine_name or '(default)'}"
+        return text
+
+    def phase_arguments(self) -> dict[str, str]:
+        """The arguments of a revision's ``upgrade()`` / ``downgrade()``: a multi-database chain's bind."""
+        return {} if self.engine_name is None else {"engine_name": self.engine_name}
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,7 @@ class Step:
     batch: bool = False
     statements: tuple[RawStatement, ...] = ()
     via: str = "op.execute"  # how SQL was sent: op.execute, or through op.get_bind()
+    autocommit: bool = False  # inside ``op.get_context().autocommit_block()``: no transaction around it
 
 
 @dataclass
@@ -59,6 +72,8 @@ class RecordedRevision:
     load_error: str | None = None  # the module could not be imported: nothing else is known
     offline_branches: dict[str, str] = field(default_factory=dict)  # phase -> what it asked
     stand_ins: set[str] = field(default_factory=set)  # stand-in modules the revision touched
+    # (table, column) -> the type the earlier revisions of the chain left it with (None: unknown)
+    earlier_type: Callable[[str, str], Any] | None = field(default=None, repr=False, compare=False)
     # what rules derive from the steps (effects per phase), computed once per revision
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,16 @@ class WatchedContext(MigrationContext):
     """A MigrationContext that notes when revision code (not a library) asks whether it runs offline."""
 
     watch: Callable[[str], None] | None = None
+    autocommit_depth = 0  # > 0 inside ``op.get_context().autocommit_block()``
+
+    @contextmanager
+    def autocommit_block(self) -> Iterator[None]:
+        """Note that what the revision does now runs outside a transaction (nothing runs offline)."""
+        self.autocommit_depth += 1
+        try:
+            yield
+        finally:
+            self.autocommit_depth -= 1
 
     @property  # type: ignore[override]
     def as_sql(self) -> bool:

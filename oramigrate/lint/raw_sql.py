@@ -17,13 +17,14 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 
 from ..private import update_values
 from ..quiet import quieter
-from .raw_alter import ColumnChange, alter_changes, by_regex, oracle_modify
 
 if TYPE_CHECKING:
     from sqlglot import exp
 
-# sqlglot is imported where a string is parsed: a chain without raw SQL (and `db upgrade` of one)
-# does not pay its import time
+    from .raw_alter import ColumnChange
+
+# sqlglot and our ALTER TABLE reader are imported where a string is parsed: a chain without raw SQL
+# (and `db upgrade` of one) does not pay their import time
 
 Kind = Literal["ddl", "dml", "query", "unknown"]
 _PLSQL_WORDS = {"BEGIN", "DECLARE", "CALL", "EXEC", "EXECUTE"}
@@ -48,6 +49,7 @@ class RawStatement:
     empties: frozenset[str] = field(default_factory=frozenset)  # UPDATE: columns SET to ''
     copies: tuple[tuple[str, str], ...] = ()  # UPDATE: (column set, column its value is read from)
     changes: tuple[ColumnChange, ...] = ()  # ALTER TABLE: per column, in order
+    column_types: tuple[tuple[str, str], ...] = ()  # CREATE TABLE: (column, its type as written)
 
     @property
     def drops_table(self) -> bool:
@@ -85,6 +87,8 @@ def _by_words(text: str) -> RawStatement:
     if first in _PLSQL_WORDS:
         return RawStatement("ddl", "pl/sql block", text, parsed=False)
     if first == "ALTER" and second == "TABLE":
+        from .raw_alter import by_regex, oracle_modify
+
         understood = oracle_modify(text) or by_regex(text)
         if understood is not None:
             table, changes = understood
@@ -123,7 +127,7 @@ def _update(tree: Any, text: str) -> RawStatement:
     )
 
 
-def _create_or_drop(tree: Any, text: str) -> list[RawStatement]:
+def _create_or_drop(tree: Any, text: str, dialect: str | None) -> list[RawStatement]:
     from sqlglot import exp
 
     kind = str(tree.args.get("kind") or "").lower()
@@ -138,13 +142,19 @@ def _create_or_drop(tree: Any, text: str) -> list[RawStatement]:
     target = tree.this
     if isinstance(target, exp.Index):
         return [RawStatement("ddl", verb, text, _name(target.args.get("table")))]
+    column_types: tuple[tuple[str, str], ...] = ()
     if isinstance(target, exp.Schema):
+        column_types = tuple(
+            (str(d.name).lower(), d.args["kind"].sql(dialect=dialect))
+            for d in target.expressions
+            if isinstance(d, exp.ColumnDef) and d.args.get("kind") is not None
+        )
         target = target.this
     properties = tree.args.get("properties")
     temporary = properties is not None and any(
         isinstance(p, exp.TemporaryProperty) for p in properties.expressions
     )
-    return [RawStatement("ddl", verb, text, _name(target), temporary=temporary)]
+    return [RawStatement("ddl", verb, text, _name(target), temporary=temporary, column_types=column_types)]
 
 
 def _from_tree(tree: Any, text: str, dialect: str | None) -> list[RawStatement]:
@@ -153,8 +163,10 @@ def _from_tree(tree: Any, text: str, dialect: str | None) -> list[RawStatement]:
     if isinstance(tree, exp.Command):
         return [_by_words(text)]
     if isinstance(tree, (exp.Create, exp.Drop)):
-        return _create_or_drop(tree, text)
+        return _create_or_drop(tree, text, dialect)
     if isinstance(tree, exp.Alter):
+        from .raw_alter import alter_changes
+
         changes = alter_changes(tree, dialect)
         if changes is None:
             return [_by_words(text)]

@@ -7,19 +7,22 @@ target (``offline.py``), and SQL sent through ``op.get_bind()`` is recorded like
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import alembic.op  # noqa: F401 - sets up the module-level ``op`` proxy we install ourselves
 from alembic.operations import BatchOperations, MigrateOperation, Operations, ops
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import Script
 
-from .model import NO_ALLOW, RecordedRevision, Step
+from .model import NO_ALLOW, LintTarget, RecordedRevision, Step
 from .offline import OfflineRead, RecordingBind, WatchedContext, installed
 from .raw_sql import classify
-from .stand_ins import StandIns
+
+if TYPE_CHECKING:
+    from .stand_ins import StandIns
 
 
 class _BatchTable:
@@ -62,13 +65,14 @@ def record_phase(
     """The steps ``function`` performs, the error that stopped it, and how it asked about offline mode."""
     steps: list[Step] = []
     context = environment.get_context()
+    assert isinstance(context, WatchedContext)
     dialect = context.dialect.name
 
     def record(operation: MigrateOperation, batch: bool = False, via: str = "op.execute") -> Any:
         statements = (
             tuple(classify(operation.sqltext, dialect)) if isinstance(operation, ops.ExecuteSQLOp) else ()
         )
-        steps.append(Step(operation, batch, statements, via))
+        steps.append(Step(operation, batch, statements, via, autocommit=context.autocommit_depth > 0))
         # nothing is executed: the one return value scripts use is create_table's Table (bulk_insert)
         if isinstance(operation, ops.CreateTableOp):
             return operation.to_table(context)
@@ -89,7 +93,7 @@ def record_phase(
     with installed(environment), installed(operations), _watching(environment, asked):
         try:
             function()
-        except Exception as exc:  # noqa: BLE001 - any failure of user code becomes a finding, not a crash
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - user code failing (or exiting) is a finding
             return steps, _failure_line(exc), (asked[0] if asked else None)
     return steps, None, (asked[0] if asked else None)
 
@@ -100,7 +104,10 @@ def _down_revisions(script: Script) -> tuple[str, ...]:
 
 
 def record_revision(
-    script: Script, environment: EnvironmentContext, stand_ins: StandIns | None = None
+    script: Script,
+    environment: EnvironmentContext,
+    stand_ins: StandIns | None = None,
+    target: LintTarget | None = None,
 ) -> RecordedRevision:
     """Record both phases of one revision script (or say why its module could not be loaded)."""
     module = script.module
@@ -121,8 +128,10 @@ def record_revision(
             recorded.has_downgrade = callable(function)
         if not callable(function):
             continue
+        arguments = target.phase_arguments() if target is not None else {}
+        phase_function = functools.partial(function, **arguments) if arguments else function
         with stand_ins.active() if stand_ins is not None else _nothing() as touched:
-            steps, error, asked = record_phase(function, environment)
+            steps, error, asked = record_phase(phase_function, environment)
         recorded.stand_ins |= touched
         if phase == "upgrade":
             recorded.upgrade, recorded.upgrade_error = steps, error

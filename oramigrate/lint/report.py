@@ -46,12 +46,15 @@ def summary(report: LintReport) -> dict[str, int]:
 def report_to_dict(report: LintReport) -> dict[str, Any]:
     """The whole report as JSON-ready data."""
     version = report.target.version
+    target: dict[str, Any] = {
+        "dialect": report.target.dialect,
+        "version": None if version is None else ".".join(str(part) for part in version),
+    }
+    if report.target.engine_name is not None:
+        target["bind"] = report.target.engine_name
     return {
         "format_version": FORMAT_VERSION,
-        "target": {
-            "dialect": report.target.dialect,
-            "version": None if version is None else ".".join(str(part) for part in version),
-        },
+        "target": target,
         "revisions": list(report.revisions),
         "summary": summary(report),
         "findings": [finding_to_dict(finding) for finding in report.findings],
@@ -84,6 +87,23 @@ def report_to_text(report: LintReport) -> str:
 
 
 FORMATS = ("text", "json", "github", "sarif")
+
+
+def render_each(reports: list[LintReport], output_format: str) -> str:
+    """Several reports (one per bind of a multi-database chain) in one output: text and annotations one
+    after another, JSON as an array of reports, SARIF as one log with a run per report."""
+    if len(reports) == 1:
+        return render(reports[0], output_format)
+    if output_format == "json":
+        return json.dumps([report_to_dict(report) for report in reports], indent=2)
+    if output_format == "sarif":
+        from .. import __version__
+        from .annotations import report_to_sarif
+
+        logs = [report_to_sarif(report, __version__) for report in reports]
+        return json.dumps({**logs[0], "runs": [run for log in logs for run in log["runs"]]}, indent=2)
+    separator = "\n" if output_format == "github" else "\n\n"
+    return separator.join(text for text in (render(report, output_format) for report in reports) if text)
 
 
 def render(report: LintReport, output_format: str) -> str:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from alembic.operations import ops
+from sqlalchemy.types import TypeEngine
 
+from .column_types import as_type, type_before
 from .effects import Effect
 from .model import Finding, LintTarget, RecordedRevision, found, rule
 from .narrowing import narrows
-from .walk import PHASES, PhaseName, lower, phase_effects, walk
+from .walk import PHASES, PhaseName, lower, phase_effects, position, walk
 
 
 def _later(recorded: RecordedRevision, phase: PhaseName, effect: Effect, kind: str) -> list[Effect]:
     every = phase_effects(recorded, phase)
-    return [e for e in every[every.index(effect) + 1 :] if e.kind == kind and e.table == effect.table]
+    return [e for e in every[position(every, effect) + 1 :] if e.kind == kind and e.table == effect.table]
 
 
 def _recreated(recorded: RecordedRevision, phase: PhaseName, effect: Effect) -> bool:
@@ -54,7 +57,7 @@ def rename_pairs(recorded: RecordedRevision, phase: PhaseName) -> dict[tuple[str
 
 def _copied_to(recorded: RecordedRevision, phase: PhaseName, effect: Effect) -> list[str]:
     every = phase_effects(recorded, phase)
-    statements = [e.statement for e in every[: every.index(effect)] if e.kind == "update" and e.statement]
+    statements = [e.statement for e in every[: position(every, effect)] if e.kind == "update" and e.statement]
     return sorted(
         {
             target
@@ -163,17 +166,19 @@ def rename_as_drop_add(recorded: RecordedRevision, target: LintTarget) -> Iterat
             yield found("rename-as-drop-add", recorded, message, phase=phase, table=table, column=column)
 
 
-def _reversed_alter(recorded: RecordedRevision, alter: ops.AlterColumnOp) -> ops.AlterColumnOp | None:
-    """The upgrade's alter_column of the same column whose type change this downgrade alter undoes."""
-    key = (lower(alter.table_name), lower(alter.column_name))
-    for step in recorded.upgrade:
-        other = step.operation
-        if (
-            isinstance(other, ops.AlterColumnOp)
-            and (lower(other.table_name), lower(other.column_name)) == key
-        ):
-            if other.modify_type is not None and repr(other.existing_type) == repr(alter.modify_type):
-                return other
+def _undone_retype(
+    recorded: RecordedRevision, effect: Effect, target: LintTarget
+) -> tuple[TypeEngine[Any], TypeEngine[Any]] | None:
+    """(old, new) of the upgrade's type change of the same column that this downgrade one puts back."""
+    back = as_type(effect.new_type, target.dialect)
+    if back is None:
+        return None
+    for upgrade in phase_effects(recorded, "upgrade"):
+        if upgrade.kind == "alter type" and (upgrade.table, upgrade.column) == (effect.table, effect.column):
+            old = type_before(recorded, "upgrade", upgrade, target.dialect)
+            new = as_type(upgrade.new_type, target.dialect)
+            if old is not None and new is not None and repr(old) == repr(back):
+                return old, new
     return None
 
 
@@ -187,13 +192,24 @@ def _reverses_not_null(recorded: RecordedRevision, effect: Effect) -> bool:
     )
 
 
-def _narrowing(recorded: RecordedRevision, phase: PhaseName, effect: Effect) -> str | None:
-    if isinstance(effect.new_type, str):
-        return f"to {effect.new_type} by raw SQL from a type the revision does not state"
-    if phase == "downgrade" and isinstance(effect.operation, ops.AlterColumnOp):
-        if _reversed_alter(recorded, effect.operation) is not None:
-            return None  # putting back the upgrade's type: narrowing-downgrade judges a widening undone
-    return narrows(effect.old_type, effect.new_type)
+def _narrowing(
+    recorded: RecordedRevision, phase: PhaseName, effect: Effect, target: LintTarget
+) -> str | None:
+    if phase == "downgrade" and _undone_retype(recorded, effect, target) is not None:
+        return None  # putting back the upgrade's type: narrowing-downgrade judges a widening undone
+    new = as_type(effect.new_type, target.dialect)
+    old = type_before(recorded, phase, effect, target.dialect)
+    if isinstance(effect.new_type, str) and old is None:
+        return (
+            f"to {effect.new_type} by raw SQL; its type before is not known (neither this revision nor an "
+            "earlier one says it): whether values are lost cannot be judged"
+        )
+    if isinstance(effect.new_type, str) and new is None:
+        return (
+            f"from {old!r} to {effect.new_type} by raw SQL, a type the lint cannot compare: "
+            "whether values are lost cannot be judged"
+        )
+    return narrows(old, new) if new is not None else None
 
 
 @rule(
@@ -209,7 +225,7 @@ def narrowing_type(recorded: RecordedRevision, target: LintTarget) -> Iterator[F
         for effect, made in walk(recorded, phase):
             if effect.kind != "alter type" or made.has_column(effect.table, effect.column):
                 continue
-            why = _narrowing(recorded, phase, effect)
+            why = _narrowing(recorded, phase, effect, target)
             if why is not None:
                 message = f"{phase}() changes {effect.table}.{effect.column} {why}"
                 yield found(
@@ -227,19 +243,16 @@ def narrowing_downgrade(recorded: RecordedRevision, target: LintTarget) -> Itera
     """A downgrade that narrows back what its upgrade widened fails on any row written since the upgrade
     that uses the wider type, half-way through a downgrade that cannot be rolled back on Oracle."""
     for effect, _made in walk(recorded, "downgrade"):
-        alter = effect.operation
-        if effect.kind != "alter type" or not isinstance(alter, ops.AlterColumnOp):
+        if effect.kind != "alter type":
             continue
-        upgrade = _reversed_alter(recorded, alter)
-        if upgrade is None or alter.modify_type is None or upgrade.modify_type is None:
-            continue
-        if narrows(upgrade.existing_type, upgrade.modify_type) is not None:
+        undone = _undone_retype(recorded, effect, target)
+        if undone is None or narrows(*undone) is not None:
             continue  # not a widening undone (a narrowing undone only widens back)
-        if narrows(alter.existing_type, alter.modify_type) is None:
+        old, back = type_before(recorded, "downgrade", effect, target.dialect), undone[0]
+        if old is None or narrows(old, back) is None:
             continue
-        rows = f"rows of {effect.table} whose {effect.column} does not fit {alter.modify_type!r}"
-        back = f"{effect.table}.{effect.column} back to {alter.modify_type!r}"
-        message = f"downgrade() narrows {back}: {rows} make it fail"
+        rows = f"rows of {effect.table} whose {effect.column} does not fit {back!r}"
+        message = f"downgrade() narrows {effect.table}.{effect.column} back to {back!r}: {rows} make it fail"
         yield found(
             "narrowing-downgrade",
             recorded,
@@ -252,7 +265,7 @@ def narrowing_downgrade(recorded: RecordedRevision, target: LintTarget) -> Itera
 
 def _backfilled(recorded: RecordedRevision, phase: PhaseName, effect: Effect) -> bool:
     every = phase_effects(recorded, phase)
-    for earlier in every[: every.index(effect)]:
+    for earlier in every[: position(every, effect)]:
         if earlier.kind == "update" and earlier.table == effect.table:
             statement = earlier.statement
             sets = earlier.columns or (statement.columns if statement else frozenset())

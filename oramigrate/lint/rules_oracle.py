@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
 
 import sqlalchemy as sa
 from alembic.operations import ops
 from sqlalchemy.dialects.oracle.base import RESERVED_WORDS
 from sqlalchemy.engine import Dialect, make_url
 
-from ..operations import CreateSequenceOp
+from ..operations import CreateSequenceOp, created_names
 from ..oracle import target as oracle_target
 from ..private import requires_quotes
 from .effects import effects
@@ -35,43 +34,10 @@ def _dialect(name: str) -> Dialect:
     return dialect
 
 
-def _constraint_names(items: Any) -> Iterator[tuple[str, str]]:
-    for item in items:
-        name = getattr(item, "name", None)
-        if isinstance(name, str) and not isinstance(item, sa.Column):
-            yield "constraint", name
-
-
-def created_names(step: Step) -> Iterator[tuple[str, str]]:
-    """(kind, name) of every identifier a step creates."""
-    operation = step.operation
-    if isinstance(operation, ops.CreateTableOp):
-        yield "table", operation.table_name
-        for item in operation.columns:
-            if isinstance(item, sa.Column):
-                yield "column", item.name
-                yield from _constraint_names(item.constraints)
-        yield from _constraint_names(operation.columns)
-    elif isinstance(operation, ops.AddColumnOp):
-        yield "column", operation.column.name
-    elif isinstance(operation, ops.CreateIndexOp) and operation.index_name:
-        yield "index", str(operation.index_name)
-    elif isinstance(operation, ops.AddConstraintOp):
-        name = getattr(operation, "constraint_name", None)
-        if isinstance(name, str):
-            yield "constraint", name
-    elif isinstance(operation, ops.RenameTableOp):
-        yield "table", operation.new_table_name
-    elif isinstance(operation, ops.AlterColumnOp) and operation.modify_name:
-        yield "column", operation.modify_name
-    elif isinstance(operation, CreateSequenceOp):
-        yield "sequence", operation.sequence_name
-
-
 def _upgrade_names(recorded: RecordedRevision) -> Iterator[tuple[str, str]]:
     seen = set()
     for step in recorded.upgrade:
-        for kind, name in created_names(step):
+        for kind, name in created_names(step.operation):
             if (kind, name) not in seen:
                 seen.add((kind, name))
                 yield kind, name

@@ -8,7 +8,7 @@ from alembic.operations import ops
 
 from .effects import DATA_KINDS, Effect
 from .model import Finding, LintTarget, RecordedRevision, found, rule
-from .walk import PHASES, Made, phase_effects, walk
+from .walk import PHASES, Made, PhaseName, phase_effects, walk
 
 
 def _via(recorded: RecordedRevision, phase: str, effect: Effect) -> str:
@@ -166,36 +166,59 @@ def _server_default(effect: Effect) -> str | None:
     return text.strip("'") if isinstance(text, str) and text.strip() in ("", "''") else None
 
 
-def _data_changes(recorded: RecordedRevision) -> list[Effect]:
-    return [e for e in phase_effects(recorded, "upgrade") if e.kind in DATA_KINDS - {"insert"}]
+def _rows_changed(recorded: RecordedRevision, phase: PhaseName) -> dict[str | None, set[str]]:
+    """table -> how a phase changes rows of it (insert, delete, update), tables it made itself apart."""
+    changed: dict[str | None, set[str]] = {}
+    for effect, made in walk(recorded, phase):
+        if effect.kind in DATA_KINDS and not (effect.table and made.has_table(effect.table)):
+            kind = "delete" if effect.kind == "truncate" else effect.kind
+            changed.setdefault(effect.table, set()).add(kind)
+    return changed
+
+
+def _not_undone(recorded: RecordedRevision, table: str | None, kinds: set[str], undo: set[str]) -> list[str]:
+    """What the upgrade does to ``table``'s rows that the downgrade's own row changes (``undo``) leave."""
+    name = table or "the database"
+    parts = []
+    if "insert" in kinds and "delete" not in undo:
+        parts.append(
+            f"inserts rows into {name} that downgrade() does not delete: they stay after a downgrade, "
+            "and the next upgrade inserts them again"
+        )
+    if "delete" in kinds and "insert" not in undo:
+        parts.append(f"deletes rows of {name} that downgrade() does not put back")
+    if "update" in kinds and not recorded.downgrade and not net_schema_change(recorded):
+        parts.append(f"changes rows of {name}; downgrade() does not undo it")
+    return parts
 
 
 @rule(
     "data-change-irreversible",
     "warning",
-    "Write a downgrade() that puts the data back (keep a copy of what you change), or say in "
-    "lint_allow why it need not be undone.",
+    "Write a downgrade() that puts the data back (delete the rows the upgrade inserted, insert back a "
+    "copy of what it deleted or changed), or say in lint_allow why it need not be undone.",
 )
 def data_change_irreversible(recorded: RecordedRevision, target: LintTarget) -> Iterator[Finding]:
-    """A revision that only changes rows has no schema to put back, but `db downgrade` past it leaves the
-    changed data as it is: rolling back a release does not roll back what it did to the rows."""
+    """`db downgrade` past a revision that changed rows leaves the rows as it left them: rolling back a
+    release does not roll back its data. Rows it inserted stay (and the next upgrade inserts them again,
+    or fails on a unique key), rows it deleted stay deleted, and a data-only revision whose downgrade
+    does nothing undoes none of its updates."""
     error = recorded.downgrade_error
-    undoes_nothing = not recorded.downgrade and (error is None or error.startswith("NotImplementedError"))
-    if not undoes_nothing or recorded.upgrade_error:
-        return
-    changes = _data_changes(recorded)
-    tables = sorted({str(e.table) for e in changes if e.table})
-    if changes and not net_schema_change(recorded):
-        message = (
-            f"upgrade() changes rows of {', '.join(tables) or 'the database'}; downgrade() does not undo it"
-        )
-        yield found(
-            "data-change-irreversible",
-            recorded,
-            message,
-            phase="downgrade",
-            table=tables[0] if tables else None,
-        )
+    if recorded.upgrade_error or (error is not None and not error.startswith("NotImplementedError")):
+        return  # not-analysable says what was not seen
+    upgrade, downgrade = _rows_changed(recorded, "upgrade"), _rows_changed(recorded, "downgrade")
+    for table in sorted(upgrade, key=str):
+        parts = _not_undone(recorded, table, upgrade[table], downgrade.get(table, set()))
+        if parts:
+            message = "upgrade() " + "; it ".join(parts)
+            yield found("data-change-irreversible", recorded, message, phase="downgrade", table=table)
+    for table in sorted(downgrade, key=str):
+        if "insert" in downgrade[table] and "delete" not in upgrade.get(table, set()):
+            message = (
+                f"downgrade() inserts rows into {table or 'the database'} that upgrade() did not delete: "
+                "a downgrade adds rows the database did not have"
+            )
+            yield found("data-change-irreversible", recorded, message, phase="downgrade", table=table)
 
 
 def net_schema_change(recorded: RecordedRevision) -> bool:

@@ -13,11 +13,22 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import DatabaseUnavailable
+from ..masking import known_secrets, mask_secrets
 from ..revisions import current_heads, in_order, pending
 from ..revisions import first_line as _first_line
 from ..settings import mask_url
-from . import rules_data, rules_dba, rules_online, rules_oracle, rules_render, rules_revision, rules_rows
+from . import (
+    rules_data,
+    rules_dba,
+    rules_online,
+    rules_online_mariadb,
+    rules_oracle,
+    rules_render,
+    rules_revision,
+    rules_rows,
+)
 from .acknowledge import acknowledge
+from .chain import Chain
 from .loading import tolerant_scripts
 from .model import (
     RULES,
@@ -30,10 +41,18 @@ from .model import (
     found,
 )
 from .offline import offline_environment
-from .recorder import record_revision
 
 # the modules whose @rule functions make up RULES (each registers its rules when imported)
-RULE_MODULES = (rules_data, rules_dba, rules_online, rules_oracle, rules_render, rules_revision, rules_rows)
+RULE_MODULES = (
+    rules_data,
+    rules_dba,
+    rules_online,
+    rules_online_mariadb,
+    rules_oracle,
+    rules_render,
+    rules_revision,
+    rules_rows,
+)
 
 
 def load_scripts(directory: str | os.PathLike[str], stub_imports: bool = False) -> ScriptDirectory:
@@ -48,7 +67,7 @@ def load_scripts(directory: str | os.PathLike[str], stub_imports: bool = False) 
     try:
         scripts = tolerant_scripts(str(path), stub_imports)
         scripts.revision_map.heads  # noqa: B018 - loads every revision module now, so errors surface here
-    except Exception as exc:  # noqa: BLE001 - a broken revision file is the user's input, not our bug
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a broken revision file is the user's input
         raise LintInputError(f"cannot read the migrations in {path}: {_first_line(exc)}") from None
     return scripts
 
@@ -80,8 +99,7 @@ def pending_revisions(
     except SQLAlchemyError as exc:
         original = getattr(exc, "orig", None)
         detail = _first_line(original if original is not None else exc)
-        if engine.url.password:
-            detail = detail.replace(str(engine.url.password), "***")
+        detail = mask_secrets(detail, known_secrets(engine.url))
         raise DatabaseUnavailable(
             f"cannot read the applied revisions from {mask_url(engine.url)} ({detail}): "
             "pass --all or revision ids to lint without a database"
@@ -108,19 +126,20 @@ def lint_revisions(
     environment = offline_environment(scripts, target)
     stand_ins = getattr(scripts, "stand_ins", None)
     report = LintReport(target, [script.revision for script in selected if script is not None])
-    chain: list[RecordedRevision] = []
+    chain = Chain(scripts, environment, stand_ins, target)
+    linted: list[RecordedRevision] = []
     for script in selected:
         if script is None:
             continue
-        recorded = record_revision(script, environment, stand_ins)
-        chain.append(recorded)
+        recorded = chain.recording(script)
+        linted.append(recorded)
         if recorded.load_error:
             report.skipped.append(recorded.revision)
         findings = [
             finding for rule in RULES.values() if rule.check for finding in rule.check(recorded, target)
         ]
         report.findings += acknowledge(recorded, with_stand_ins(recorded, findings))
-    report.findings = rules_dba.settled_later(report.findings, chain)
+    report.findings = rules_dba.settled_later(report.findings, linted)
     report.findings += chain_findings(scripts)
     return report
 

@@ -12,7 +12,17 @@ from .model import RecordedRevision, Step
 PhaseName = Literal["upgrade", "downgrade"]
 PHASES: tuple[PhaseName, ...] = ("upgrade", "downgrade")
 
-__all__ = ["PHASES", "Made", "PhaseName", "lower", "made_by_upgrade", "phase_effects", "steps", "walk"]
+__all__ = [
+    "PHASES",
+    "Made",
+    "PhaseName",
+    "lower",
+    "made_by_upgrade",
+    "phase_effects",
+    "position",
+    "steps",
+    "walk",
+]
 
 
 @dataclass
@@ -43,8 +53,8 @@ class Made:
             if hasattr(column, "type") and hasattr(column, "name"):
                 self.types[(str(effect.table), lower(column.name))] = column.type
 
-    def add(self, effect: Effect) -> None:
-        """Note what ``effect`` creates."""
+    def add(self, effect: Effect) -> bool:
+        """Note what ``effect`` creates; whether it created anything."""
         table, column = effect.table or "", effect.column or ""
         if effect.kind == "create table":
             self._create_table(effect)
@@ -59,6 +69,9 @@ class Made:
             self.columns.add((table, effect.new_name))
         elif effect.kind == "alter type" and not isinstance(effect.new_type, str):
             self.types[(table, column)] = effect.new_type
+        else:
+            return False
+        return True
 
 
 def steps(recorded: RecordedRevision, phase: PhaseName) -> list[Step]:
@@ -75,6 +88,11 @@ def phase_effects(recorded: RecordedRevision, phase: PhaseName) -> list[Effect]:
     return found
 
 
+def position(every: list[Effect], effect: Effect) -> int:
+    """Where ``effect`` is in its phase's effects (by identity: two equal statements are two places)."""
+    return next(index for index, other in enumerate(every) if other is effect)
+
+
 def made_by_upgrade(recorded: RecordedRevision) -> Made:
     """Everything the upgrade creates: its downgrade may drop all of it (a copy the caller may extend)."""
     if "made" not in recorded.derived:
@@ -87,8 +105,20 @@ def made_by_upgrade(recorded: RecordedRevision) -> Made:
 
 
 def walk(recorded: RecordedRevision, phase: PhaseName) -> Iterator[tuple[Effect, Made]]:
-    """Each effect of a phase with what the revision had made before it."""
-    made = made_by_upgrade(recorded) if phase == "downgrade" else Made()
-    for effect in phase_effects(recorded, phase):
-        yield effect, made.copy()
-        made.add(effect)
+    """Each effect of a phase with what the revision had made before it (a snapshot rules only read).
+
+    Derived once per revision and phase: every rule walks the same effects, and a snapshot is taken
+    only where an effect made something new.
+    """
+    key = f"walk {phase}"
+    if key not in recorded.derived:
+        made = made_by_upgrade(recorded) if phase == "downgrade" else Made()
+        snapshot = made.copy()
+        walked = []
+        for effect in phase_effects(recorded, phase):
+            walked.append((effect, snapshot))
+            if made.add(effect):
+                snapshot = made.copy()
+        recorded.derived[key] = walked
+    found: list[tuple[Effect, Made]] = recorded.derived[key]
+    return iter(found)

@@ -7,7 +7,8 @@ committed; ``&`` is text, not a substitution variable; blank lines inside a lite
 ORA-01536 (quota exceeded, 1536 = 6 x 256) would exit 0 and look like success.
 PostgreSQL (psql, "Variables": ON_ERROR_STOP): stop at the first error; each revision is one
 transaction, DDL included. MariaDB (mariadb/mysql client): batch mode stops at the first error
-unless ``--force``; DDL commits on its own, so each revision ends with an explicit COMMIT.
+unless ``--force``; it runs in autocommit and DDL commits on its own, so the version update and its
+history row are put in a transaction (START TRANSACTION ... COMMIT) of their own.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class Conventions:
     slash_terminated: bool = False
     # the client command that prints a line as the script runs (None: a comment only)
     prompt_prefix: str | None = None
+    # what opens a transaction around the version update and its history row, where each
+    # statement would otherwise commit on its own (None: one is open already)
+    begin: str | None = None
 
     def columns(self) -> dict[str, sa.ColumnElement[object]]:
         """The session-dependent values of a history row, as SQL."""
@@ -90,6 +94,7 @@ MARIADB = Conventions(
     now="UTC_TIMESTAMP()",
     finished="UTC_TIMESTAMP()",
     duration="TIMESTAMPDIFF(SECOND, started, UTC_TIMESTAMP()) * 1000",
+    begin="START TRANSACTION",
 )
 BY_DIALECT = {"oracle": ORACLE, "postgresql": POSTGRESQL, "mysql": MARIADB, "mariadb": MARIADB}
 

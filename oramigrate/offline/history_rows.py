@@ -5,7 +5,9 @@ the file's checksum, who (the session user, OS user and client host as the datab
 and when (UTC, as the online run records it). Where DDL commits on its own (Oracle, MariaDB) a
 'running' row is committed before the revision and set to 'success' in the commit that moves the
 version table, so a script stopped half-way leaves the row 'running' for the next ``db upgrade``
-to close; PostgreSQL writes one 'success' row inside the revision's transaction.
+to close; PostgreSQL writes one 'success' row inside the revision's transaction. A stamp does no work:
+its rows ('stamp' for each revision it marks applied, 'unstamp' for each it marks not applied, as
+``db stamp`` online writes them) go with the version update, in its transaction.
 """
 
 from __future__ import annotations
@@ -54,6 +56,17 @@ def succeeded_at_once(
     values = _values(history, conventions, revision, direction, checksum)
     values["finished"] = sa.literal_column(conventions.finished)
     values["duration_ms"] = sa.literal_column(conventions.duration)
+    values["outcome"] = sa.literal(SUCCESS)
+    return _insert(history, values)
+
+
+def recorded(
+    history: sa.Table, conventions: Conventions, revision: str, direction: str, checksum: str | None
+) -> sa.Insert:
+    """A 'success' row for something done at once (a stamp): written with the version update it records."""
+    values = _values(history, conventions, revision, direction, checksum)
+    values["finished"] = sa.literal_column(conventions.now)
+    values["duration_ms"] = sa.literal(0)
     values["outcome"] = sa.literal(SUCCESS)
     return _insert(history, values)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 
 from ..errors import MigrationError
@@ -49,3 +50,27 @@ def check_range(scripts: ScriptDirectory, given: str) -> None:
         parts = [given]
     for part in parts:
         _check_one(scripts, part.strip(), given)
+
+
+def check_plan(scripts: ScriptDirectory, given: str, upgrade: bool) -> None:
+    """Refuse, before the script's first line, a range that runs the wrong way or a revision in it
+    without the function the script needs (Alembic would stop half-way through the output)."""
+    if ":" not in given:
+        return
+    start, _, end = (part.strip() for part in given.partition(":"))
+    upper, lower = (end, start) if upgrade else (start, end)
+    direction = "upgrade" if upgrade else "downgrade"
+    try:
+        revisions = list(scripts.iterate_revisions(upper, lower))
+    except RevisionError as exc:
+        order = "an upgrade range is older:newer" if upgrade else "a downgrade range is newer:older"
+        raise RevisionRangeError(
+            f"revision range {given!r} does not run {'up' if upgrade else 'down'} the chain ({exc}); {order}"
+        ) from None
+    except (CommandError, AssertionError, KeyError, ValueError):
+        return  # relative ends and the like: Alembic resolves them, and says so itself
+    for script in revisions:
+        if not callable(getattr(script.module, direction, None)):
+            raise RevisionRangeError(
+                f"the revision file {script.path} defines no {direction}(): no script written"
+            )

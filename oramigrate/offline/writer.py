@@ -12,13 +12,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.runtime.migration import MigrationContext, RevisionStep
+from alembic.runtime.migration import MigrationContext, MigrationInfo, RevisionStep
 from sqlalchemy.schema import CreateTable, DDLElement
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import TextClause
 
 from ..deploy.checksums import checksum
 from ..oracle import sqlplus
 from ..private import migration_plan, replace_migration_plan, replace_statement_executor, statement_executor
+from ..revisions import applied
 from . import guard, history_rows
 from .conventions import Conventions
 
@@ -37,6 +39,9 @@ class ScriptWriter:
         self._context: MigrationContext | None = None
         self._original: Callable[..., Any] | None = None
         self._step: RevisionStep | None = None
+        # where the script has the database after the statements written so far (a stamp's rows
+        # are the difference it makes)
+        self._heads: tuple[str, ...] = ()
 
     @property
     def context(self) -> MigrationContext:
@@ -70,6 +75,7 @@ class ScriptWriter:
         if self.conventions.settings:
             self._output("\n".join(self.conventions.settings))
         heads = self.context.get_current_heads()
+        self._heads = tuple(heads)
         start = heads[0] if heads else None
         version = self.context.impl.version_table_impl(
             version_table=self.context.version_table,
@@ -89,6 +95,9 @@ class ScriptWriter:
         """Every statement of the run: the version table skipped (the guard made it), raw SQL split."""
         if isinstance(construct, CreateTable) and construct.element.name == self.context.version_table:
             return
+        if self.conventions.begin and self._moves_version(construct):
+            # the version update, its history row and the COMMIT after them: one transaction
+            self._emit(self.conventions.begin)
         if self.conventions.slash_terminated:
             for statement in self._oracle_statements(construct):
                 self._output(sqlplus.checked(statement))
@@ -97,6 +106,11 @@ class ScriptWriter:
         if isinstance(construct, str):
             construct = construct.strip().rstrip(";").rstrip()
         self._emit(construct)
+
+    def _moves_version(self, construct: Any) -> bool:
+        """Whether ``construct`` is Alembic's INSERT, UPDATE or DELETE of the version table."""
+        table = getattr(construct, "table", None) if isinstance(construct, UpdateBase) else None
+        return bool(getattr(table, "name", None) == self.context.version_table)
 
     def _oracle_statements(self, construct: Any) -> list[sqlplus.Statement]:
         if isinstance(construct, str):
@@ -121,13 +135,32 @@ class ScriptWriter:
         self._emit(history_rows.started(*self._row(self._step), checksum(self._step.revision)))
         self._emit("COMMIT")
 
-    def version_applied(self, ctx: MigrationContext, **_kwargs: Any) -> None:
-        """After Alembic's version update: the history row says success, and (no transactional DDL) COMMIT."""
-        step, transactional = self._step, self.context.impl.transactional_ddl
-        if step is not None and transactional:
-            self._emit(history_rows.succeeded_at_once(*self._row(step), checksum(step.revision)))
-        elif step is not None:
-            self._emit(history_rows.succeeded(*self._row(step)))
+    def version_applied(self, ctx: MigrationContext, step: MigrationInfo, heads: set[str], **_: Any) -> None:
+        """After Alembic's version update: the history row says success (a stamp: its rows), and (no
+        transactional DDL) COMMIT."""
+        revision_step, transactional = self._step, self.context.impl.transactional_ddl
+        if step.is_stamp:
+            self._stamped(heads)
+        elif revision_step is not None and transactional:
+            self._emit(
+                history_rows.succeeded_at_once(*self._row(revision_step), checksum(revision_step.revision))
+            )
+        elif revision_step is not None:
+            self._emit(history_rows.succeeded(*self._row(revision_step)))
         if not transactional:
             self._emit("COMMIT")
-        self._step = None
+        self._step, self._heads = None, tuple(sorted(heads))
+
+    def _stamped(self, heads: set[str]) -> None:
+        # as ``db stamp`` online (deploy.deployment.record_stamp): 'stamp' for each revision now
+        # applied, base first, then 'unstamp' for each no longer applied, newest first
+        scripts = self.context.script
+        assert scripts is not None, "an offline run has its scripts"
+        before = applied(scripts, self._heads)
+        after = applied(scripts, heads)
+        rows: list[tuple[str, str, str | None]] = [
+            (script.revision, "stamp", checksum(script)) for script in after if script not in before
+        ]
+        rows += [(script.revision, "unstamp", None) for script in reversed(before) if script not in after]
+        for revision, direction, digest in rows:
+            self._emit(history_rows.recorded(self.history, self.conventions, revision, direction, digest))

@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from alembic.util import PriorityDispatchResult
 from sqlalchemy import Boolean, types
+from sqlalchemy.schema import DefaultClause, Identity
 
 _QUOTED = re.compile(r"('(?:[^']|'')*')")
 
@@ -46,6 +48,55 @@ def compare_server_default(
     if reflected == normalized_default(rendered_metadata_default):
         return False
     return None
+
+
+def server_default_noise(
+    autogen_context: Any,
+    alter_column_op: Any,
+    schema: str | None,
+    table_name: str,
+    column_name: str,
+    inspected_column: Any,
+    metadata_column: Any,
+) -> PriorityDispatchResult:
+    """The autogenerate comparator form of ``compare_server_default``: STOP when only noise differs.
+
+    Registered by the plugin, behind Alembic's own ``compare_server_default`` switch, rather than
+    passed as that option's callable: Alembic reads a callable's reflected default as
+    ``server_default.arg.text``, which an identity or computed column does not have (an
+    AttributeError on every PostgreSQL and Oracle 12c+ table with one; sqlalchemy/alembic#775).
+    Here only plain defaults are looked at; identity and computed columns go on to Alembic's own.
+    """
+    inspected = inspected_column.server_default
+    wanted = metadata_column.server_default
+    identities = autogen_context.dialect.supports_identity_columns
+    if isinstance(wanted, Identity) and inspected is None and not identities:
+        # SQLite and MariaDB make an Identity() an autoincrement column and reflect no identity:
+        # without this, every `db migrate` there proposes adding it again
+        return PriorityDispatchResult.STOP
+    if autogen_context.dialect.name != "oracle":
+        return PriorityDispatchResult.CONTINUE
+    if not all(default is None or isinstance(default, DefaultClause) for default in (inspected, wanted)):
+        return PriorityDispatchResult.CONTINUE
+    reflected_text = inspected.arg.text if inspected is not None else None
+    same = compare_server_default(
+        autogen_context.migration_context,
+        inspected_column,
+        metadata_column,
+        reflected_text,
+        wanted,
+        _rendered(wanted, autogen_context.dialect),
+    )
+    return PriorityDispatchResult.STOP if same is False else PriorityDispatchResult.CONTINUE
+
+
+def _rendered(default: DefaultClause | None, dialect: Any) -> str | None:
+    # what Alembic hands a compare_server_default callable as the model's default, as text
+    if default is None:
+        return None
+    if isinstance(default.arg, str):
+        return default.arg
+    return str(default.arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def _scripts_version(context: Any) -> tuple[int, ...]:

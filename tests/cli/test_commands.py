@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from support.cli import run_manage
+from support.databases import PROJECT_CHAIN, PROJECT_HEAD
 
 
 def _ok(*args: str, url: str, input: str | None = None) -> str:
@@ -18,24 +19,27 @@ def _ok(*args: str, url: str, input: str | None = None) -> str:
 def test_read_only_db_commands(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/app.db"
     _ok("db", "upgrade", url=url)
-    assert _ok("db", "heads", url=url).strip() == "0003 (head)"
-    assert _ok("db", "history", url=url).splitlines() == [
-        "0002 -> 0003 (head), Index auth_roles_users.role_id: without it Oracle locks the whole link table "
+    assert _ok("db", "heads", url=url).strip() == f"{PROJECT_HEAD} (head)"
+    history = _ok("db", "history", url=url).splitlines()
+    assert history[-3:] == [
+        "0002 -> 0003, Index auth_roles_users.role_id: without it Oracle locks the whole link table "
         "while a role is deleted.",
         "0001 -> 0002, Make auth_user.first_name NOT NULL: backfill NULLs, then alter the column in place.",
         "<base> -> 0001, Users and roles: their sequences first, then the tables.",
     ]
-    shown = _ok("db", "show", "0003", url=url)
-    assert "Rev: 0003 (head)" in shown and "Parent: 0002" in shown
+    assert history[0].startswith(f"{PROJECT_CHAIN[-1]['down_revision']} -> {PROJECT_HEAD} (head), ")
+    assert len(history) == len(PROJECT_CHAIN)
+    shown = _ok("db", "show", PROJECT_HEAD, url=url)
+    assert f"Rev: {PROJECT_HEAD} (head)" in shown and f"Parent: {PROJECT_CHAIN[-1]['down_revision']}" in shown
 
 
 def test_stamp_and_downgrade_one_step(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/app.db"
     _ok("db", "upgrade", url=url)
     _ok("db", "downgrade", url=url)
-    assert _ok("db", "current", url=url).strip() == "0002"
-    _ok("db", "stamp", "0003", url=url)
-    assert _ok("db", "current", url=url).strip() == "0003 (head)"
+    assert _ok("db", "current", url=url).strip() == PROJECT_CHAIN[-1]["down_revision"]
+    _ok("db", "stamp", PROJECT_HEAD, url=url)
+    assert _ok("db", "current", url=url).strip() == f"{PROJECT_HEAD} (head)"
 
 
 def test_init_makes_an_oracle_safe_environment(tmp_path: Path) -> None:

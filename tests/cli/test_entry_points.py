@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from support.cli import TEST_SECRETS, Ran, run_manage
+from support.databases import PROJECT_HEAD, PROJECT_REVISIONS
 
 from oramigrate import cli as guarded
 from oramigrate.deploy.lock import MigrationLock
@@ -100,11 +101,9 @@ def test_upgrade_downgrade_stamp_take_the_lock_and_write_history(entry: str, tmp
     _refused_while_locked(run, url, "stamp", "head")
     assert run("stamp", "head").returncode == 0
     assert _history(url) == [
-        ("0001", "upgrade", "success"),
-        ("0002", "upgrade", "success"),
-        ("0003", "upgrade", "success"),
-        ("0003", "downgrade", "success"),
-        ("0003", "stamp", "success"),
+        *((revision, "upgrade", "success") for revision in PROJECT_REVISIONS),
+        (PROJECT_HEAD, "downgrade", "success"),
+        (PROJECT_HEAD, "stamp", "success"),
     ]
 
 
@@ -120,8 +119,4 @@ def test_baseline_takes_the_lock_and_writes_history(entry: str, tmp_path: Path) 
     _refused_while_locked(run, url, "baseline")
     made = run("baseline")
     assert made.returncode == 0, made.stderr
-    assert _history(url) == [
-        ("0001", "baseline", "success"),
-        ("0002", "baseline", "success"),
-        ("0003", "baseline", "success"),
-    ]
+    assert _history(url) == [(revision, "baseline", "success") for revision in PROJECT_REVISIONS]

@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 
 from support.cli import migrations_with, run_manage
+from support.databases import HEAD_PLACEHOLDER, PROJECT_HEAD, PROJECT_REVISIONS
 
 DROP = '''"""drop last_name"""
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0013"
-down_revision = "0003"
+down_revision = "__project_head__"
 {allow}
 
 
@@ -27,9 +28,11 @@ def downgrade():
 
 def _chain(tmp_path: Path, allow: str = "") -> tuple[Path, str]:
     directory = migrations_with(tmp_path)
-    (directory / "versions" / "0013_drop.py").write_text(DROP.format(allow=allow))
+    (directory / "versions" / "0013_drop.py").write_text(
+        DROP.format(allow=allow).replace(HEAD_PLACEHOLDER, PROJECT_HEAD)
+    )
     url = f"sqlite:///{tmp_path}/app.db"
-    assert run_manage("db", "-d", str(directory), "upgrade", "0003", database_url=url).returncode == 0
+    assert run_manage("db", "-d", str(directory), "upgrade", PROJECT_HEAD, database_url=url).returncode == 0
     return directory, url
 
 
@@ -47,7 +50,7 @@ def test_upgrade_refuses_an_unacknowledged_drop(tmp_path: Path) -> None:
         "  acknowledge each in its revision (lint_allow = {code: reason}) or pass --allow-unsafe",
     ]
     current = run_manage("db", "-d", str(directory), "current", database_url=url)
-    assert current.stdout.strip() == "0003"
+    assert current.stdout.strip() == PROJECT_HEAD
     offline = run_manage("db", "-d", str(directory), "upgrade", "--sql", "0002:0013", database_url=url)
     assert offline.returncode == 1 and offline.stdout == ""
 
@@ -84,7 +87,8 @@ def test_check_fails_on_lint_errors_and_passes_clean(tmp_path: Path) -> None:
     assert clean.returncode == 0, clean.stderr
     assert (
         clean.stdout.splitlines()[-1]
-        == "3 revision(s) linted for oracle 11.2: 0 error(s), 0 warning(s), 0 acknowledged"
+        == f"{len(PROJECT_REVISIONS)} revision(s) linted for oracle 11.2: 0 error(s), 0 warning(s), "
+        "1 acknowledged"
     )
     failed = run_manage("db", "-d", str(directory), "check", database_url=url)
     assert failed.returncode == 1

@@ -15,7 +15,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0013"
-down_revision = "0003"
+down_revision = "__project_head__"
 
 
 def upgrade():
@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from myapp.models import Status
 
 revision = "0013"
-down_revision = "0003"
+down_revision = "__project_head__"
 
 
 def upgrade():

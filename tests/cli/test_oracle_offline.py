@@ -9,18 +9,24 @@ lines, ``&`` and a PL/SQL block, sequence options, and the other operations we r
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 from support.cli import migrations_with, run_manage
-from support.databases import ROOT
+from support.databases import PROJECT_HEAD, PROJECT_REVISIONS, ROOT
 from support.dba_chain import REVISIONS
 from support.oracle_sql import check_script, commands, identifiers, statements
 
 ORACLE_URL = "oracle+oracledb://app:s3cret@db.example:1521/?service_name=FREEPDB1"
 SNAPSHOTS = ROOT / "tests" / "cli" / "snapshots"
 VERSIONS = ("11.2", "12.1", "19", "21", "23")
-RANGES = {"upgrade": ("upgrade", "head"), "downgrade": ("downgrade", "0002:base")}
+RANGES = {
+    "upgrade": ("upgrade", "head"),
+    "downgrade": ("downgrade", "head:base"),
+    "stamp": ("stamp", "head"),
+    "unstamp": ("stamp", "0002:base"),
+}
 REPRO_RANGES = {"upgrade": ("upgrade", "0002:head"), "downgrade": ("downgrade", "head:0002")}
 
 
@@ -60,10 +66,44 @@ def _compare(script: str, name: str) -> None:
     check_script(script)
 
 
-@pytest.mark.parametrize("direction", sorted(RANGES))
+@pytest.mark.parametrize("direction", ("upgrade", "downgrade"))
 @pytest.mark.parametrize("version", VERSIONS)
 def test_matches_reviewed_snapshot(version: str, direction: str) -> None:
     _compare(offline_sql(version, direction), f"oracle-{version}-{direction}.sql")
+
+
+@pytest.mark.parametrize("direction", ("stamp", "unstamp"))
+def test_stamp_script_matches_reviewed_snapshot(direction: str) -> None:
+    # a stamp runs no revision; its history rows are what Oracle sees of it (as ``db stamp`` online)
+    _compare(offline_sql("19", direction), f"oracle-19-{direction}.sql")
+
+
+def test_stamp_script_writes_the_rows_db_stamp_writes() -> None:
+    entries = statements(_snapshot("19", "stamp"))
+    start = entries.index(f"INSERT INTO alembic_version (version_num) VALUES ('{PROJECT_HEAD}')")
+    rows = [e for e in entries[start + 1 :] if e.startswith("INSERT INTO migration_history")]
+    assert [(_value(r, "revision"), _value(r, "direction"), _value(r, "outcome")) for r in rows] == [
+        (f"'{revision}'", "'stamp'", "'success'") for revision in PROJECT_REVISIONS
+    ]
+    assert all(_value(r, "checksum").startswith("'ast:") and "USER AS db_user" in r for r in rows)
+    # the rows go in the version update's transaction: nothing between them and its COMMIT
+    assert entries[start + 1 : start + 2 + len(rows)] == [*rows, "COMMIT"]
+
+    down = statements(_snapshot("19", "unstamp"))
+    start = down.index("DELETE FROM alembic_version WHERE alembic_version.version_num = '0002'")
+    rows = down[start + 1 : start + 3]
+    assert [(_value(r, "revision"), _value(r, "direction"), _value(r, "checksum")) for r in rows] == [
+        ("'0002'", "'unstamp'", "NULL"),
+        ("'0001'", "'unstamp'", "NULL"),
+    ]
+    assert down[start + 3] == "COMMIT"
+
+
+def _value(insert: str, column: str) -> str:
+    """The SQL a history INSERT ... SELECT writes into ``column`` (each value is labelled with it)."""
+    match = re.search(rf"(\S+|'[^']*') AS {column}\b", insert)
+    assert match is not None, insert
+    return match.group(1)
 
 
 @pytest.mark.parametrize("direction", sorted(REPRO_RANGES))
@@ -139,7 +179,7 @@ def test_too_long_name_for_the_target_stops_the_script(tmp_path: Path) -> None:
     directory = migrations_with(tmp_path)
     (directory / "versions" / "0013_long.py").write_text(
         '"""long name"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
-        'revision = "0013"\ndown_revision = "0003"\n\n\n'
+        f'revision = "0013"\ndown_revision = "{PROJECT_HEAD}"\n\n\n'
         "def upgrade():\n"
         '    op.add_column("auth_user", sa.Column("customer_loyalty_programme_tier", sa.Integer))\n\n\n'
         "def downgrade():\n"
@@ -192,8 +232,12 @@ def test_too_long_name_for_the_target_stops_the_script(tmp_path: Path) -> None:
 
 
 def test_readme_line_needs_no_url_and_no_password() -> None:
-    # the fresh-clone default (SQLite) and ORACLE_TARGET_VERSION alone: Oracle SQL, the whole chain
-    script = offline_sql("21", "upgrade")
+    # the fresh-clone default (SQLite) and ORACLE_TARGET_VERSION alone: Oracle SQL, the whole chain;
+    # the arguments exactly as the README writes them
+    result = run_manage("db", "upgrade", "--sql", env={"ORACLE_TARGET_VERSION": "21"})
+    assert result.returncode == 0, result.stderr
+    script = result.stdout
+    assert script == _snapshot("21", "upgrade")
     assert script.startswith("-- Oracle target version: 21 (set ORACLE_TARGET_VERSION to change it)\n")
     assert "UPDATE alembic_version SET version_num='0002'" in script
 
@@ -211,6 +255,8 @@ def test_header_guard_and_history_of_the_script() -> None:
         "alter the column in place.)",
         "PROMPT oramigrate: upgrade 0002 -> 0003 (Index auth_roles_users.role_id: without it Oracle locks "
         "the whole link table while a role is deleted)",
+        "PROMPT oramigrate: upgrade 0003 -> 0004 (Failed sign-ins per account, and a settings table that "
+        "takes over the salt fingerprint's reserved ro)",
         "EXIT SUCCESS",
     ]
     entries = statements(script)
@@ -227,14 +273,16 @@ def test_header_guard_and_history_of_the_script() -> None:
     assert "revision = '0002' AND migration_history.direction = 'upgrade'" in entries[version_update + 1]
     assert entries[version_update + 2] == "COMMIT"
     running = [e for e in entries if e.startswith("INSERT INTO migration_history")]
-    assert len(running) == 3 and all("'running' AS outcome" in e and "USER AS db_user" in e for e in running)
+    assert len(running) == len(PROJECT_REVISIONS) and all(
+        "'running' AS outcome" in e and "USER AS db_user" in e for e in running
+    )
 
 
 def test_guard_of_a_script_that_starts_at_a_revision() -> None:
     guard = statements(offline_sql("19", "downgrade"))[0]
-    assert "COUNT(CASE WHEN version_num = ''0002'' THEN 1 END)" in guard
+    assert f"COUNT(CASE WHEN version_num = ''{PROJECT_HEAD}'' THEN 1 END)" in guard
     assert "IF total <> 1 OR matching <> 1 THEN" in guard
-    assert "starts at revision 0002 but alembic_version does not hold it: nothing was run" in guard
+    assert f"starts at revision {PROJECT_HEAD} but alembic_version does not hold it: nothing was run" in guard
     assert "CREATE TABLE alembic_version" not in guard
 
 
@@ -255,19 +303,29 @@ def test_raw_sql_is_split_as_sqlplus_reads_it(repro_directory: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("version", ("19", "postgresql"))
-def test_two_scripts_in_a_row_are_the_one_script(repro_directory: Path, version: str) -> None:
-    args = ("--dialect", "postgresql") if version == "postgresql" else ()
-    oracle = version != "postgresql"
+# where the second script's own part begins, per client
+FIRST_PROMPT = {
+    "oracle": "PROMPT oramigrate: upgrade",
+    "postgresql": "\\echo oramigrate: upgrade",
+    "mariadb": "-- oramigrate: upgrade",
+}
+
+
+@pytest.mark.parametrize("dialect", sorted(FIRST_PROMPT))
+def test_two_scripts_in_a_row_are_the_one_script(repro_directory: Path, dialect: str) -> None:
+    args = ("--dialect", dialect)
+    oracle = dialect == "oracle"
     whole = repro_sql(repro_directory, "19", "0001:head", "upgrade", *args)
     first = repro_sql(repro_directory, "19", "0001:0013", "upgrade", *args)
     second = repro_sql(repro_directory, "19", "0013:head", "upgrade", *args)
-    marker = "\\echo oramigrate: upgrade" if not oracle else "PROMPT oramigrate: upgrade"
     footer = "EXIT SUCCESS\n\n" if oracle else ""
     assert first.endswith(footer) and second.endswith(footer)
     # the second script's header (settings and its guard) is dropped; the first one's footer too
-    joined = first[: len(first) - len(footer)] + second[second.index(marker) :]
+    joined = first[: len(first) - len(footer)] + second[second.index(FIRST_PROMPT[dialect]) :]
     assert joined == whole
+    if oracle:  # each piece is a script SQL*Plus runs on its own
+        for script in (first, second):
+            check_script(script)
 
 
 @pytest.mark.parametrize(
@@ -276,20 +334,29 @@ def test_two_scripts_in_a_row_are_the_one_script(repro_directory: Path, version:
         ("0001:", "Error: revision range '0001:' needs both ends, for example 0001:head"),
         (
             "nope",
-            "Error: unknown revision 'nope' in 'nope'; known revisions: 0001, 0002, 0003 "
+            f"Error: unknown revision 'nope' in 'nope'; known revisions: {', '.join(PROJECT_REVISIONS)} "
             "(db history lists them)",
         ),
         (
             "0001:zzz",
-            "Error: unknown revision 'zzz' in '0001:zzz'; known revisions: 0001, 0002, 0003 "
+            f"Error: unknown revision 'zzz' in '0001:zzz'; known revisions: {', '.join(PROJECT_REVISIONS)} "
             "(db history lists them)",
         ),
     ],
 )
 def test_bad_range_is_one_line(revision: str, message: str) -> None:
-    result = run_manage("db", "upgrade", "--sql", revision, env={"ORACLE_TARGET_VERSION": "19"})
-    assert result.returncode == 2
-    assert [line for line in result.stderr.splitlines() if not line.startswith("INFO ")] == [message]
+    for command in ("upgrade", "downgrade", "stamp"):
+        result = run_manage("db", command, "--sql", revision, env={"ORACLE_TARGET_VERSION": "19"})
+        assert result.returncode == 2, command
+        assert [line for line in result.stderr.splitlines() if not line.startswith("INFO ")] == [message]
+        assert result.stdout == ""
+
+
+def test_dialect_oracle_alone_writes_the_portable_script() -> None:
+    # no URL (the SQLite default), no ORACLE_TARGET_VERSION: --dialect oracle writes for 11.2
+    result = run_manage("db", "upgrade", "--sql", "--dialect", "oracle")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == _snapshot("11.2", "upgrade")
 
 
 def test_dialect_needs_sql() -> None:
@@ -312,3 +379,32 @@ def _snapshot_only(script: str, name: str) -> None:
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         snapshot.write_text(script, encoding="utf-8")
     assert script == snapshot.read_text(encoding="utf-8")
+
+
+SPLIT_FORM = {"ORACLE_USER": "app", "ORACLE_DSN": "db.example:1521/FREEPDB1", "ORACLE_TARGET_VERSION": "19"}
+
+
+@pytest.mark.parametrize(
+    ("command", "revision", "snapshot"),
+    [
+        ("upgrade", "head", "oracle-19-upgrade.sql"),
+        ("downgrade", "head:base", "oracle-19-downgrade.sql"),
+        ("stamp", "head", "oracle-19-stamp.sql"),
+        ("stamp", "0002:base", "oracle-19-unstamp.sql"),
+    ],
+)
+def test_split_form_writes_a_script_with_no_password(command: str, revision: str, snapshot: str) -> None:
+    # ORACLE_USER/ORACLE_DSN and no ORACLE_PASSWORD[_FILE]: a script connects to nothing, asks for nothing
+    result = run_manage("db", command, "--sql", revision, env=SPLIT_FORM)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (SNAPSHOTS / snapshot).read_text(encoding="utf-8")
+    check_script(result.stdout)
+
+
+def test_split_form_with_no_password_is_refused_by_work_that_connects() -> None:
+    result = run_manage("db", "upgrade", env=SPLIT_FORM)
+    assert result.returncode == 2
+    assert [line for line in result.stderr.splitlines() if not line.startswith("INFO ")] == [
+        "Error: ORACLE_PASSWORD or ORACLE_PASSWORD_FILE is required with ORACLE_USER "
+        "(only a --sql script needs none)"
+    ]

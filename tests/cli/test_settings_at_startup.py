@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,11 @@ def test_test_config_overrides_the_environment(monkeypatch: pytest.MonkeyPatch) 
             "xe",
             "ORACLE_TARGET_VERSION must look like 11.2, 12.1, 19, 21 or 23, not 'xe'",
         ),
+        (
+            "ORACLE_EDITION",
+            "SE2",
+            "ORACLE_EDITION must be one of enterprise, standard, express, free, not 'SE2'",
+        ),
     ],
 )
 def test_a_bad_setting_stops_every_db_command_at_start(
@@ -56,3 +62,51 @@ def test_a_bad_setting_stops_every_db_command_at_start(
     result = run_manage("db", "current", database_url=f"sqlite:///{tmp_path / 'app.db'}", env={name: value})
     assert (result.returncode, result.stdout, result.stderr) == (2, "", f"Error: {message}\n")
     assert not (tmp_path / "app.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("edition", "codes"), [("", []), ("standard", []), ("enterprise", ["index-locks-writes"])]
+)
+def test_oracle_edition_reaches_db_lint(edition: str, codes: list[str]) -> None:
+    # 0003 builds an index on an existing table without ONLINE
+    result = run_manage("db", "lint", "0003", "--format", "json", env={"ORACLE_EDITION": edition})
+    assert result.returncode == 0, result.stderr
+    assert [finding["code"] for finding in json.loads(result.stdout)["findings"]] == codes
+
+
+def test_oracle_edition_from_the_flask_config_reaches_the_helpers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic.script import ScriptDirectory
+    from support.cli import migrations_with
+    from support.databases import ROOT
+
+    from webapp import create_app
+
+    monkeypatch.delenv("ORACLE_EDITION", raising=False)
+    head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+    revision = f"""from alembic import op
+
+revision = "o001"
+down_revision = "{head}"
+
+
+def upgrade():
+    op.create_index_online("ix_auth_user_email_id", "auth_user", ["email", "id"])
+
+
+def downgrade():
+    op.drop_index_online("ix_auth_user_email_id", table_name="auth_user")
+"""
+    directory = migrations_with(tmp_path, {"o001_index.py": revision})
+    config = {
+        "ORACLE_TARGET_VERSION": "19",
+        "ORACLE_EDITION": "enterprise",
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    }
+    app = create_app({**TEST_SECRETS, **config}, web=False)
+    result = app.test_cli_runner().invoke(
+        args=["db", "upgrade", f"{head}:o001", "--sql", "-d", str(directory)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "CREATE INDEX ix_auth_user_email_id ON auth_user (email, id) ONLINE" in result.output.splitlines()

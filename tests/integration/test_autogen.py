@@ -204,3 +204,65 @@ def test_sequence_ops_are_reversible() -> None:
     create = CreateSequenceOp("s", start=5, cache=10)
     assert isinstance(create.reverse(), DropSequenceOp)
     assert create.reverse().reverse().options == {"start": 5, "increment": 1, "cache": 10}
+
+
+# what Oracle and its features put in an application's schema (oracle/include.py), named as each
+# backend stores them, and one table of the application's own MIGRATION_EXCLUDE_OBJECTS pattern
+HELPER_TABLES = (
+    "mlog$_auth_role",
+    "rupd$_auth_role",
+    "dr$ix_notes$i",
+    "err$_auth_user",
+    "sys_export_schema_01",
+    "sys_import_full_02",
+    "bin$mrmhlohlq8mhn8b9sfr3dw==$0",
+    "sys_iot_over_74120",
+)
+
+
+def test_oracle_helper_tables_are_not_proposed_for_dropping(at_head: Database) -> None:
+    engine = at_head.engine()
+    try:
+        extra = sa.MetaData()
+        for name in (*HELPER_TABLES, "tmp_load_2024"):
+            sa.Table(name, extra, sa.Column("id", sa.Integer, primary_key=True))
+        extra.create_all(engine)
+    finally:
+        engine.dispose()
+    checked = run_manage(
+        "db", "check", database_url=at_head.url, env={"MIGRATION_EXCLUDE_OBJECTS": "tmp_*, *_bak"}
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # without the application's pattern its table is drift: the filter is what keeps the others out
+    unfiltered = run_manage("db", "check", database_url=at_head.url)
+    assert unfiltered.returncode == 1
+    assert "drift: New upgrade operations detected: [('remove_table', Table('tmp_load_2024'" in (
+        unfiltered.stderr
+    )
+
+
+def test_identity_and_computed_columns_compare_clean(database: Database) -> None:
+    # Alembic hands a compare_server_default *callable* `server_default.arg.text`, which a reflected
+    # identity has not (sqlalchemy/alembic#775): ours is a plugin comparator, and on SQLite/MariaDB,
+    # which make Identity() an autoincrement column, no identity is proposed again and again
+    from oramigrate.deploy.baseline import differences
+
+    metadata = sa.MetaData()
+    sa.Table(
+        "ledger",
+        metadata,
+        sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+        sa.Column("amount", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("doubled", sa.Integer, sa.Computed("amount * 2", persisted=True)),
+    )
+    engine = database.engine()
+    try:
+        with engine.begin() as connection:
+            metadata.create_all(connection)
+        with engine.connect() as connection:
+            assert differences(connection, metadata, "migration_history") == []
+            metadata.tables["ledger"].c.amount.server_default = sa.DefaultClause("1")
+            changed = differences(connection, metadata, "migration_history")
+            assert [line.split(":")[0] for line in changed] == ["modify_default ledger.amount"]
+    finally:
+        engine.dispose()

@@ -67,7 +67,8 @@ def test_oracle_split_settings_need_a_password() -> None:
     assert result.returncode == 2
     assert (
         _one_line_error(result)
-        == "Error: ORACLE_PASSWORD or ORACLE_PASSWORD_FILE is required with ORACLE_USER"
+        == "Error: ORACLE_PASSWORD or ORACLE_PASSWORD_FILE is required with ORACLE_USER "
+        "(only a --sql script needs none)"
     )
 
 

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from support.cli import migrations_with, run_manage
-from support.databases import Database
+from support.databases import PROJECT_HEAD, PROJECT_REVISIONS, Database
 from support.deploy import DEPLOY_TABLES, current, history, query
+
+# what `db verify` says of the project chain once applied
+MATCH = f"{len(PROJECT_REVISIONS)} applied revisions match their files\n"
 
 
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # checksums do not depend on the dialect
@@ -23,7 +26,7 @@ def test_edited_revision_is_named_and_upgrade_refuses(database: Database, tmp_pa
     reformatted = reformatted.replace("Hand-audited:", "Hand-audited (reviewed again):")
     revision_file.write_text(reformatted + "\n# edited after it was applied\n")
     verify = run_manage("db", "-d", str(directory), "verify", database_url=database.url)
-    assert (verify.returncode, verify.stdout) == (0, "3 applied revisions match their files\n"), verify.stderr
+    assert (verify.returncode, verify.stdout) == (0, MATCH), verify.stderr
 
     # what upgrade() writes changes: an edit, and verify says where
     revision_file.write_text(source.replace('BACKFILL = "unknown"', 'BACKFILL = "n/a"'))
@@ -49,7 +52,7 @@ def test_edited_revision_is_named_and_upgrade_refuses(database: Database, tmp_pa
         "accepted with --allow-edited: edited file",
     )
     verify = run_manage("db", "-d", str(directory), "verify", database_url=database.url)
-    assert (verify.returncode, verify.stdout) == (0, "3 applied revisions match their files\n")
+    assert (verify.returncode, verify.stdout) == (0, MATCH)
 
 
 def _unversion(database: Database, drop_column: bool) -> None:
@@ -84,12 +87,10 @@ def test_baseline_stamps_only_a_matching_schema(database: Database) -> None:
     engine.dispose()
     adopted = run_manage("db", "baseline", database_url=database.url)
     assert adopted.returncode == 0, adopted.stderr
-    assert adopted.stdout == "baseline: schema matches the models; stamped 0003\n"
-    assert current(database) == {"0003"}
+    assert adopted.stdout == f"baseline: schema matches the models; stamped {PROJECT_HEAD}\n"
+    assert current(database) == {PROJECT_HEAD}
     note = "baseline: the live schema matched the models"
     assert history(database) == [
-        ("0001", "baseline", "success", None, note),
-        ("0002", "baseline", "success", None, note),
-        ("0003", "baseline", "success", None, note),
+        (revision, "baseline", "success", None, note) for revision in PROJECT_REVISIONS
     ]
     assert query(database, "SELECT COUNT(*) FROM migration_history WHERE checksum IS NULL") == [(0,)]

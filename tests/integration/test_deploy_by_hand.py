@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from support.cli import manage_env, migrations_with, run_manage
-from support.databases import ROOT, Database, fresh_database
+from support.databases import PROJECT_HEAD, PROJECT_REVISIONS, ROOT, Database, fresh_database
 from support.deploy import FAILING_REVISION, HISTORY, JOURNAL, LOCK, current, history, query
 from support.faults import execute, session_alive
 
@@ -77,7 +77,8 @@ def _running(database: Database, session: int, statement: str) -> bool:
 
 @pytest.mark.parametrize("database", ["mariadb", "postgresql"], indirect=True)
 def test_kill_orphan_ends_the_dead_runners_session_then_migrates(database: Database, tmp_path: Path) -> None:
-    assert run_manage("db", "upgrade", "0002", database_url=database.url).returncode == 0
+    before_head = PROJECT_REVISIONS[-2]
+    assert run_manage("db", "upgrade", before_head, database_url=database.url).returncode == 0
     orphan = _Orphan(database)
     try:
         _left_by_a_dead_runner(database, orphan)
@@ -100,7 +101,7 @@ def test_kill_orphan_ends_the_dead_runners_session_then_migrates(database: Datab
         assert waited.stderr.splitlines()[-1].endswith(
             "; nothing was run (wait for it to finish, or pass --kill-orphan to end it)"
         )
-        assert current(database) == {"0002"} and session_alive(database, orphan.number)
+        assert current(database) == {before_head} and session_alive(database, orphan.number)
 
         ended = run_manage(
             "db", "upgrade", "--kill-orphan", "--lock-timeout", "30", database_url=database.url
@@ -113,8 +114,8 @@ def test_kill_orphan_ends_the_dead_runners_session_then_migrates(database: Datab
         orphan.join()
         assert orphan.error is not None  # its statement was cut short, not finished
         assert not session_alive(database, orphan.number)
-        assert current(database) == {"0003"}
-        assert history(database)[-1][:3] == ("0003", "upgrade", "success")
+        assert current(database) == {PROJECT_HEAD}
+        assert history(database)[-1][:3] == (PROJECT_HEAD, "upgrade", "success")
         assert query(database, f"SELECT pid, server_session, token FROM {LOCK} WHERE id = 2") == [
             (None, None, None)
         ]
@@ -127,7 +128,9 @@ def test_journal_clear_forgets_a_half_applied_revision_and_says_so(tmp_path: Pat
     with fresh_database("mariadb", tmp_path) as database:
         directory = migrations_with(tmp_path, {"0013_failing.py": FAILING_REVISION})
         assert (
-            run_manage("db", "upgrade", "0003", "-d", str(directory), database_url=database.url).returncode
+            run_manage(
+                "db", "upgrade", PROJECT_HEAD, "-d", str(directory), database_url=database.url
+            ).returncode
             == 0
         )
         execute(database, "CREATE TABLE deploy_probe_b (other INTEGER)")  # statement 3 fails on it
@@ -227,14 +230,17 @@ def test_data_loss_downgrade_asks_at_a_terminal(database: Database) -> None:
     assert run_manage("db", "upgrade", database_url=database.url).returncode == 0
     _users(database, 2)
     tables = database.tables()
-    question = "this downgrade loses data: 0001: drops table auth_user (2 rows)\nDowngrade anyway? [y/N]: "
+    question = (
+        "this downgrade loses data: 0004: drops column auth_user.failed_logins (2 values);"
+        " 0001: drops table auth_user (2 rows)\nDowngrade anyway? [y/N]: "
+    )
 
     code, screen = _on_terminal(["db", "downgrade", "base"], database.url, "n")
     assert code == 1, screen
     assert question + "n\n" in screen
     assert screen.rstrip().splitlines()[-1].startswith("Error: refusing to downgrade: it would lose data: ")
     assert database.tables() == tables  # nothing dropped
-    assert current(database) == {"0003"}
+    assert current(database) == {PROJECT_HEAD}
     assert query(database, "SELECT COUNT(*) FROM auth_user") == [(2,)]
 
     code, screen = _on_terminal(["db", "downgrade", "base"], database.url, "y")
@@ -256,7 +262,7 @@ LONG_STATEMENT_REVISION = '''"""Test revision: one statement that runs for LONG 
 from alembic import op
 
 revision = "0013"
-down_revision = "0003"
+down_revision = "__project_head__"
 branch_labels = None
 depends_on = None
 
@@ -307,7 +313,8 @@ def test_keep_alive_holds_the_idle_lock_session_through_a_long_statement(
     revision = LONG_STATEMENT_REVISION.replace("SQL", SLEEP[database.backend])
     directory = migrations_with(tmp_path, {"0013_long.py": revision})
     assert (
-        run_manage("db", "upgrade", "0003", "-d", str(directory), database_url=database.url).returncode == 0
+        run_manage("db", "upgrade", PROJECT_HEAD, "-d", str(directory), database_url=database.url).returncode
+        == 0
     )
     started = time.monotonic()
     done = run_manage("db", "upgrade", "-d", str(directory), database_url=url)

@@ -8,6 +8,7 @@ clean. MariaDB commits each DDL statement (the journal resumes); PostgreSQL roll
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from support.cli import migrations_with, run_manage
-from support.databases import Database, fresh_database
+from support.databases import PROJECT_HEAD, PROJECT_REVISIONS, Database, fresh_database
 from support.deploy import JOURNAL, current, history, query
 from support.faults import (
     BIG_ROWS,
@@ -41,7 +42,7 @@ _CLEAN: dict[str, dict[str, Any]] = {}
 
 def _prepared(database: Database, tmp_path: Path, rows: int = 10, raw_index: bool = False) -> Path:
     directory = migrations_with(tmp_path, {"0013_faults.py": revision_source(raw_index)})
-    up = run_manage("db", "upgrade", "0003", "-d", str(directory), database_url=database.url)
+    up = run_manage("db", "upgrade", PROJECT_HEAD, "-d", str(directory), database_url=database.url)
     assert up.returncode == 0, up.stderr
     make_big_table(database, rows)
     return directory
@@ -66,7 +67,10 @@ def _rerun_ends_at_head(database: Database, directory: Path, tmp_path: Path) -> 
     assert query(database, "SELECT id, note, extra FROM deploy_probe_a") == [(1, "once", None)]
     assert query(database, f"SELECT COUNT(*) FROM {JOURNAL}") == [(0,)]
     verify = run_manage("db", "-d", str(directory), "verify", database_url=database.url)
-    assert (verify.returncode, verify.stdout) == (0, "4 applied revisions match their files\n"), verify.stderr
+    assert (verify.returncode, verify.stdout) == (
+        0,
+        f"{len(PROJECT_REVISIONS) + 1} applied revisions match their files\n",
+    ), verify.stderr
     return rerun
 
 
@@ -165,6 +169,12 @@ def test_kill_of_the_migration_connection_during_raw_ddl_is_settled_by_db_journa
             "0013 upgrade operation 1 of 5 done: CREATE TABLE deploy_probe_a ( id INTEGER NOT NULL,"
             " note VARCHAR(20), CONSTRAINT pk_deploy_probe_a PRIMARY KEY (id) )",
             f"0013 upgrade operation 2 of 5 started: {statement}",
+        ]
+        rows = run_manage("db", "-d", str(directory), "journal", "show", "--json", database_url=database.url)
+        fields = [(r["operation"], r["total"], r["state"], r["statement"]) for r in json.loads(rows.stdout)]
+        assert fields == [
+            (1, 5, "done", show.stdout.splitlines()[0].partition(" done: ")[2]),
+            (2, 5, "started", statement),
         ]
         status = run_manage("db", "-d", str(directory), "status", database_url=database.url)
         assert status.stdout.splitlines()[3] == (
@@ -388,7 +398,7 @@ def test_partial_revision_then_stamp_downgrade_upgrade_skips_nothing(
     assert status.stdout.splitlines() == ["current: 0013 (head)", "pending: 0 revisions", "lock: free"]
 
     down = run_manage(
-        "db", "downgrade", "0003", "--allow-data-loss", "-d", str(directory), database_url=database.url
+        "db", "downgrade", PROJECT_HEAD, "--allow-data-loss", "-d", str(directory), database_url=database.url
     )
     assert down.returncode == 0, down.stderr
     assert not {"deploy_probe_a", "deploy_probe_b"} & database.tables()
@@ -421,11 +431,12 @@ def test_downgrade_over_users_refuses_without_allow_data_loss(database: Database
     refused = run_manage("db", "downgrade", "base", database_url=database.url)
     assert refused.returncode == 1
     assert refused.stderr.splitlines()[-1] == (
-        "Error: refusing to downgrade: it would lose data: 0001: drops table auth_user (3 rows);"
+        "Error: refusing to downgrade: it would lose data: 0004: drops column auth_user.failed_logins"
+        " (3 values); 0001: drops table auth_user (3 rows);"
         " nothing was changed (back the data up, or pass --allow-data-loss, which the history records)"
     )
     assert database.tables() == tables
-    assert current(database) == {"0003"}
+    assert current(database) == {PROJECT_HEAD}
 
     offline = run_manage("db", "downgrade", "--sql", "0002:base", database_url=database.url)
     assert offline.stdout.splitlines()[:3] == [

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from support.cli import migrations_with, run_manage
-from support.databases import Database
+from support.databases import PROJECT_HEAD, Database
 from support.deploy import FAILING_REVISION, JOURNAL, current, history, query
 
 
@@ -35,7 +36,7 @@ def test_third_operation_fails_then_the_fixed_rerun_completes(database: Database
         " CONSTRAINT pk_deploy_probe_b PRIMARY KEY (id) )): database error: "
     ), error
     assert "already exists" in error
-    assert current(database) == {"0003"}
+    assert current(database) == {PROJECT_HEAD}
 
     status = run_manage("db", "-d", directory, "status", database_url=database.url)
     assert status.returncode == 0, status.stderr
@@ -53,17 +54,37 @@ def test_third_operation_fails_then_the_fixed_rerun_completes(database: Database
             (2, 4, "ALTER TABLE deploy_probe_a ADD COLUMN note VARCHAR(20)"),
         ]
         assert status.stdout.splitlines() == [
-            "current: 0003",
+            f"current: {PROJECT_HEAD}",
             "pending: 1 revisions (0013)",
             "lock: free",
             "revision 0013: 2 of 4 operations applied (upgrade; last applied: ALTER TABLE deploy_probe_a"
             " ADD COLUMN note VARCHAR(20)); the next `db upgrade` resumes at operation 3",
         ]
         assert history(database)[-1][:3] == ("0013", "upgrade", "partial")
+        # the same facts for tools: the journal's state as fields
+        fields = json.loads(
+            run_manage("db", "-d", directory, "status", "--json", database_url=database.url).stdout
+        )
+        assert fields["pending"] == ["0013"] and fields["lock"] == {
+            "held": False,
+            "holder": None,
+            "running": [],
+        }
+        assert fields["journal"] == [
+            {
+                "revision": "0013", "direction": "upgrade", "done": 2, "total": 4,
+                "last": "ALTER TABLE deploy_probe_a ADD COLUMN note VARCHAR(20)", "started": None,
+                "running": False,
+            }
+        ]  # fmt: skip
     else:  # transactional DDL: nothing of 0013 is left
         assert error.endswith("; rolled back as a unit")
         assert "deploy_probe_a" not in database.tables()
-        assert status.stdout.splitlines() == ["current: 0003", "pending: 1 revisions (0013)", "lock: free"]
+        assert status.stdout.splitlines() == [
+            f"current: {PROJECT_HEAD}",
+            "pending: 1 revisions (0013)",
+            "lock: free",
+        ]
         assert history(database)[-1][:3] == ("0013", "upgrade", "failed")
 
     _execute(database, "DROP TABLE deploy_probe_b")  # the cause removed

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import migrations_with, run_manage
-from support.databases import Database
+from support.databases import PROJECT_HEAD, PROJECT_REVISIONS, Database
 from support.deploy import (
     JOURNAL,
     LOCK,
@@ -31,15 +31,13 @@ def test_eight_runners_apply_each_revision_once(database: Database) -> None:
     runners = [start_manage("db", "upgrade", database_url=database.url) for _ in range(8)]
     outputs = [runner.communicate(timeout=120) for runner in runners]
     assert [runner.returncode for runner in runners] == [0] * 8, [err for _, err in outputs]
-    assert current(database) == {"0003"}
+    assert current(database) == {PROJECT_HEAD}
 
     log = run_manage("db", "log", "--json", database_url=database.url)
     assert log.returncode == 0, log.stderr
     rows = json.loads(log.stdout)
     assert [(row["revision"], row["direction"], row["outcome"]) for row in rows] == [
-        ("0001", "upgrade", "success"),
-        ("0002", "upgrade", "success"),
-        ("0003", "upgrade", "success"),
+        (revision, "upgrade", "success") for revision in PROJECT_REVISIONS
     ]
     assert {row["pid"] for row in rows} <= {runner.pid for runner in runners}
     assert all(len(row["checksum"]) == 64 and row["error"] is None for row in rows)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 from support.cli import manage_env, migrations_with, run_manage
-from support.databases import ROOT
+from support.databases import PROJECT_HEAD, PROJECT_REVISIONS, ROOT
 from support.deploy import FAILING_REVISION, PAUSE_SETTING, SLEEPING_REVISION
 from support.fleet import SessionPeak, make_fleet
 
-APPLIED = [("0001", "upgrade", "success"), ("0002", "upgrade", "success"), ("0003", "upgrade", "success")]
+APPLIED = [(revision, "upgrade", "success") for revision in PROJECT_REVISIONS]
 
 
 def _fleet(*args: str, directory: Path | None = None) -> tuple[int, str, str]:
@@ -34,17 +34,17 @@ def test_upgrade_brings_every_target_to_head_status_agrees_and_a_rerun_does_noth
         report = json.loads(out)
         assert (report["action"], report["head"], report["summary"]) == (
             "upgrade",
-            ["0003"],
+            [PROJECT_HEAD],
             {"upgraded": 27},
         )
         assert [row["name"] for row in report["targets"]] == fleet.names
         for row in report["targets"]:
             assert (row["state"], row["before"], row["after"], row["applied"]) == (
-                "upgraded", [], ["0003"], ["0001", "0002", "0003"]
+                "upgraded", [], [PROJECT_HEAD], PROJECT_REVISIONS
             ), row  # fmt: skip
             assert "password" not in row["url"]
         for name in fleet.names:
-            assert fleet.current(name) == {"0003"}
+            assert fleet.current(name) == {PROJECT_HEAD}
             assert fleet.history(name) == APPLIED
         # each schema holds its own tables; nothing landed in public
         assert fleet.query("pg_07", "SELECT current_schema()") == [("s07",)]
@@ -57,7 +57,9 @@ def test_upgrade_brings_every_target_to_head_status_agrees_and_a_rerun_does_noth
         assert lines[-1] == "fleet status: 27 targets: 27 at-head"
         assert sorted(lines[:-1]) == sorted(lines[:-1]) and len(lines) == 28
         for line in lines[:-1]:
-            assert re.fullmatch(r"(pg_\d\d|maria_\d|sqlite_\d): at-head at 0003 \[\d+\.\d\d s\]", line), line
+            assert re.fullmatch(
+                rf"(pg_\d\d|maria_\d|sqlite_\d): at-head at {PROJECT_HEAD} \[\d+\.\d\d s\]", line
+            ), line
 
         code, out, err = _fleet("upgrade", "--targets", str(fleet.file), "--parallel", "4", "--json")
         assert code == 0, err
@@ -83,7 +85,7 @@ def test_a_target_failing_at_statement_3_on_mariadb_then_the_rerun_finishes_only
             "; 2 operations applied and journaled; `db upgrade` resumes at operation 3"
         )
         for name in fleet.names:
-            assert fleet.current(name) == ({"0003"} if name == "maria_2" else {"0013"})
+            assert fleet.current(name) == ({PROJECT_HEAD} if name == "maria_2" else {"0013"})
 
         code, out, err = _fleet("status", *args, "--json", directory=directory)
         assert code == 1
@@ -156,7 +158,7 @@ def test_three_runners_at_once_apply_each_revision_exactly_once(tmp_path: Path) 
             rows = [report[name] for report in reports]
             assert sorted(row["state"] for row in rows)[-1] == "upgraded", rows
             appliers = [row for row in rows if row["applied"]]
-            assert [row["applied"] for row in appliers] == [["0001", "0002", "0003", "0013"]], rows
+            assert [row["applied"] for row in appliers] == [[*PROJECT_REVISIONS, "0013"]], rows
             assert {row["state"] for row in rows if not row["applied"]} <= {"at-head", "done-elsewhere"}, rows
             assert fleet.history(name) == [*APPLIED, ("0013", "upgrade", "success")]
             assert fleet.current(name) == {"0013"}

@@ -41,10 +41,11 @@ def test_the_wheel_carries_its_metadata(venv: ScratchVenv, tmp_path: Path) -> No
         "print(d.version, d.metadata['License-Expression'],"
         f" oramigrate.__file__.startswith({str(venv.root)!r}));"
         "print(r.files('oramigrate').joinpath('py.typed').is_file(),"
-        " r.files('oramigrate').joinpath('templates/oracle-safe/env.py').is_file())"
+        " r.files('oramigrate').joinpath('templates/oracle-safe/env.py').is_file(),"
+        " r.files('oramigrate').joinpath('templates/oracle-safe-multidb/env.py').is_file())"
     ))  # fmt: skip
     assert probe.returncode == 0, probe.stderr
-    assert probe.stdout.split("\n") == ["0.1.0 MIT True", "True True", ""]
+    assert probe.stdout.split("\n") == ["0.1.0 MIT True", "True True True", ""]
     version = _run(venv, tmp_path, str(venv.script("oramigrate")), "--version")
     assert version.stdout == "oramigrate, version 0.1.0\n"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from support.cli import migrations_with, run_manage
-from support.databases import Database
+from support.databases import PROJECT_HEAD, Database
 
 REVISION = '''"""{title}"""
 from alembic import op
@@ -50,7 +50,7 @@ DESTRUCTIVE = [
 
 
 def _chain(tmp_path: Path) -> Path:
-    revisions, down = {}, "0003"
+    revisions, down = {}, PROJECT_HEAD
     for number, (title, body, _code) in enumerate(DESTRUCTIVE, 13):
         revision = f"{number:04d}"
         source = REVISION.format(title=title, revision=revision, down=down, upgrade=body)
@@ -75,7 +75,7 @@ def test_upgrade_refuses_every_destructive_repro_and_keeps_the_rows(
     tmp_path: Path, database: Database
 ) -> None:
     directory = _chain(tmp_path)
-    applied = run_manage("db", "-d", str(directory), "upgrade", "0003", database_url=database.url)
+    applied = run_manage("db", "-d", str(directory), "upgrade", PROJECT_HEAD, database_url=database.url)
     assert applied.returncode == 0, applied.stderr
     engine = database.engine()
     with engine.begin() as connection:
@@ -98,5 +98,5 @@ def test_upgrade_refuses_every_destructive_repro_and_keeps_the_rows(
     assert expected <= named, refused.stderr
     assert {revision for revision, _code in named} == {revision for revision, _code in expected}
     current = run_manage("db", "-d", str(directory), "current", database_url=database.url)
-    assert current.stdout.strip() == "0003"
+    assert current.stdout.strip() == PROJECT_HEAD
     assert _rows(database) == before == [(1, "ada@example.org", "Lovelace"), (1, "admin")]

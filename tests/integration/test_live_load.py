@@ -9,6 +9,7 @@ query may fail.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -120,13 +121,19 @@ def test_status_from_another_terminal_shows_the_statement_and_its_blocker(
             database_url=database.url,
         )  # fmt: skip
         try:
-            deadline, lines = time.monotonic() + 30, []
+            deadline, lines, fields = time.monotonic() + 30, [], {}
             while time.monotonic() < deadline:
                 lines = run_manage(
                     "db", "status", "-d", directory, database_url=database.url
                 ).stdout.splitlines()
                 if any("waiting for a lock" in line for line in lines):
-                    break
+                    fields = json.loads(
+                        run_manage(
+                            "db", "status", "-d", directory, "--json", database_url=database.url
+                        ).stdout
+                    )
+                    if fields["migration"] and fields["migration"]["waiting_for"]:
+                        break
                 time.sleep(0.2)
             connection.rollback()
             _out, err = runner.communicate(timeout=60)
@@ -142,3 +149,24 @@ def test_status_from_another_terminal_shows_the_statement_and_its_blocker(
     assert waiting[0].startswith("migration session "), waiting
     assert "runs ALTER TABLE auth_user ADD COLUMN nickname" in waiting[0]
     assert f"held by session {session} of user " in waiting[0]
+    # db status --json: the same facts as fields (the holder, the running revision, its statement, its wait)
+    lock, migration = fields["lock"], fields["migration"]
+    assert set(fields) == {"current", "heads", "pending", "lock", "migration", "journal"}
+    assert lock["held"] is True and lock["running"] == [{"revision": "l001", "direction": "upgrade"}]
+    assert set(lock["holder"]) == {"host", "pid", "os_user", "since", "session"}
+    assert set(migration) == {"session", "state", "statement", "seconds", "waiting_for"}
+    assert migration["session"] == lock["holder"]["session"]
+    assert migration["statement"].startswith("ALTER TABLE auth_user ADD COLUMN nickname")
+    assert migration["waiting_for"].startswith(f"session {session} of user ")
+    assert fields["pending"] == ["l001"]
+    if database.backend == "mariadb":  # DDL commits by itself: the statement is journaled as it starts
+        statement = "ALTER TABLE auth_user ADD COLUMN nickname VARCHAR(40)"
+        assert fields["journal"] == [
+            {
+                "revision": "l001", "direction": "upgrade", "done": 0, "total": 1, "last": "nothing",
+                "started": {"operation": 1, "statement": statement}, "running": True,
+            }
+        ]  # fmt: skip
+        assert lines[-1] == "revision l001: 0 of 1 operations applied (upgrade), running"
+    else:
+        assert fields["journal"] == []

@@ -216,7 +216,9 @@ def test_ids_are_never_set_so_oracle_draws_them_from_sequences(tmp_path: Path, w
             db.engine,
             "before_cursor_execute",
             lambda conn, cursor, statement, *rest: (
-                inserts.append(statement) if statement.startswith("INSERT INTO auth_") else None
+                inserts.append(statement)
+                if statement.startswith(("INSERT INTO auth_", "INSERT INTO app_"))
+                else None
             ),
         )
         assert create_user(NewUser("seq@example.com", "Tidal-pool-73", "Seq", roles=("admin",)))
@@ -224,15 +226,19 @@ def test_ids_are_never_set_so_oracle_draws_them_from_sequences(tmp_path: Path, w
     columns = [re.match(r"INSERT INTO (\w+) \(([^)]*)\)", statement).groups() for statement in inserts]  # type: ignore[union-attr]
     assert columns == [
         ("auth_role", "name, description"),
-        ("auth_user", "email, first_name, last_name, password, active, fs_uniquifier, confirmed_at"),
+        (
+            "auth_user",
+            "email, first_name, last_name, password, active, fs_uniquifier, confirmed_at, failed_logins, "
+            "last_failed_login_at",
+        ),
         ("auth_roles_users", "user_id, role_id"),
-        ("auth_role", "name, description"),  # the password salt's fingerprint (webapp/salt.py)
+        ("app_setting", "name, value"),  # the password salt's fingerprint (webapp/salt.py)
     ]
     values = dict.fromkeys(("email", "first_name", "last_name", "password", "active", "fs_uniquifier"), "x")
     on_oracle = str(sa.insert(User.__table__).values(**values).compile(dialect=oracle.dialect()))
     assert on_oracle == (
-        "INSERT INTO auth_user (id, email, first_name, last_name, password, active, fs_uniquifier) "
-        "VALUES (auth_user_id_seq.nextval, :email, :first_name, :last_name, :password, :active, "
-        ":fs_uniquifier) RETURNING auth_user.id INTO :ret_0"
+        "INSERT INTO auth_user (id, email, first_name, last_name, password, active, fs_uniquifier, "
+        "failed_logins) VALUES (auth_user_id_seq.nextval, :email, :first_name, :last_name, :password, "
+        ":active, :fs_uniquifier, :failed_logins) RETURNING auth_user.id INTO :ret_0"
     )
     parse(on_oracle)

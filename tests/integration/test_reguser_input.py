@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support.cli import manage_env
+from support.cli import manage_env, run_manage
 from support.databases import ROOT, Database
 from support.users import CHEAP_HASH, seed, upgraded, users, write_csv
 
@@ -242,3 +242,15 @@ def test_missing_schema_says_run_db_upgrade(tmp_path: Path) -> None:
         "Error: the user tables do not exist: run `python manage.py db upgrade` first\n",
     )
     assert Database("sqlite", f"sqlite:///{tmp_path / 'new.db'}").tables() == set()
+
+
+def test_a_database_behind_the_code_says_run_db_upgrade(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    assert run_manage("db", "upgrade", "0003", database_url=url).returncode == 0
+    result = seed("--email", "a@example.com", "--password-stdin", url=url, input="Granite-harbour-83\n")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        "Error: the database is behind the application (auth_user.failed_logins, "
+        "auth_user.last_failed_login_at, app_setting missing): run `python manage.py db upgrade` first\n",
+    )

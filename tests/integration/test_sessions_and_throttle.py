@@ -190,7 +190,7 @@ def test_change_password_is_throttled_per_account(make_app: Any) -> None:
 
 
 def test_failed_sign_ins_per_account_on_the_schema_page(make_app: Any) -> None:
-    app = make_app()
+    app = make_app(LOGIN_LOCKOUT_ATTEMPTS=3)
     for _ in range(3):
         sign_in(app.test_client(), STAFF[0], "Wrong-guess-12")
     sign_in(app.test_client(), "nobody@example.com", "Wrong-guess-12")  # no account: not listed
@@ -198,7 +198,96 @@ def test_failed_sign_ins_per_account_on_the_schema_page(make_app: Any) -> None:
     sign_in(admin, *ADMIN)
     table = re.search(r'<table id="failed-sign-ins">.*?</table>', admin.get("/schema").text, re.DOTALL)
     assert table is not None
-    assert re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td></tr>", table[0]) == [("3", STAFF[0])]
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]*)</td></tr>", table[0])
+    assert len(rows) == 1 and rows[0][:2] == ("3", STAFF[0])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rows[0][2])  # locked until
+
+
+# lock-out (webapp/lockout.py): counted in the database, Flask-Security's is_locked hook
+
+
+def failures(app: Flask, email: str) -> tuple[int, Any]:
+    """auth_user.failed_logins and last_failed_login_at of ``email``, read from the database."""
+    from sqlalchemy import select
+
+    from models import User
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        return user.failed_logins, user.last_failed_login_at
+
+
+LOCKING = {"LOGIN_RATE_LIMIT": "100 per minute", "LOGIN_LOCKOUT_ATTEMPTS": 3, "LOGIN_LOCKOUT_SECONDS": 2}
+
+
+def test_consecutive_failures_lock_the_account_until_the_lock_expires(make_app: Any) -> None:
+    app = make_app(**LOCKING)
+    client = app.test_client()
+    for _ in range(3):
+        assert sign_in(client, STAFF[0], "Wrong-guess-12").status_code == 200
+    count, locked_at = failures(app, STAFF[0])
+    assert count == 3
+    refused = sign_in(client, *STAFF)
+    # the right password, refused with the same words as a wrong one: a lock says nothing of the password
+    assert (refused.status_code, signed_in_as(client)) == (200, None)
+    assert GENERIC_FAILURE in refused.text
+    # a failure while locked is counted but does not move the lock's end
+    assert sign_in(client, STAFF[0], "Wrong-guess-12").status_code == 200
+    assert failures(app, STAFF[0]) == (4, locked_at)
+    time.sleep(max(0.0, (locked_at - _utc_now()).total_seconds() + 2.2))
+    assert sign_in(client, *STAFF).status_code == 302
+    assert signed_in_as(client) == STAFF[0]
+    assert failures(app, STAFF[0]) == (0, None)
+
+
+def test_after_the_lock_each_failure_locks_again(make_app: Any) -> None:
+    app = make_app(**LOCKING)
+    for _ in range(3):
+        sign_in(app.test_client(), STAFF[0], "Wrong-guess-12")
+    _, locked_at = failures(app, STAFF[0])
+    time.sleep(max(0.0, (locked_at - _utc_now()).total_seconds() + 2.2))
+    client = app.test_client()
+    assert sign_in(client, STAFF[0], "Wrong-guess-12").status_code == 200
+    assert sign_in(client, *STAFF).status_code == 200  # locked again by that one failure
+    assert signed_in_as(client) is None
+
+
+def test_a_successful_sign_in_resets_the_count(make_app: Any) -> None:
+    app = make_app(**LOCKING)
+    client = app.test_client()
+    for _ in range(2):
+        sign_in(client, STAFF[0], "Wrong-guess-12")
+    assert sign_in(client, *STAFF).status_code == 302
+    assert failures(app, STAFF[0]) == (0, None)
+    client.post("/logout", data={"csrf_token": _token(client)})
+    for _ in range(2):
+        sign_in(client, STAFF[0], "Wrong-guess-12")
+    assert sign_in(client, *STAFF).status_code == 302  # 2 + 2 failures, but never 3 in a row
+
+
+def test_a_new_password_from_the_cli_unlocks(make_app: Any) -> None:
+    app = make_app(**{**LOCKING, "LOGIN_LOCKOUT_SECONDS": 3600})
+    for _ in range(3):
+        sign_in(app.test_client(), STAFF[0], "Wrong-guess-12")
+    assert sign_in(app.test_client(), *STAFF).status_code == 200
+    cli(app, "--email", STAFF[0], "--update", "--password-stdin", input="Another-river-92\n")
+    assert failures(app, STAFF[0]) == (0, None)
+    assert sign_in(app.test_client(), STAFF[0], "Another-river-92").status_code == 302
+
+
+def test_no_lock_when_attempts_is_zero(make_app: Any) -> None:
+    app = make_app(**{**LOCKING, "LOGIN_LOCKOUT_ATTEMPTS": 0})
+    for _ in range(4):
+        sign_in(app.test_client(), STAFF[0], "Wrong-guess-12")
+    assert failures(app, STAFF[0])[0] == 4  # still counted for the Schema page
+    assert sign_in(app.test_client(), *STAFF).status_code == 302
+
+
+def _utc_now() -> Any:
+    from models import utc_now
+
+    return utc_now()
 
 
 def test_a_bad_rate_setting_is_one_line(tmp_path: Path) -> None:
@@ -215,6 +304,36 @@ def test_a_bad_rate_setting_is_one_line(tmp_path: Path) -> None:
         load(str(tmp_path), {**base, "RATELIMIT_STORAGE_URI": "nosuch://x"})
     with pytest.raises(ConfigurationError, match=r"^RATELIMIT_STORAGE_URI: memcached cannot keep a moving"):
         load(str(tmp_path), {**base, "RATELIMIT_STORAGE_URI": "memcached://localhost:11211"})
+    for name, raw, message in [
+        (
+            "LOGIN_LOCKOUT_ATTEMPTS",
+            "ten",
+            "LOGIN_LOCKOUT_ATTEMPTS must be a whole number of failed sign-ins, not 'ten'",
+        ),
+        (
+            "LOGIN_LOCKOUT_ATTEMPTS",
+            "-1",
+            "LOGIN_LOCKOUT_ATTEMPTS must be a whole number of failed sign-ins, not '-1'",
+        ),
+        (
+            "LOGIN_LOCKOUT_SECONDS",
+            "0",
+            "LOGIN_LOCKOUT_SECONDS must be a whole number of at least 1 of seconds, not '0'",
+        ),
+        (
+            "LOGIN_LOCKOUT_SECONDS",
+            "9" * 400,
+            "LOGIN_LOCKOUT_SECONDS must be a whole number of at least 1 of seconds, not '" + "9" * 40 + "'",
+        ),
+        ("TRUSTED_PROXIES", "one", "TRUSTED_PROXIES must be a whole number of proxies, not 'one'"),
+    ]:
+        with pytest.raises(ConfigurationError) as refused:
+            load(str(tmp_path), {**base, name: raw})
+        assert str(refused.value) == message
+    assert (
+        load(str(tmp_path), base)["LOGIN_LOCKOUT_ATTEMPTS"],
+        load(str(tmp_path), base)["LOGIN_LOCKOUT_SECONDS"],
+    ) == (10, 900)
 
 
 # error pages
@@ -257,3 +376,39 @@ def test_production_sends_hsts(make_app: Any) -> None:
         app.test_client().get("/").headers["Strict-Transport-Security"]
         == "max-age=31536000; includeSubDomains"
     )
+
+
+def test_every_answer_carries_the_security_headers_and_a_views_own_value_wins(make_app: Any) -> None:
+    from webapp.security import CONTENT_SECURITY_POLICY
+
+    app = make_app()
+
+    @app.get("/own-policy")
+    def own_policy() -> Any:
+        return "x", 200, {"Content-Security-Policy": "default-src 'none'"}
+
+    client = app.test_client()
+    expected = {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+    for path, status in (("/", 200), ("/healthz", 200), ("/login", 200), ("/nothing", 404)):
+        answer = client.get(path)
+        assert answer.status_code == status, path
+        assert {name: answer.headers.get_all(name) for name in expected} == {
+            name: [value] for name, value in expected.items()
+        }, path
+    assert client.get("/own-policy").headers.get_all("Content-Security-Policy") == ["default-src 'none'"]
+
+
+def test_the_limiter_answers_only_the_posts_it_throttles(make_app: Any) -> None:
+    # its hooks run for the sign-in POST (rate headers, the failure deducted) and skip the rest
+    app = make_app(LOGIN_RATE_LIMIT="5 per 60 seconds", LOGIN_RATE_LIMIT_PER_IP="50 per 60 seconds")
+    client = app.test_client()
+    failed = sign_in(client, STAFF[0], "Wrong-guess-12")
+    assert (failed.headers["X-RateLimit-Limit"], failed.headers["X-RateLimit-Remaining"]) == ("5", "4")
+    assert "X-RateLimit-Limit" not in client.get("/healthz").headers
+    assert "X-RateLimit-Limit" not in client.get("/login").headers
+    again = sign_in(client, STAFF[0], "Wrong-guess-12")
+    assert again.headers["X-RateLimit-Remaining"] == "3"

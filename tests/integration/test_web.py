@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from support.cli import TEST_SECRETS, migrations_with
-from support.databases import Database
+from support.databases import PROJECT_CHAIN, PROJECT_HEAD, PROJECT_REVISIONS, Database
 
 from models import db
 from oramigrate.errors import ConfigurationError
@@ -32,17 +32,9 @@ REVISION_0001 = {
     "down_revision": None,
     "message": "Users and roles: their sequences first, then the tables.",
 }
-REVISION_0002 = {
-    "revision": "0002",
-    "down_revision": "0001",
-    "message": "Make auth_user.first_name NOT NULL: backfill NULLs, then alter the column in place.",
-}
-REVISION_0003 = {
-    "revision": "0003",
-    "down_revision": "0002",
-    "message": "Index auth_roles_users.role_id: without it Oracle locks the whole link table while a role is"
-    " deleted.",
-}
+# the project's revisions as the Schema page lists them (id, parent, first line of the docstring)
+CHAIN = PROJECT_CHAIN
+assert CHAIN[0] == REVISION_0001
 
 
 _apps: list[Flask] = []
@@ -149,11 +141,11 @@ def test_admin_sees_schema_page_and_api(client: FlaskClient, tmp_path: Path) -> 
             "dialect": "sqlite",
             "server_version": sqlite3.sqlite_version,
         },
-        "current": ["0003"],
-        "heads": ["0003"],
+        "current": [PROJECT_HEAD],
+        "heads": [PROJECT_HEAD],
         "at_head": True,
         "pending": [],
-        "applied": [REVISION_0001, REVISION_0002, REVISION_0003],
+        "applied": CHAIN,
         "history": [],  # migrated by flask_migrate.upgrade here, not under our lock: no history rows
         "lint": [],
     }
@@ -161,8 +153,8 @@ def test_admin_sees_schema_page_and_api(client: FlaskClient, tmp_path: Path) -> 
     assert (api.status_code, api.json) == (200, expected)
     page = client.get("/schema")
     assert page.status_code == 200
-    assert '<dd id="current"><code>0003</code> </dd>' in page.text
-    assert '<dd id="heads"><code>0003</code> </dd>' in page.text
+    assert f'<dd id="current"><code>{PROJECT_HEAD}</code> </dd>' in page.text
+    assert f'<dd id="heads"><code>{PROJECT_HEAD}</code> </dd>' in page.text
     assert '<dd id="at-head">at head</dd>' in page.text
     assert "None: nothing to apply." in page.text
     assert f"<td>{REVISION_0001['message']}</td>" in page.text
@@ -230,7 +222,13 @@ def test_healthz_at_head(client: FlaskClient) -> None:
     health = client.get("/healthz")
     assert (health.status_code, health.json) == (
         200,
-        {"status": "ok", "database": "ok", "schema": "at head", "current": ["0003"], "heads": ["0003"]},
+        {
+            "status": "ok",
+            "database": "ok",
+            "schema": "at head",
+            "current": [PROJECT_HEAD],
+            "heads": [PROJECT_HEAD],
+        },
     )
 
 
@@ -243,7 +241,7 @@ def test_healthz_not_at_head(tmp_path: Path) -> None:
             "database": "ok",
             "schema": "not at head",
             "current": ["0001"],
-            "heads": ["0003"],
+            "heads": [PROJECT_HEAD],
         },
     )
 
@@ -268,7 +266,7 @@ def test_production_session_cookie_is_secure_httponly_samesite(app: Flask) -> No
 def test_production_refuses_a_schema_not_at_head(tmp_path: Path) -> None:
     app = make_app(f"sqlite:///{tmp_path / 'old.db'}", revision="0001")
     with pytest.raises(
-        SchemaNotAtHead, match=r"^the database \(sqlite:///.*old.db\) is at 0001, not at head 0003"
+        SchemaNotAtHead, match=rf"^the database \(sqlite:///.*old.db\) is at 0001, not at head {PROJECT_HEAD}"
     ):
         prepare(app, allow_not_at_head=False)
     prepare(app, allow_not_at_head=True)
@@ -314,10 +312,10 @@ def test_schema_state_on_every_backend(database: Database) -> None:
             at_head = schema_state(app)
         finally:
             db.engine.dispose()  # before the fixture drops the database
-    assert (behind["current"], behind["heads"], behind["at_head"]) == (["0001"], ["0003"], False)
-    assert (behind["applied"], behind["pending"]) == ([REVISION_0001], [REVISION_0002, REVISION_0003])
-    assert (at_head["current"], at_head["at_head"], at_head["pending"]) == (["0003"], True, [])
-    assert at_head["applied"] == [REVISION_0001, REVISION_0002, REVISION_0003]
+    assert (behind["current"], behind["heads"], behind["at_head"]) == (["0001"], [PROJECT_HEAD], False)
+    assert (behind["applied"], behind["pending"]) == ([REVISION_0001], CHAIN[1:])
+    assert (at_head["current"], at_head["at_head"], at_head["pending"]) == ([PROJECT_HEAD], True, [])
+    assert at_head["applied"] == CHAIN
     expected_dialect = {"sqlite": "sqlite", "postgresql": "postgresql", "mariadb": "mysql"}[database.backend]
     assert at_head["database"]["dialect"] == expected_dialect
     assert re.fullmatch(r"\d+(\.\d+)+", at_head["database"]["server_version"])
@@ -332,12 +330,12 @@ def test_schema_page_shows_history_and_lint_of_pending(tmp_path: Path) -> None:
     directory = migrations_with(tmp_path)
     (directory / "versions" / "0013_drop.py").write_text(
         '"""drop last_name"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
-        'revision = "0013"\ndown_revision = "0003"\n\n\n'
+        f'revision = "0013"\ndown_revision = "{PROJECT_HEAD}"\n\n\n'
         'def upgrade():\n    op.drop_column("auth_user", "last_name")\n\n\n'
         'def downgrade():\n    op.add_column("auth_user", sa.Column("last_name", sa.String(100)))\n'
     )
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    assert run_manage("db", "-d", str(directory), "upgrade", "0003", database_url=url).returncode == 0
+    assert run_manage("db", "-d", str(directory), "upgrade", PROJECT_HEAD, database_url=url).returncode == 0
     app = create_app(
         {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "MIGRATIONS_DIRECTORY": str(directory)}
     )
@@ -347,9 +345,7 @@ def test_schema_page_shows_history_and_lint_of_pending(tmp_path: Path) -> None:
     sign_in(client, *ADMIN)
     state = client.get("/api/schema").json
     assert [(r["revision"], r["direction"], r["outcome"]) for r in state["history"]] == [
-        ("0003", "upgrade", "success"),
-        ("0002", "upgrade", "success"),
-        ("0001", "upgrade", "success"),
+        (revision, "upgrade", "success") for revision in reversed(PROJECT_REVISIONS)
     ]
     assert all(isinstance(r["duration_ms"], int) for r in state["history"])
     assert state["lint"] == [

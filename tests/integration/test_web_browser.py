@@ -6,20 +6,16 @@ them the browser test is skipped with the reason, except under CI=true, where it
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.cli import manage_env, run_manage
-from support.databases import ROOT
+from support.cli import run_manage
+from support.databases import PROJECT_HEAD
+from support.server import get, start_production, stop
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -38,64 +34,12 @@ CHROMIUM_FLAGS = (
 )
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def get(port: int, path: str) -> tuple[int, bytes]:
-    """GET ``path`` from the server on ``port``: status and body."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
 def migrated_database(tmp_path: Path, revision: str = "head") -> str:
     """A SQLite database upgraded by the CLI, as an operator would."""
     url = f"sqlite:///{tmp_path / 'served.db'}"
     upgraded = run_manage("db", "upgrade", revision, database_url=url)
     assert upgraded.returncode == 0, upgraded.stderr
     return url
-
-
-def start_production(url: str, *extra: str) -> tuple[subprocess.Popen[str], int]:
-    """``runserver --production`` on a free loopback port, once it answers."""
-    port = free_port()
-    environment = manage_env(DATABASE_URL=url)
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "runserver", "--production", "--port", str(port), *extra],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            out, err = server.communicate()
-            pytest.fail(f"runserver exited {server.returncode}: {out}{err}")
-        try:
-            get(port, "/healthz")
-            return server, port
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    pytest.fail("runserver --production did not answer within 30 s")
-
-
-def stop(server: subprocess.Popen[str]) -> str:
-    """Stop the server; what it printed on stdout."""
-    server.terminate()
-    out, _ = server.communicate(timeout=10)
-    return out
 
 
 @pytest.fixture
@@ -156,8 +100,8 @@ def test_browser_signs_in_and_reads_the_schema_page(served_admin: int, tmp_path:
         driver.find_element(By.ID, "submit").click()
         WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.ID, "heads")))
         assert driver.current_url == f"{base}/schema"
-        assert driver.find_element(By.ID, "heads").text == "0003"
-        assert driver.find_element(By.ID, "current").text == "0003"
+        assert driver.find_element(By.ID, "heads").text == PROJECT_HEAD
+        assert driver.find_element(By.ID, "current").text == PROJECT_HEAD
         assert driver.find_element(By.ID, "at-head").text == "at head"
         assert driver.find_element(By.ID, "db-dialect").text == "sqlite"
         # the stylesheet was served and applied (no CDN: it is the project's own file)
@@ -194,8 +138,8 @@ def test_production_refuses_a_database_not_at_head_unless_allowed(tmp_path: Path
     refused = run_manage("runserver", "--production", database_url=url)
     assert (refused.returncode, refused.stdout) == (1, "")
     assert refused.stderr == (
-        f"Error: the database ({url}) is at 0001, not at head 0003: run `python manage.py db upgrade` "
-        "first (or pass --allow-not-at-head)\n"
+        f"Error: the database ({url}) is at 0001, not at head {PROJECT_HEAD}: "
+        "run `python manage.py db upgrade` first (or pass --allow-not-at-head)\n"
     )
     server, port = start_production(url, "--allow-not-at-head")
     try:
@@ -209,6 +153,6 @@ def test_production_refuses_a_database_not_at_head_unless_allowed(tmp_path: Path
             "database": "ok",
             "schema": "not at head",
             "current": ["0001"],
-            "heads": ["0003"],
+            "heads": [PROJECT_HEAD],
         },
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from support.cli import run_manage
+from support.databases import PROJECT_REVISIONS
 from support.oracle_sql import sqlplus_entries
 
 ORACLE_URL = os.environ.get("ORACLE_URL", "")
@@ -53,7 +54,10 @@ def _run_script(engine: sa.Engine, script: str, path: Path) -> int:
         path.write_text(script, encoding="utf-8")
         service = url.query.get("service_name", url.database)
         logon = f"{url.username}/{url.password}@//{url.host}:{url.port or 1521}/{service}"
-        return subprocess.run([client, "-S", "-L", logon, f"@{path}"], timeout=600).returncode
+        # the password through stdin (CONNECT), never on argv where every user of the machine sees
+        # it; a refused CONNECT is an SQL error, so it exits before the script
+        given = f"WHENEVER SQLERROR EXIT FAILURE\nCONNECT {logon}\n@{path}\n"
+        return subprocess.run([client, "-S", "-L", "/nolog"], input=given, text=True, timeout=600).returncode
     with engine.connect() as connection:
         for entry in sqlplus_entries(script):
             if entry.kind == "command":
@@ -76,9 +80,7 @@ def test_script_runs_records_history_and_stops_a_second_run(
     assert _run_script(oracle, written.stdout, tmp_path / "up.sql") == 0
     rows = json.loads(run_manage("db", "log", "--json", database_url=ORACLE_URL).stdout)
     assert [(r["revision"], r["direction"], r["outcome"]) for r in rows] == [
-        ("0001", "upgrade", "success"),
-        ("0002", "upgrade", "success"),
-        ("0003", "upgrade", "success"),
+        (revision, "upgrade", "success") for revision in PROJECT_REVISIONS
     ]
     assert run_manage("db", "verify", database_url=ORACLE_URL).returncode == 0
     assert run_manage("db", "check", database_url=ORACLE_URL).returncode == 0
@@ -86,6 +88,24 @@ def test_script_runs_records_history_and_stops_a_second_run(
     down = run_manage("db", "downgrade", "--sql", "0002:base", env={"ORACLE_TARGET_VERSION": version})
     assert _run_script(oracle, down.stdout, tmp_path / "down.sql") == 0
     assert "auth_user" not in sa.inspect(oracle).get_table_names()
+
+
+def test_stamp_script_is_audited(oracle: sa.Engine, tmp_path: Path) -> None:
+    written = run_manage("db", "stamp", "--sql", "head", env={"ORACLE_TARGET_VERSION": "19"})
+    assert written.returncode == 0, written.stderr
+    assert _run_script(oracle, written.stdout, tmp_path / "stamp.sql") == 0
+    rows = json.loads(run_manage("db", "log", "--json", database_url=ORACLE_URL).stdout)
+    assert [(r["revision"], r["direction"], r["outcome"]) for r in rows] == [
+        (revision, "stamp", "success") for revision in PROJECT_REVISIONS
+    ]
+    assert run_manage("db", "verify", database_url=ORACLE_URL).returncode == 0
+    assert _run_script(oracle, written.stdout, tmp_path / "stamp.sql") != 0  # the guard
+    back = run_manage("db", "stamp", "--sql", "head:base", env={"ORACLE_TARGET_VERSION": "19"})
+    assert _run_script(oracle, back.stdout, tmp_path / "unstamp.sql") == 0
+    rows = json.loads(run_manage("db", "log", "--json", database_url=ORACLE_URL).stdout)
+    assert [(r["revision"], r["direction"]) for r in rows[len(PROJECT_REVISIONS) :]] == [
+        (revision, "unstamp") for revision in reversed(PROJECT_REVISIONS)
+    ]
 
 
 def test_helper_objects_and_default_null_are_no_drift(oracle: sa.Engine) -> None:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import oracle
 from sqlalchemy.schema import CreateTable
 from support.cli import run_manage
+from support.databases import PROJECT_REVISIONS
 from support.oracle_sql import parse
 
 from oramigrate.deploy import tables as deploy_tables
@@ -84,11 +85,9 @@ def test_lock_held_by_another_session_then_upgrade_with_history(oracle_db: sa.En
     assert up.returncode == 0, up.stderr
     log = run_manage("db", "log", "--json", database_url=ORACLE_URL)
     rows = json.loads(log.stdout)
-    assert [(row["revision"], row["direction"], row["outcome"]) for row in rows[-2:]] == [
-        ("0001", "upgrade", "success"),
-        ("0002", "upgrade", "success"),
-        ("0003", "upgrade", "success"),
-    ]
+    assert [
+        (row["revision"], row["direction"], row["outcome"]) for row in rows[-len(PROJECT_REVISIONS) :]
+    ] == [(revision, "upgrade", "success") for revision in PROJECT_REVISIONS]
     assert rows[-1]["db_user"] == sa.make_url(ORACLE_URL).username
     verify = run_manage("db", "verify", database_url=ORACLE_URL)
     assert verify.returncode == 0, verify.stderr

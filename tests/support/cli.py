@@ -19,7 +19,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from support.databases import ROOT
+from support.databases import HEAD_PLACEHOLDER, PROJECT_HEAD, ROOT
 
 # random, so that `runserver --production` accepts them (it refuses guessable ones)
 TEST_SECRETS = {
@@ -95,5 +95,6 @@ def migrations_with(tmp_path: Path, revisions: dict[str, str] | None = None) -> 
     target = tmp_path / "migrations"
     shutil.copytree(ROOT / "migrations", target, ignore=shutil.ignore_patterns("__pycache__"))
     for name, source in (revisions or {}).items():
+        source = source.replace(HEAD_PLACEHOLDER, PROJECT_HEAD)
         (target / "versions" / name).write_text(source, encoding="utf-8")
     return target

@@ -24,6 +24,25 @@ BACKENDS = ("sqlite", "postgresql", "mariadb")
 SERVERS = ("postgresql", "mariadb")
 
 
+def _project_chain() -> list[dict[str, str | None]]:
+    """The project's revisions, base first: id, parent and first docstring line, as Alembic reads them."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(ROOT / "migrations"))
+    return [
+        {"revision": script.revision, "down_revision": script.down_revision, "message": script.doc}  # type: ignore[dict-item]
+        for script in reversed(list(scripts.walk_revisions()))
+    ]
+
+
+# Test revisions go on top of the project's head, whatever revisions the project adds
+PROJECT_CHAIN = _project_chain()
+PROJECT_REVISIONS = [str(entry["revision"]) for entry in PROJECT_CHAIN]
+PROJECT_HEAD = PROJECT_REVISIONS[-1]
+# in a test revision's source, replaced by the head's id when the revision is written
+HEAD_PLACEHOLDER = "__project_head__"
+
+
 @dataclass(frozen=True)
 class Database:
     """A fresh, empty database made for one test."""

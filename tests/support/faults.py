@@ -33,7 +33,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0013"
-down_revision = "0003"
+down_revision = "__project_head__"
 branch_labels = None
 depends_on = None
 

@@ -29,6 +29,26 @@ _COMMAND_SHAPES = (
     re.compile(
         r"^ALTER TABLE [a-z_][a-z0-9_$#]* MODIFY [a-z_][a-z0-9_$#]* [A-Z0-9]+(\(\d+( CHAR| BYTE)?\))?$"
     ),
+    # SQL Language Reference: CREATE INDEX's index_attributes ONLINE; DROP INDEX ... ONLINE (12c+);
+    # constraint_state ENABLE NOVALIDATE; ALTER TABLE ... MODIFY CONSTRAINT name VALIDATE
+    re.compile(
+        r"^CREATE (UNIQUE )?INDEX [a-z_][a-z0-9_$#]* ON [a-z_][a-z0-9_$#]* \([a-z0-9_$#, ]+\) ONLINE$"
+    ),
+    re.compile(r"^DROP INDEX [a-z_][a-z0-9_$#]* ONLINE$"),
+    re.compile(
+        r"^ALTER TABLE [a-z_][a-z0-9_$#]* ADD CONSTRAINT [a-z_][a-z0-9_$#]* FOREIGN KEY ?\([a-z0-9_$#, ]+\)"
+        r" REFERENCES [a-z_][a-z0-9_$#]* \([a-z0-9_$#, ]+\)( ON DELETE (CASCADE|SET NULL))?"
+        r" ENABLE NOVALIDATE$"
+    ),
+    re.compile(r"^ALTER TABLE [a-z_][a-z0-9_$#]* MODIFY CONSTRAINT [a-z_][a-z0-9_$#]* VALIDATE$"),
+    re.compile(
+        r"^ALTER TABLE [a-z_][a-z0-9_$#]* ADD CONSTRAINT [a-z_][a-z0-9_$#]* CHECK \([a-z0-9_ <>=!.']+\)"
+        r" ENABLE NOVALIDATE$"
+    ),
+    # a default set or dropped: a number, a string literal, NULL or a bare function (SYSDATE)
+    re.compile(
+        r"^ALTER TABLE [a-z_][a-z0-9_$#]* MODIFY [a-z_][a-z0-9_$#]* DEFAULT (-?\d+|'([^']|'')*'|[A-Z_]+)$"
+    ),
 )
 _PLSQL = re.compile(
     r"^(DECLARE|BEGIN)\b|^CREATE\s+(OR\s+REPLACE\s+)?((NON)?EDITIONABLE\s+)?"
@@ -146,11 +166,15 @@ def _without_comments(statement: str) -> str:
 def parse(statement: str) -> exp.Expression:
     """Parse one Oracle SQL statement; raise unless sqlglot understood it (or it is a known shape)."""
     statement = _without_comments(statement)
-    tree = sqlglot.parse_one(statement, read="oracle", error_level=sqlglot.ErrorLevel.RAISE)
-    if isinstance(tree, exp.Command):
-        flat = " ".join(statement.split())
+    flat = " ".join(statement.split())
+    try:
+        tree = sqlglot.parse_one(statement, read="oracle", error_level=sqlglot.ErrorLevel.RAISE)
+    except sqlglot.errors.ParseError:
         if not any(shape.match(flat) for shape in _COMMAND_SHAPES):
-            raise ValueError(f"sqlglot could not parse: {flat}")
+            raise
+        return exp.Command(this=flat)
+    if isinstance(tree, exp.Command) and not any(shape.match(flat) for shape in _COMMAND_SHAPES):
+        raise ValueError(f"sqlglot could not parse: {flat}")
     return tree
 
 

@@ -243,7 +243,8 @@ CASES = [
         "raw-ddl near miss: DML and SQLAlchemy DDL constructs",
         'op.execute("INSERT INTO orders (id) VALUES (1)")\n'
         'op.execute(sa.schema.CreateSequence(sa.Sequence("orders_seq")))',
-        'op.execute(sa.schema.DropSequence(sa.Sequence("orders_seq")))',
+        'op.execute(sa.schema.DropSequence(sa.Sequence("orders_seq")))\n'
+        'op.execute("DELETE FROM orders WHERE id = 1")',
         [],
     ),
     (
@@ -330,3 +331,71 @@ def test_transactional_ddl_depends_on_dialect(tmp_path: Path, dialect: str, code
         'op.drop_index("ix_users_name", table_name="users")\nop.drop_column("users", "nick")',
     )
     assert [f.code for f in lint_directory(directory, ["0002"], LintTarget(dialect, None))] == codes
+
+
+@pytest.mark.parametrize(
+    ("edition", "codes"),
+    [
+        ("enterprise", ["index-locks-writes"]),
+        ("express", ["index-locks-writes"]),
+        ("free", ["index-locks-writes"]),
+        ("standard", []),
+    ],
+)
+def test_oracle_index_without_online_depends_on_the_edition(
+    tmp_path: Path, edition: str, codes: list[str]
+) -> None:
+    directory = case_directory(
+        tmp_path,
+        'op.create_index("ix_users_name", "users", ["name"])',
+        'op.drop_index("ix_users_name", table_name="users")',
+    )
+    report = lint_directory(directory, ["0002"], LintTarget("oracle", (19,), oracle_edition=edition))
+    assert [f.code for f in report.findings] == codes
+    if codes:
+        assert report.findings[0].message == (
+            "index ix_users_name on existing table users blocks writes while built (no ONLINE)"
+        )
+
+
+def test_concurrently_in_transaction_messages(tmp_path: Path) -> None:
+    directory = case_directory(
+        tmp_path,
+        'op.create_index("ix_users_name", "users", ["name"], postgresql_concurrently=True)\n'
+        'op.execute("REINDEX INDEX CONCURRENTLY ix_users_name")\n'
+        'op.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY user_stats")\n'
+        "with op.get_context().autocommit_block():\n"
+        '    op.execute("CREATE INDEX CONCURRENTLY ix_users_id ON users (id)")',
+        'op.drop_index("ix_users_name", table_name="users", postgresql_concurrently=True)',
+    )
+    report = lint_directory(directory, ["0002"], LintTarget("postgresql", None))
+    found = [(f.phase, f.message) for f in report.findings if f.code == "concurrently-in-transaction"]
+    assert found == [
+        (
+            "upgrade",
+            "CREATE INDEX CONCURRENTLY ix_users_name runs inside the revision's transaction:"
+            " PostgreSQL refuses it",
+        ),
+        (
+            "upgrade",
+            "REINDEX INDEX CONCURRENTLY ix_users_name runs inside the revision's transaction:"
+            " PostgreSQL refuses it",
+        ),
+        (
+            "downgrade",
+            "DROP INDEX CONCURRENTLY ix_users_name runs inside the revision's transaction:"
+            " PostgreSQL refuses it",
+        ),
+    ]
+    assert RULES["concurrently-in-transaction"].severity == "error"
+
+
+def test_the_readme_rule_table_lists_every_rule_with_its_severity() -> None:
+    import re
+    from pathlib import Path
+
+    from oramigrate.lint.runner import RULES
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    listed = dict(re.findall(r"^\| `([a-z0-9-]+)` \| (error|warning) \|", readme, flags=re.M))
+    assert listed == {code: rule.severity for code, rule in RULES.items()}

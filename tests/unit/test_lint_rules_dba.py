@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from support.cli import migrations_with
+from support.databases import PROJECT_REVISIONS
 from support.dba_chain import REVISIONS
 
 from oramigrate.lint import LintTarget, lint_revisions, load_scripts
@@ -33,7 +34,7 @@ def test_foreign_key_without_index_offers_the_index(tmp_path: Path) -> None:
     # creates the index settles the finding: 0014 for audit_log, 0003 for auth_roles_users
     with_0014 = lint_revisions(scripts, ["0001", "0013", "0014"], LintTarget("oracle", (19,)))
     assert [(f.revision, f.table) for f in with_0014 if f.code == CODE] == [("0001", "auth_roles_users")]
-    whole = lint_revisions(scripts, ["0001", "0002", "0003", "0013", "0014"], LintTarget("oracle", (19,)))
+    whole = lint_revisions(scripts, [*PROJECT_REVISIONS, "0013", "0014"], LintTarget("oracle", (19,)))
     assert [f for f in whole if f.code == CODE] == []
     postgres = lint_revisions(scripts, ["0001"], LintTarget("postgresql", None))
     assert [f for f in postgres if f.code == CODE] == []

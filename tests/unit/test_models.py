@@ -33,7 +33,7 @@ def test_every_name_fits_30_bytes_and_is_lowercase() -> None:
         + list(db.metadata.tables)
         + [column.name for table in db.metadata.tables.values() for column in table.columns]
     )
-    assert len(names) == 25  # 8 constraints, 1 index, 3 tables, 13 columns
+    assert len(names) == 31  # 9 constraints, 1 index, 4 tables, 17 columns
     assert all(len(name.encode("utf-8")) <= 30 for name in names), names
     assert all(name == name.lower() for name in names)
 

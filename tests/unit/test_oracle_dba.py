@@ -250,6 +250,31 @@ def test_data_default_noise(data_default: str, model: str | None, same: bool) ->
     assert verdict is (False if same else None)
 
 
+@pytest.mark.parametrize(
+    ("reflected", "model", "result"),
+    [
+        # DATA_DEFAULT as stored, the model's default: the noise stops the comparison
+        (sa.DefaultClause(sa.text("SYSDATE\n")), sa.DefaultClause(sa.text("sysdate")), "STOP"),
+        (sa.DefaultClause(sa.text("NULL ")), None, "STOP"),
+        # a real change goes on to Alembic's own comparison
+        (sa.DefaultClause(sa.text("0 ")), sa.DefaultClause("1"), "CONTINUE"),
+        # identity columns (ALL_TAB_IDENTITY_COLS, reflected as Identity) go to Alembic's own
+        (sa.Identity(start=1), sa.Identity(), "CONTINUE"),
+        (None, sa.Identity(), "CONTINUE"),
+    ],
+)
+def test_the_plugin_comparator_drops_only_noise(reflected: object, model: object, result: str) -> None:
+    from alembic.autogenerate.api import AutogenContext
+
+    from oramigrate.oracle.compare import server_default_noise
+
+    inspected = sa.Column("c", sa.Integer, server_default=reflected)  # type: ignore[arg-type]
+    wanted = sa.Column("c", sa.Integer, server_default=model)  # type: ignore[arg-type]
+    autogen = AutogenContext(_context((19,)), autogenerate=False)
+    verdict = server_default_noise(autogen, None, None, "t", "c", inspected, wanted)
+    assert verdict.name == result
+
+
 # a Boolean column a script for 19c made: DATA_TYPE NUMBER, DATA_PRECISION NULL, DATA_SCALE 0
 # (SMALLINT is NUMBER(*,0) in the dictionary); JSON written for 19c: DATA_TYPE BLOB
 BOOLEAN_AS_NUMBER = {"DATA_TYPE": "NUMBER", "DATA_PRECISION": None, "DATA_SCALE": 0}
@@ -291,6 +316,8 @@ def test_type_noise_from_dictionary_rows(
         ("SYS_EXPORT_SCHEMA_01", False),
         ("SYS_IMPORT_FULL_02", False),
         ("BIN$mrmHLOhlQ8mhn8B9SfR3Dw==$0", False),
+        ("SYS_IOT_OVER_74120", False),
+        ("ISEQ$$_74120", False),
         ("TMP_LOAD_2024", False),  # the application's own pattern
         ("auth_user", True),
         ("mlog_entries", True),

@@ -8,7 +8,7 @@ import pytest
 
 from oramigrate.errors import ConfigurationError
 from oramigrate.oracle.target import parse_version
-from oramigrate.settings import database_url, env_secret, mask_url
+from oramigrate.settings import database_url, env_secret, mask_url, missing_password
 
 
 def test_secret_from_variable_wins_over_file(tmp_path: Path) -> None:
@@ -40,6 +40,18 @@ def test_oracle_split_form_builds_an_oracledb_url(tmp_path: Path) -> None:
     assert (url.username, url.password, url.host, url.port) == ("app", "p@ss:word/1", "db", 1522)
     assert dict(url.query) == {"service_name": "FREEPDB1"}
     assert mask_url(url) == "oracle+oracledb://app:***@db:1522?service_name=FREEPDB1"
+
+
+def test_oracle_split_form_without_password_is_asked_for_on_connecting() -> None:
+    environ = {"ORACLE_USER": "app", "ORACLE_DSN": "db:1522/FREEPDB1"}
+    url = database_url(environ, "sqlite://")
+    assert (url.username, url.password, url.host) == ("app", None, "db")
+    assert missing_password(environ) == (
+        "ORACLE_PASSWORD or ORACLE_PASSWORD_FILE is required with ORACLE_USER"
+        " (only a --sql script needs none)"
+    )
+    assert missing_password({**environ, "ORACLE_PASSWORD": "pw"}) is None
+    assert missing_password({}) is None
 
 
 def test_oracle_dsn_must_be_easy_connect() -> None:

@@ -54,6 +54,8 @@ CREATE TABLE auth_roles_users (
     CONSTRAINT fk_auth_roles_users_role_daca FOREIGN KEY(role_id) REFERENCES auth_role (id) ON DELETE CASCADE
 );
 
+START TRANSACTION;
+
 INSERT INTO alembic_version (version_num) VALUES ('0001');
 
 UPDATE migration_history SET finished=UTC_TIMESTAMP(), duration_ms=TIMESTAMPDIFF(SECOND, started, UTC_TIMESTAMP()) * 1000, outcome='success' WHERE migration_history.id = (SELECT latest.id 
@@ -76,6 +78,8 @@ UPDATE auth_user SET first_name='unknown' WHERE auth_user.first_name IS NULL;
 
 ALTER TABLE auth_user MODIFY first_name VARCHAR(100) NOT NULL;
 
+START TRANSACTION;
+
 UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001';
 
 UPDATE migration_history SET finished=UTC_TIMESTAMP(), duration_ms=TIMESTAMPDIFF(SECOND, started, UTC_TIMESTAMP()) * 1000, outcome='success' WHERE migration_history.id = (SELECT latest.id 
@@ -96,12 +100,50 @@ COMMIT;
 
 CREATE INDEX ix_auth_roles_users_role_id ON auth_roles_users (role_id);
 
+START TRANSACTION;
+
 UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0002';
 
 UPDATE migration_history SET finished=UTC_TIMESTAMP(), duration_ms=TIMESTAMPDIFF(SECOND, started, UTC_TIMESTAMP()) * 1000, outcome='success' WHERE migration_history.id = (SELECT latest.id 
 FROM (SELECT max(migration_history.id) AS id 
 FROM migration_history 
 WHERE migration_history.revision = '0003' AND migration_history.direction = 'upgrade' AND migration_history.outcome = 'running') AS latest);
+
+COMMIT;
+
+-- oramigrate: upgrade 0003 -> 0004 (Failed sign-ins per account, and a settings table that takes over the salt fingerprint's reserved ro)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0004' AS revision, 'upgrade' AS direction, 'ast:cf86549428b66bdb5fdba40be763d33213415e188aa9853800614c56d682' AS checksum, SUBSTRING_INDEX(USER(), '@', 1) AS db_user, NULL AS os_user, SUBSTRING_INDEX(USER(), '@', -1) AS host, UTC_TIMESTAMP() AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history;
+
+COMMIT;
+
+-- Running upgrade 0003 -> 0004
+
+ALTER TABLE auth_user ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE auth_user ADD COLUMN last_failed_login_at DATETIME;
+
+CREATE TABLE app_setting (
+    name VARCHAR(100) NOT NULL, 
+    value VARCHAR(255) NOT NULL, 
+    CONSTRAINT pk_app_setting PRIMARY KEY (name)
+);
+
+INSERT INTO app_setting (name, value) SELECT 'password_salt_fingerprint' AS anon_1, substr(auth_role.description, 40) AS substr_1 
+FROM auth_role 
+WHERE auth_role.name = '_password_salt';
+
+DELETE FROM auth_role WHERE auth_role.name = '_password_salt';
+
+START TRANSACTION;
+
+UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0003';
+
+UPDATE migration_history SET finished=UTC_TIMESTAMP(), duration_ms=TIMESTAMPDIFF(SECOND, started, UTC_TIMESTAMP()) * 1000, outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0004' AND migration_history.direction = 'upgrade' AND migration_history.outcome = 'running') AS latest);
 
 COMMIT;
 

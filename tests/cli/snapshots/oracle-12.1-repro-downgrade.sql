@@ -1,7 +1,13 @@
+-- data loss: 0015: deletes rows of auth_role (rows not counted offline)
+-- data loss: 0015: drops column audit_log.role_id (rows not counted offline)
+-- data loss: 0015: drops table audit_notes (rows not counted offline)
 -- data loss: 0014: drops column audit_log.flagged (rows not counted offline)
 -- data loss: 0014: drops column audit_log.happened (rows not counted offline)
 -- data loss: 0013: deletes rows of auth_role (rows not counted offline)
 -- data loss: 0013: drops table audit_log (rows not counted offline)
+-- data loss: 0004: drops table app_setting (rows not counted offline)
+-- data loss: 0004: drops column auth_user.last_failed_login_at (rows not counted offline)
+-- data loss: 0004: drops column auth_user.failed_logins (rows not counted offline)
 -- Oracle target version: 12.1 (set ORACLE_TARGET_VERSION to change it)
 
 WHENEVER SQLERROR EXIT FAILURE ROLLBACK
@@ -17,17 +23,93 @@ DECLARE
 BEGIN
   SELECT COUNT(*) INTO found FROM all_tables WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'ALEMBIC_VERSION';
   IF found = 0 THEN
-    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0014 but alembic_version does not hold it: nothing was run');
+    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0015 but alembic_version does not hold it: nothing was run');
   END IF;
   SELECT COUNT(*) INTO found FROM all_tables WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'MIGRATION_HISTORY';
   IF found = 0 THEN
     EXECUTE IMMEDIATE 'CREATE TABLE migration_history ( id INTEGER NOT NULL, revision VARCHAR2(64 CHAR) NOT NULL, direction VARCHAR2(16 CHAR) NOT NULL, checksum VARCHAR2(64 CHAR), db_user VARCHAR2(128 CHAR), os_user VARCHAR2(128 CHAR), host VARCHAR2(255 CHAR), pid INTEGER, started DATE NOT NULL, finished DATE, duration_ms INTEGER, outcome VARCHAR2(16 CHAR) NOT NULL, error VARCHAR2(1000 CHAR), note VARCHAR2(1000 CHAR), PRIMARY KEY (id) )';
   END IF;
-  EXECUTE IMMEDIATE 'SELECT COUNT(*), COUNT(CASE WHEN version_num = ''0014'' THEN 1 END) FROM alembic_version' INTO total, matching;
+  EXECUTE IMMEDIATE 'SELECT COUNT(*), COUNT(CASE WHEN version_num = ''0015'' THEN 1 END) FROM alembic_version' INTO total, matching;
   IF total <> 1 OR matching <> 1 THEN
-    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0014 but alembic_version does not hold it: nothing was run');
+    RAISE_APPLICATION_ERROR(-20001, 'oramigrate: this script starts at revision 0015 but alembic_version does not hold it: nothing was run');
   END IF;
 END;
+
+/
+
+PROMPT oramigrate: downgrade 0015 -> 0014 (Audit notes: the constraint, comment, default, rename and data operations we render.)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0015' AS revision, 'downgrade' AS direction, 'ast:7add1369dd2b6382eeca5ea392602ca05cf0bc53731e7f19e8b8edc2e682' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
+
+/
+
+-- Running downgrade 0015 -> 0014
+
+ALTER TABLE audit_note RENAME TO audit_notes
+
+/
+
+DELETE FROM auth_role WHERE id = 100
+
+/
+
+COMMENT ON TABLE audit_log IS ''
+
+/
+
+ALTER TABLE audit_log MODIFY flagged NULL
+
+/
+
+ALTER TABLE audit_log MODIFY flagged DEFAULT NULL
+
+/
+
+ALTER TABLE audit_log DROP CONSTRAINT ck_audit_log_event
+
+/
+
+ALTER TABLE audit_log DROP CONSTRAINT uq_audit_log_event_happened
+
+/
+
+DROP INDEX ix_audit_log_role_id
+
+/
+
+ALTER TABLE audit_log DROP CONSTRAINT fk_audit_log_role
+
+/
+
+ALTER TABLE audit_log DROP COLUMN role_id
+
+/
+
+DROP INDEX ix_audit_notes_log_id
+
+/
+
+DROP TABLE audit_notes
+
+/
+
+UPDATE alembic_version SET version_num='0014' WHERE alembic_version.version_num = '0015'
+
+/
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0015' AND migration_history.direction = 'downgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
 
 /
 
@@ -83,9 +165,9 @@ COMMIT
 
 /
 
-PROMPT oramigrate: downgrade 0013 -> 0003 (Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.)
+PROMPT oramigrate: downgrade 0013 -> 0004 (Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.)
 
-INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0013' AS revision, 'downgrade' AS direction, 'ast:4586e8ab786f659d2850bc4d26248d43a28751fa78a6bcf3f1322b0ef82a' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0013' AS revision, 'downgrade' AS direction, 'ast:4586e8ab786f659d2850bc4d26248d43a28751fa201ed2fe0e16375c8ed8' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
 FROM migration_history
 
 /
@@ -94,7 +176,7 @@ COMMIT
 
 /
 
--- Running downgrade 0013 -> 0003
+-- Running downgrade 0013 -> 0004
 
 DELETE FROM auth_role WHERE name = 'auditor'
 
@@ -112,7 +194,7 @@ DROP SEQUENCE audit_log_id_seq
 
 /
 
-UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0013'
+UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0013'
 
 /
 
@@ -120,6 +202,52 @@ UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE
 FROM (SELECT max(migration_history.id) AS id 
 FROM migration_history 
 WHERE migration_history.revision = '0013' AND migration_history.direction = 'downgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
+
+/
+
+PROMPT oramigrate: downgrade 0004 -> 0003 (Failed sign-ins per account, and a settings table that takes over the salt fingerprint's reserved ro)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0004' AS revision, 'downgrade' AS direction, 'ast:cf86549428b66bdb5fdba40be763d33213415e188aa9853800614c56d682' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
+
+/
+
+-- Running downgrade 0004 -> 0003
+
+INSERT INTO auth_role (id, name, description) SELECT auth_role_id_seq.nextval AS next_value_1, '_password_salt' AS anon_1, 'fingerprint of SECURITY_PASSWORD_SALT: ' || app_setting.value AS anon_2 
+FROM app_setting 
+WHERE app_setting.name = 'password_salt_fingerprint'
+
+/
+
+DROP TABLE app_setting
+
+/
+
+ALTER TABLE auth_user DROP COLUMN last_failed_login_at
+
+/
+
+ALTER TABLE auth_user DROP COLUMN failed_logins
+
+/
+
+UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0004'
+
+/
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0004' AND migration_history.direction = 'downgrade' AND migration_history.outcome = 'running') latest)
 
 /
 

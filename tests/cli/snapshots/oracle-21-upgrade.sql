@@ -167,5 +167,59 @@ COMMIT
 
 /
 
+PROMPT oramigrate: upgrade 0003 -> 0004 (Failed sign-ins per account, and a settings table that takes over the salt fingerprint's reserved ro)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0004' AS revision, 'upgrade' AS direction, 'ast:cf86549428b66bdb5fdba40be763d33213415e188aa9853800614c56d682' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
+
+/
+
+-- Running upgrade 0003 -> 0004
+
+ALTER TABLE auth_user ADD failed_logins INTEGER DEFAULT 0 NOT NULL
+
+/
+
+ALTER TABLE auth_user ADD last_failed_login_at DATE
+
+/
+
+CREATE TABLE app_setting (
+    name VARCHAR2(100 CHAR) NOT NULL, 
+    value VARCHAR2(255 CHAR) NOT NULL, 
+    CONSTRAINT pk_app_setting PRIMARY KEY (name)
+)
+
+/
+
+INSERT INTO app_setting (name, value) SELECT 'password_salt_fingerprint' AS anon_1, substr(auth_role.description, 40) AS substr_1 
+FROM auth_role 
+WHERE auth_role.name = '_password_salt'
+
+/
+
+DELETE FROM auth_role WHERE auth_role.name = '_password_salt'
+
+/
+
+UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0003'
+
+/
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0004' AND migration_history.direction = 'upgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
+
+/
+
 EXIT SUCCESS
 

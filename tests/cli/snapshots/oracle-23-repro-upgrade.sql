@@ -59,9 +59,9 @@ COMMIT
 
 /
 
-PROMPT oramigrate: upgrade 0003 -> 0013 (Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.)
+PROMPT oramigrate: upgrade 0003 -> 0004 (Failed sign-ins per account, and a settings table that takes over the salt fingerprint's reserved ro)
 
-INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0013' AS revision, 'upgrade' AS direction, 'ast:4586e8ab786f659d2850bc4d26248d43a28751fa78a6bcf3f1322b0ef82a' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0004' AS revision, 'upgrade' AS direction, 'ast:cf86549428b66bdb5fdba40be763d33213415e188aa9853800614c56d682' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
 FROM migration_history
 
 /
@@ -70,7 +70,61 @@ COMMIT
 
 /
 
--- Running upgrade 0003 -> 0013
+-- Running upgrade 0003 -> 0004
+
+ALTER TABLE auth_user ADD failed_logins INTEGER DEFAULT 0 NOT NULL
+
+/
+
+ALTER TABLE auth_user ADD last_failed_login_at DATE
+
+/
+
+CREATE TABLE app_setting (
+    name VARCHAR2(100 CHAR) NOT NULL, 
+    value VARCHAR2(255 CHAR) NOT NULL, 
+    CONSTRAINT pk_app_setting PRIMARY KEY (name)
+)
+
+/
+
+INSERT INTO app_setting (name, value) SELECT 'password_salt_fingerprint' AS anon_1, substr(auth_role.description, 40) AS substr_1 
+FROM auth_role 
+WHERE auth_role.name = '_password_salt'
+
+/
+
+DELETE FROM auth_role WHERE auth_role.name = '_password_salt'
+
+/
+
+UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0003'
+
+/
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0004' AND migration_history.direction = 'upgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
+
+/
+
+PROMPT oramigrate: upgrade 0004 -> 0013 (Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0013' AS revision, 'upgrade' AS direction, 'ast:4586e8ab786f659d2850bc4d26248d43a28751fa201ed2fe0e16375c8ed8' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
+
+/
+
+-- Running upgrade 0004 -> 0013
 
 CREATE SEQUENCE audit_log_id_seq INCREMENT BY 1 START WITH 1 ORDER NOCACHE
 
@@ -112,7 +166,7 @@ END;
 
 /
 
-UPDATE alembic_version SET version_num='0013' WHERE alembic_version.version_num = '0003'
+UPDATE alembic_version SET version_num='0013' WHERE alembic_version.version_num = '0004'
 
 /
 
@@ -172,6 +226,101 @@ UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE
 FROM (SELECT max(migration_history.id) AS id 
 FROM migration_history 
 WHERE migration_history.revision = '0014' AND migration_history.direction = 'upgrade' AND migration_history.outcome = 'running') latest)
+
+/
+
+COMMIT
+
+/
+
+PROMPT oramigrate: upgrade 0014 -> 0015 (Audit notes: the constraint, comment, default, rename and data operations we render.)
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0015' AS revision, 'upgrade' AS direction, 'ast:7add1369dd2b6382eeca5ea392602ca05cf0bc53731e7f19e8b8edc2e682' AS checksum, USER AS db_user, SUBSTR(SYS_CONTEXT('USERENV', 'OS_USER'), 1, 128) AS os_user, SUBSTR(SYS_CONTEXT('USERENV', 'HOST'), 1, 255) AS host, CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) AS started, 'running' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history
+
+/
+
+COMMIT
+
+/
+
+-- Running upgrade 0014 -> 0015
+
+CREATE TABLE audit_notes (
+    id INTEGER NOT NULL, 
+    log_id INTEGER NOT NULL, 
+    body CLOB, 
+    written DATE DEFAULT SYSDATE NOT NULL, 
+    CONSTRAINT pk_audit_notes PRIMARY KEY (id), 
+    CONSTRAINT fk_audit_notes_log FOREIGN KEY(log_id) REFERENCES audit_log (id) ON DELETE CASCADE
+)
+
+/
+
+COMMENT ON TABLE audit_notes IS 'what reviewers wrote about an audit entry'
+
+/
+
+CREATE INDEX ix_audit_notes_log_id ON audit_notes (log_id)
+
+/
+
+ALTER TABLE audit_log ADD role_id INTEGER
+
+/
+
+COMMENT ON COLUMN audit_log.role_id IS 'role acted as'
+
+/
+
+ALTER TABLE audit_log ADD CONSTRAINT fk_audit_log_role FOREIGN KEY(role_id) REFERENCES auth_role (id) ON DELETE SET NULL
+
+/
+
+CREATE INDEX ix_audit_log_role_id ON audit_log (role_id)
+
+/
+
+ALTER TABLE audit_log ADD CONSTRAINT uq_audit_log_event_happened UNIQUE (event, happened)
+
+/
+
+ALTER TABLE audit_log ADD CONSTRAINT ck_audit_log_event CHECK (LENGTH(event) > 0)
+
+/
+
+ALTER TABLE audit_log MODIFY flagged DEFAULT 0
+
+/
+
+UPDATE audit_log SET flagged = 0 WHERE flagged IS NULL
+
+/
+
+ALTER TABLE audit_log MODIFY flagged NOT NULL
+
+/
+
+COMMENT ON TABLE audit_log IS 'who did what, and when'
+
+/
+
+INSERT INTO auth_role (id, name, description) VALUES (100, 'reviewer', 'O''Brien & co; they read')
+
+/
+
+ALTER TABLE audit_notes RENAME TO audit_note
+
+/
+
+UPDATE alembic_version SET version_num='0015' WHERE alembic_version.version_num = '0014'
+
+/
+
+UPDATE migration_history SET finished=CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE), duration_ms=ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - started) * 86400000), outcome='success' WHERE migration_history.id = (SELECT latest.id 
+FROM (SELECT max(migration_history.id) AS id 
+FROM migration_history 
+WHERE migration_history.revision = '0015' AND migration_history.direction = 'upgrade' AND migration_history.outcome = 'running') latest)
 
 /
 

@@ -91,3 +91,32 @@ FROM migration_history;
 
 COMMIT;
 
+\echo oramigrate: upgrade 0003 -> 0004 (Failed sign-ins per account, and a settings table that takes over the salt fingerprint's reserved ro)
+
+BEGIN;
+
+-- Running upgrade 0003 -> 0004
+
+ALTER TABLE auth_user ADD COLUMN failed_logins INTEGER DEFAULT 0 NOT NULL;
+
+ALTER TABLE auth_user ADD COLUMN last_failed_login_at TIMESTAMP WITHOUT TIME ZONE;
+
+CREATE TABLE app_setting (
+    name VARCHAR(100) NOT NULL, 
+    value VARCHAR(255) NOT NULL, 
+    CONSTRAINT pk_app_setting PRIMARY KEY (name)
+);
+
+INSERT INTO app_setting (name, value) SELECT 'password_salt_fingerprint' AS anon_1, substr(auth_role.description, 40) AS substr_1 
+FROM auth_role 
+WHERE auth_role.name = '_password_salt';
+
+DELETE FROM auth_role WHERE auth_role.name = '_password_salt';
+
+UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0003';
+
+INSERT INTO migration_history (id, revision, direction, checksum, db_user, os_user, host, started, finished, duration_ms, outcome, note) SELECT coalesce(max(migration_history.id), 0) + 1 AS id, '0004' AS revision, 'upgrade' AS direction, 'ast:cf86549428b66bdb5fdba40be763d33213415e188aa9853800614c56d682' AS checksum, current_user AS db_user, NULL AS os_user, host(inet_client_addr()) AS host, (now() AT TIME ZONE 'UTC') AS started, (clock_timestamp() AT TIME ZONE 'UTC') AS finished, CAST(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000 AS INTEGER) AS duration_ms, 'success' AS outcome, 'run from a --sql script' AS note 
+FROM migration_history;
+
+COMMIT;
+

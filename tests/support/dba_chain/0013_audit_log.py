@@ -1,14 +1,14 @@
 """Audit log: raw SQL as people write it, sequence options, ON DELETE SET NULL.
 
 Revision ID: 0013
-Revises: 0002
+Revises: the project's head
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0003"
+down_revision = "PROJECT_HEAD"
 branch_labels = None
 depends_on = None
 

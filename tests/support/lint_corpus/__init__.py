@@ -1,8 +1,9 @@
 """The lint repro corpus: one-revision files, each declaring its exact findings (``EXPECTED``).
 
 Each file is revision cNN on top of the base revision 0001 (users, orders); ``EXPECTED`` lists
-(code, phase, table, column) and ``TARGET`` names the database it is judged for (Oracle 11.2 unless
-said). Both are read from the file's AST, so a file that cannot be imported declares them too.
+(code, phase, table, column) and ``TARGET`` names the database it is judged for (Oracle 11.2,
+Standard Edition, unless said). Both are read from the file's AST, so a file that cannot be
+imported declares them too.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ def declared(path: Path, name: str, default: Any) -> Any:
 
 
 def target_of(path: Path) -> LintTarget:
-    """``TARGET = "postgresql"`` / ``"oracle 19"``; Oracle 11.2 by default."""
-    dialect, _, version = declared(path, "TARGET", "oracle 11.2").partition(" ")
-    return LintTarget(dialect, tuple(int(p) for p in version.split(".")) if version else None)
+    """``TARGET = "postgresql"`` / ``"oracle 19"`` / ``"oracle 19 enterprise"`` (the edition); Oracle
+    11.2 by default."""
+    dialect, *rest = declared(path, "TARGET", "oracle 11.2").split()
+    version = tuple(int(p) for p in rest[0].split(".")) if rest else None
+    return LintTarget(dialect, version, **({"oracle_edition": rest[1]} if len(rest) > 1 else {}))
 
 
 CORPUS_CODES = {code for path in FILES for code, *_ in declared(path, "EXPECTED", [])}
