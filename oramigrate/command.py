@@ -55,7 +55,12 @@ class ForeignEnvironment(ConfigurationError):
 def require_our_environment(config: Config) -> None:
     """Refuse, before anything is written, to run a state-changing command through a foreign env.py."""
     path = Path(_directory(config)) / "env.py"
-    if path.is_file() and "oramigrate" not in path.read_text(encoding="utf-8"):
+    if not path.is_file():
+        return
+    source = path.read_text(encoding="utf-8")
+    # an env.py that cannot even be parsed stops here, before the lock and the tool's tables exist
+    compile(source, str(path), "exec")
+    if "oramigrate" not in source:
         raise ForeignEnvironment(
             f"{path} does not call oramigrate.environment.run, so revisions would run without history, "
             "journal or lint gate: replace it with the env.py `flask db init` writes (db lint, db verify "
