@@ -49,8 +49,13 @@ MARIADB_OPEN_TRANSACTIONS = """\
 SELECT p.id, p.user, p.host, coalesce(p.info, ''), p.command, timestampdiff(SECOND, t.trx_started, now())
 FROM information_schema.innodb_trx t
 JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
-WHERE p.id NOT IN (:session, connection_id())
+WHERE p.id NOT IN (:session, connection_id()){same_database}
 ORDER BY t.trx_started"""
+# the open transactions of sessions in the migration's own database: without the metadata_lock_info
+# plugin the likeliest holders (another application's transactions elsewhere on the server hold no
+# lock on our tables unless they read them across databases, which the wider list then covers)
+SAME_DATABASE = """
+  AND p.db <=> (SELECT q.db FROM information_schema.processlist q WHERE q.id = :session)"""
 
 ORACLE = """\
 SELECT b.sid || ',' || b.serial#, b.username, b.machine,
@@ -119,7 +124,8 @@ def _metadata_holders(connection: Connection, session: int) -> list[Any]:
         return _rows(connection, MARIADB_METADATA_PLUGIN, session)
     except sa.exc.DBAPIError:  # the metadata_lock_info plugin is not loaded
         connection.rollback()
-    return _rows(connection, MARIADB_OPEN_TRANSACTIONS, session)
+    rows = _rows(connection, MARIADB_OPEN_TRANSACTIONS.format(same_database=SAME_DATABASE), session)
+    return rows or _rows(connection, MARIADB_OPEN_TRANSACTIONS.format(same_database=""), session)
 
 
 def _rows(connection: Connection, sql: str, session: int) -> list[Any]:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from support.cli import migrations_with, run_manage
 from support.databases import ROOT, Database
@@ -170,3 +171,55 @@ def test_status_from_another_terminal_shows_the_statement_and_its_blocker(
         assert lines[-1] == "revision l001: 0 of 1 operations applied (upgrade), running"
     else:
         assert fields["journal"] == []
+
+
+def test_mariadb_names_the_blocker_in_its_own_database_first(tmp_path: Path) -> None:
+    # without the metadata_lock_info plugin the holders are guessed from open transactions: an
+    # older one in another database (another tenant, another test) is not the one in the way
+    from support.databases import fresh_database
+
+    from oramigrate.deploy.blockers import blockers_of
+
+    with (
+        fresh_database("mariadb", tmp_path / "ours") as ours,
+        fresh_database("mariadb", tmp_path / "other") as other,
+    ):
+        for database in (ours, other):
+            with database.engine().begin() as setup:
+                setup.execute(sa.text("CREATE TABLE t (id INT PRIMARY KEY)"))
+                setup.execute(sa.text("INSERT INTO t VALUES (1)"))
+        elsewhere_engine, ours_engine = other.engine(), ours.engine()
+        try:
+            with elsewhere_engine.connect() as elsewhere, ours_engine.connect() as in_the_way:
+                elsewhere.execute(sa.text("UPDATE t SET id = 2"))  # older, open, in the other database
+                time.sleep(1.1)
+                in_the_way.execute(sa.text("SELECT count(*) FROM t")).scalar_one()
+                blocker_id = str(in_the_way.exec_driver_sql("SELECT CONNECTION_ID()").scalar_one())
+                elsewhere_id = str(elsewhere.exec_driver_sql("SELECT CONNECTION_ID()").scalar_one())
+                with ours_engine.connect() as migration, ours_engine.connect() as observer:
+                    session = str(migration.exec_driver_sql("SELECT CONNECTION_ID()").scalar_one())
+                    migration.exec_driver_sql("SET SESSION lock_wait_timeout = 5")
+                    alter = threading.Thread(
+                        target=lambda: _attempt(migration, "ALTER TABLE t ADD COLUMN x INT"), daemon=True
+                    )
+                    alter.start()
+                    named: list[str] = []
+                    deadline = time.monotonic() + 4
+                    while not named and time.monotonic() < deadline:
+                        named = [b.session for b in blockers_of(observer, session)]
+                        time.sleep(0.1)
+                    in_the_way.rollback()
+                    alter.join(10)
+                elsewhere.rollback()
+        finally:
+            elsewhere_engine.dispose()
+            ours_engine.dispose()
+    assert named == [blocker_id]
+    assert elsewhere_id not in named
+
+
+def _attempt(connection: sa.Connection, statement: str) -> None:
+    try:
+        connection.exec_driver_sql(statement)
+    except sa.exc.DBAPIError:
+        pass  # the test looks at who was named while it waited, not at how the wait ended
