@@ -122,6 +122,9 @@ def _check_mode(from_file: Path | None, email: str | None, single_options: Mappi
     type=click.Path(dir_okay=False, path_type=Path),
     help="Seed every user of a .csv or .json file (all or nothing).",
 )
+@click.option(
+    "--unlock", is_flag=True, help="With --update: end a sign-in lock-out (failed sign-ins back to 0)."
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def create_reg_user(
@@ -134,6 +137,7 @@ def create_reg_user(
     active: bool | None,
     update: bool,
     from_file: Path | None,
+    unlock: bool,
     password_stdin: bool,
 ) -> None:
     """Create registered users (Flask-Security) with roles: one, or all of a CSV/JSON file.
@@ -156,14 +160,21 @@ def create_reg_user(
     _check_mode(
         from_file,
         email,
-        {**single, "--active/--inactive": active is not None, "--password-stdin": password_stdin},
+        {
+            **single,
+            "--active/--inactive": active is not None,
+            "--password-stdin": password_stdin,
+            "--unlock": unlock,
+        },
     )
+    if unlock and not update:
+        raise InvalidUser("--unlock changes an existing user: add --update")
     descriptions = role_descriptions(described_roles)
     if from_file is not None:
         _seed_file(from_file, update, descriptions, create_roles)
         return
     password = _given_password(password_stdin)
-    spec = UserSpec(str(email), first_name, last_name, roles or None, active, password)
+    spec = UserSpec(str(email), first_name, last_name, roles or None, active, password, unlock=unlock)
     ask = _prompt if password is None and sys.stdin.isatty() else None
     outcome = seed_user(
         spec,

@@ -209,8 +209,8 @@ def _write(planned: list[_Planned], roles: Mapping[str, Any], update: bool) -> l
         if "active" in changes or "password" in changes:
             # a new identity key: every session and remember-me cookie of the old one ends
             datastore.set_uniquifier(user)
-        if "password" in changes:
-            # the operator set a new password: the failed sign-ins were against the old one
+        if "password" in changes or "failed_logins" in changes:
+            # a new password (the failures were against the old one), or an operator's --unlock
             user.failed_logins, user.last_failed_login_at = 0, None
         outcomes.append(
             Outcome(user.email, "updated" if changes else "unchanged", changes, existed=not update)

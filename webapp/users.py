@@ -62,6 +62,7 @@ class UserSpec:
     password: str | None = None
     password_hash: str | None = None
     line: int | None = None
+    unlock: bool = False  # end a sign-in lock-out: the consecutive failed sign-ins back to 0
 
 
 @dataclass(frozen=True)
@@ -204,4 +205,6 @@ def user_changes(user: Any, spec: UserSpec) -> list[str]:
         changes.append("active")
     if spec.password_hash is not None and spec.password_hash != user.password:
         changes.append("password")
+    if spec.unlock and (user.failed_logins or user.last_failed_login_at is not None):
+        changes.append("failed_logins")
     return changes

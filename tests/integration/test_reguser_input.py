@@ -217,8 +217,30 @@ def test_bad_files(url: str, tmp_path: Path, name: str, content: bytes, stderr: 
             "Error: SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS: "
             "keyword not supported by argon2 handler: 'memory'",
         ),
+        (
+            ("--email", "a@example.com", "--unlock"),
+            None,
+            {},
+            "Error: --unlock changes an existing user: add --update",
+        ),
+        (
+            ("--from-file", "x.csv", "--unlock", "--update"),
+            None,
+            {},
+            "Error: --from-file takes users and passwords from the file: drop --unlock",
+        ),
     ],
-    ids=["argv", "no-password", "email", "short", "file-and-email", "description", "hash-options"],
+    ids=[
+        "argv",
+        "no-password",
+        "email",
+        "short",
+        "file-and-email",
+        "description",
+        "hash-options",
+        "unlock-without-update",
+        "unlock-with-file",
+    ],
 )
 def test_bad_arguments(
     url: str, args: tuple[str, ...], stdin: str | None, env: dict[str, str], stderr: str

@@ -276,6 +276,23 @@ def test_a_new_password_from_the_cli_unlocks(make_app: Any) -> None:
     assert sign_in(app.test_client(), STAFF[0], "Another-river-92").status_code == 302
 
 
+def test_unlock_from_the_cli_ends_the_lock_and_keeps_the_password(make_app: Any) -> None:
+    app = make_app(**{**LOCKING, "LOGIN_LOCKOUT_SECONDS": 3600})
+    for _ in range(3):
+        sign_in(app.test_client(), STAFF[0], "Wrong-guess-12")
+    assert sign_in(app.test_client(), *STAFF).status_code == 200  # locked: the right password refused
+    unlocked = cli(app, "--email", STAFF[0], "--update", "--unlock")
+    assert unlocked.output == f"updated user {STAFF[0]}: failed_logins\n"
+    assert failures(app, STAFF[0]) == (0, None)
+    browser = app.test_client()
+    assert sign_in(browser, *STAFF).status_code == 302  # the same password as before
+    # nothing to unlock: unchanged; without --update: refused, nothing changed
+    assert cli(app, "--email", STAFF[0], "--update", "--unlock").output == f"user {STAFF[0]} unchanged\n"
+    refused = app.test_cli_runner().invoke(create_reg_user, ["--email", STAFF[0], "--unlock"])
+    assert str(refused.exception) == "--unlock changes an existing user: add --update"  # one Error: line
+    assert signed_in_as(browser) == STAFF[0]  # an unlock is no credential change: sessions stay
+
+
 def test_no_lock_when_attempts_is_zero(make_app: Any) -> None:
     app = make_app(**{**LOCKING, "LOGIN_LOCKOUT_ATTEMPTS": 0})
     for _ in range(4):
