@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 from flask_security.forms import ChangePasswordForm
 
@@ -113,7 +113,7 @@ def _only_when_throttled(app: Flask, limiter: Any) -> None:
         owned = [i for i, hook in enumerate(registered) if _owner(hook) is limiter]
         if len(owned) != 1:
             raise RuntimeError(f"Flask-Limiter no longer registers one {when}-request hook")
-        registered[owned[0]] = _guarded(registered[owned[0]])
+        registered[owned[0]] = _guarded(registered[owned[0]], passes_response=when == "after")
 
 
 def _owner(hook: Any) -> Any:
@@ -121,10 +121,11 @@ def _owner(hook: Any) -> Any:
     return getattr(hook, "__self__", None) or next(iter(getattr(hook, "args", ())), None)
 
 
-def _guarded(hook: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded(hook: Callable[..., Any], passes_response: bool) -> Callable[..., Any]:
+    # an after-request hook hands the response on; the others return nothing
     def guarded(*args: Any) -> Any:
         if _not_throttled():
-            return args[0] if args and isinstance(args[0], Response) else None
+            return args[0] if passes_response else None
         return hook(*args)
 
     return guarded
