@@ -193,7 +193,17 @@ class _Reader:
         # number, a host and a database (an empty one would reach a local default), one '@'
         with self.failing_as_targets_file():
             parse_database_url(raw, f"targets file {self.file}: target {name}: {key}")
-        return url.set(password=self._password(name, values, url))
+        return self._beside_file(url).set(password=self._password(name, values, url))
+
+    def _beside_file(self, url: URL) -> URL:
+        # a relative SQLite path is read from the targets file's folder, as its *_file keys are,
+        # not from wherever the command happens to run
+        database = url.database
+        if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+            return url
+        if database.startswith("file:") or Path(database).is_absolute():
+            return url
+        return url.set(database=str(self.file.parent / database))
 
     def _password(self, name: str, values: dict[str, str], url: URL) -> str | None:
         if "password" in values and "password_file" in values:

@@ -167,3 +167,18 @@ def test_schema_binding_per_database() -> None:
             engine.dispose()
         assert statement == ("SET search_path TO tenant_7" if target is pg else None)
     assert bound_url(maria).database == "initech" and bound_url(pg).database == "db"
+
+
+def test_a_relative_sqlite_path_is_read_from_the_files_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "deploy"
+    folder.mkdir()
+    path = folder / "targets.toml"
+    path.write_text(
+        '[targets.near]\nurl = "sqlite:///data/near.db"\n'
+        '[targets.far]\nurl = "sqlite:////srv/far.db"\n'
+        '[targets.memory]\nurl = "sqlite://"\n'
+    )
+    near, far, memory = load_targets(path, {})
+    assert near.url.database == str(folder / "data" / "near.db")
+    assert far.url.database == "/srv/far.db"
+    assert memory.url.database is None
