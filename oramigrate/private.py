@@ -25,6 +25,17 @@ from sqlalchemy.sql.compiler import IdentifierPreparer
 # --- Alembic -------------------------------------------------------------------------------------
 
 
+def rendered_server_default(default: Any, autogen_context: Any) -> str | None:
+    """A model's server default as the text Alembic hands a ``compare_server_default`` callable.
+
+    ``_render_server_default_for_compare``: the same text for our plugin comparator, which Alembic
+    calls with the columns only (no public function renders a default for comparing).
+    """
+    from alembic.autogenerate.compare.server_defaults import _render_server_default_for_compare
+
+    return _render_server_default_for_compare(default, autogen_context)
+
+
 def environment_options(context: Any) -> dict[str, Any] | None:
     """The options the running command gave the environment (``revision_context`` for autogenerate).
 

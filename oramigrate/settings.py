@@ -170,17 +170,28 @@ def parse_database_url(raw: str, source: str = "DATABASE_URL") -> URL:
     return url
 
 
-def resolve_sqlite(url: URL, base: Path, source: str = "DATABASE_URL") -> URL:
-    """``url`` with a relative SQLite path made absolute under ``base``; its folder must exist."""
+def sqlite_under(url: URL, base: Path) -> URL:
+    """``url`` with a relative SQLite file path made absolute under ``base`` (other URLs as they are)."""
     database = url.database
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return url
-    if database.startswith("file:"):  # uri=true form: the driver reads it
+    if database.startswith("file:") or Path(database).is_absolute():  # file: is uri=true: the driver's
+        return url
+    return url.set(database=str(base / database))
+
+
+def resolve_sqlite(url: URL, base: Path, source: str = "DATABASE_URL") -> URL:
+    """``url`` with a relative SQLite path made absolute under ``base``; its folder must exist."""
+    url = sqlite_under(url, base)
+    database = url.database
+    if (
+        url.get_backend_name() != "sqlite"
+        or not database
+        or database == ":memory:"
+        or database.startswith("file:")
+    ):
         return url
     path = Path(database)
-    if not path.is_absolute():
-        path = base / path
-        url = url.set(database=str(path))
     if not path.parent.is_dir():
         raise ConfigurationError(
             f"{source}: the folder of the SQLite file does not exist: {path.parent} "

@@ -34,7 +34,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from ..errors import ConfigurationError
-from ..settings import mask_url, parse_database_url, read_secret_file, url_secrets
+from ..settings import mask_url, parse_database_url, read_secret_file, sqlite_under, url_secrets
 
 KEYS = ("url", "url_file", "password", "password_file", "schema")
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -193,17 +193,8 @@ class _Reader:
         # number, a host and a database (an empty one would reach a local default), one '@'
         with self.failing_as_targets_file():
             parse_database_url(raw, f"targets file {self.file}: target {name}: {key}")
-        return self._beside_file(url).set(password=self._password(name, values, url))
-
-    def _beside_file(self, url: URL) -> URL:
-        # a relative SQLite path is read from the targets file's folder, as its *_file keys are,
-        # not from wherever the command happens to run
-        database = url.database
-        if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
-            return url
-        if database.startswith("file:") or Path(database).is_absolute():
-            return url
-        return url.set(database=str(self.file.parent / database))
+        # a relative SQLite path is read from this file's folder, as its *_file keys are
+        return sqlite_under(url, self.file.parent).set(password=self._password(name, values, url))
 
     def _password(self, name: str, values: dict[str, str], url: URL) -> str | None:
         if "password" in values and "password_file" in values:

@@ -17,6 +17,8 @@ from alembic.util import PriorityDispatchResult
 from sqlalchemy import Boolean, types
 from sqlalchemy.schema import DefaultClause, Identity
 
+from ..private import rendered_server_default
+
 _QUOTED = re.compile(r"('(?:[^']|'')*')")
 
 
@@ -85,18 +87,9 @@ def server_default_noise(
         metadata_column,
         reflected_text,
         wanted,
-        _rendered(wanted, autogen_context.dialect),
+        rendered_server_default(wanted, autogen_context),
     )
     return PriorityDispatchResult.STOP if same is False else PriorityDispatchResult.CONTINUE
-
-
-def _rendered(default: DefaultClause | None, dialect: Any) -> str | None:
-    # what Alembic hands a compare_server_default callable as the model's default, as text
-    if default is None:
-        return None
-    if isinstance(default.arg, str):
-        return default.arg
-    return str(default.arg.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def _scripts_version(context: Any) -> tuple[int, ...]:

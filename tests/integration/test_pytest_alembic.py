@@ -1,6 +1,7 @@
 """pytest-alembic's built-in tests on our chain, on SQLite, PostgreSQL and MariaDB.
 
-They hand env.py a connection through ``config.attributes["connection"]`` and the models' metadata
+pytest-alembic's functions raise AlembicTestFailure when their check fails; each test here also
+asserts where the run left the database. They hand env.py a connection through ``config.attributes["connection"]`` and the models' metadata
 through ``config.attributes["target_metadata"]`` (the Alembic cookbook's conventions): our env.py
 must use both, as a user's suite would run them (README, "Test your chain with pytest-alembic").
 """
@@ -16,7 +17,7 @@ from pytest_alembic import Config as PytestAlembicConfig
 from pytest_alembic import MigrationContext, runner
 from pytest_alembic.tests import default
 from support.cli import TEST_SECRETS
-from support.databases import BACKENDS, ROOT, fresh_database
+from support.databases import BACKENDS, PROJECT_HEAD, ROOT, fresh_database
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pytest_alembic")
 
@@ -48,16 +49,19 @@ def alembic_runner(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[M
 def test_single_head_revision(alembic_runner: MigrationContext) -> None:
     """The chain has one head."""
     default.test_single_head_revision(alembic_runner)
+    assert alembic_runner.heads == [PROJECT_HEAD]
 
 
 def test_upgrade(alembic_runner: MigrationContext) -> None:
     """Every revision upgrades from base to head."""
     default.test_upgrade(alembic_runner)
+    assert alembic_runner.current == PROJECT_HEAD
 
 
 def test_model_definitions_match_ddl(alembic_runner: MigrationContext) -> None:
     """At head, autogenerate finds nothing: the models and the chain agree."""
     default.test_model_definitions_match_ddl(alembic_runner)
+    assert alembic_runner.current == PROJECT_HEAD  # it compared the models with the schema at head
 
 
 def test_up_down_consistency(alembic_runner: MigrationContext) -> None:
