@@ -26,7 +26,7 @@ from alembic.util import CommandError
 from sqlalchemy import MetaData
 
 from .autogenerate.rewrite import POLICY_ATTRIBUTE, AutogeneratePolicy
-from .binds import bind_configs, deployments
+from .binds import bind_configs, deployments, label
 from .configuration import BIND, LINTED, OFFLINE_DIALECT, engine_of, scripts_of, settings_of
 from .deploy import gate
 from .deploy.notify import Confirm, Notify, ignore
@@ -173,9 +173,6 @@ def _acknowledge_confirmed(
     settings: Any,
     binds: list[str | None],
 ) -> None:
-    from dataclasses import replace
-    from pathlib import Path
-
     from .lint import lint_revisions
     from .lint.acknowledge import write_lint_allow
 
@@ -474,7 +471,7 @@ def status(config: Config) -> Status:
 def _show_progress(run: DeployRun, config: Config, progress: ProgressFactory | None) -> None:
     if progress is not None:
         bind = config.attributes.get(BIND)
-        run.progress = progress("" if bind is None else f"bind {bind or '(default)'}: ")
+        run.progress = progress("" if bind is None else f"bind {label(bind)}: ")
 
 
 def _offline_only(sql: bool, dialect: str | None) -> None:

@@ -156,13 +156,26 @@ def settings_of(config: Config) -> Settings:
     return settings
 
 
+# the Alembic cookbook's "sharing a connection": a caller (pytest-alembic, a test suite) hands its own
+CALLER_CONNECTION = "connection"
+
+
+def caller_engine(attributes: Mapping[str, Any]) -> Engine | None:
+    """The engine of the connection a caller handed in ``config.attributes["connection"]``, if any.
+
+    A Connection, an Engine, or what stands for one (pytest-alembic wraps its connection so that
+    ``connect()`` hands it back): either way ``.engine`` is the real engine.
+    """
+    shared = attributes.get(CALLER_CONNECTION)
+    if shared is None:
+        return None
+    return shared if isinstance(shared, Engine) else shared.engine
+
+
 def engine_of(config: Config) -> Engine:
     """The engine handed in with ``config`` (ours, else the cookbook's ``connection``), else one made
     from its ``sqlalchemy.url``."""
-    engine = config.attributes.get(ENGINE)
-    shared = config.attributes.get("connection")
-    if engine is None and shared is not None:
-        engine = shared if isinstance(shared, Engine) else shared.engine
+    engine = config.attributes.get(ENGINE) or caller_engine(config.attributes)
     if engine is None:
         import sqlalchemy as sa
 

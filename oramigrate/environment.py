@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import plugin
 from .autogenerate.rewrite import BIND_COUNT, process_revision_directives
-from .configuration import BIND, ENGINE, RUN, Settings, settings_of
+from .configuration import BIND, CALLER_CONNECTION, ENGINE, RUN, Settings, caller_engine, settings_of
 from .deploy.tables import exclude_own_objects
 from .oracle import compare as oracle_compare
 from .oracle import target as oracle_target
@@ -33,7 +33,6 @@ from .private import environment_options
 
 log = logging.getLogger("oramigrate")
 # the keys of the Alembic cookbook's shared-connection recipe (not ours: no prefix)
-CALLER_CONNECTION = "connection"
 CALLER_METADATA = "target_metadata"
 
 
@@ -63,10 +62,7 @@ def run(
     if engine_name is None or attributes.get(BIND) == engine_name:
         engine = attributes.get(ENGINE) or engine
     caller_connection = attributes.get(CALLER_CONNECTION)
-    if caller_connection is not None:
-        # a Connection, an Engine, or what stands for one (pytest-alembic wraps its connection so
-        # that ``connect()`` hands it back): either way ``.engine`` is the real engine
-        engine = caller_connection if isinstance(caller_connection, Engine) else caller_connection.engine
+    engine = caller_engine(attributes) or engine
     if attributes.get(CALLER_METADATA) is not None:
         metadata = attributes[CALLER_METADATA]
     elif load_models is not None and _compares_models(context):

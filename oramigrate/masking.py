@@ -99,7 +99,6 @@ def known_secrets(url: URL | None = None, environ: Mapping[str, str] | None = No
 
         values.update(url_secrets(url))  # its password and secret query values (?sslpassword=)
     if url is not None and url.password:
-        values.add(str(url.password))
         if url.host and "@" in url.host:
             # an unencoded '@' split the password: SQLAlchemy kept the head, the tail went to the host
             values.add(f"{url.password}@{url.host[: url.host.rindex('@')]}")

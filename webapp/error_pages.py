@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("webapp")
 
@@ -60,11 +60,7 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
     return _page(status, detail)
 
 
-def _unexpected(error: InternalServerError) -> ResponseReturnValue:
-    return _page(500)
-
-
 def init_app(app: Flask) -> None:
-    """Register the handlers."""
+    """Register the handler: every HTTP error, an unhandled exception's 500 included (Flask hands it
+    over as an InternalServerError)."""
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(InternalServerError, _unexpected)

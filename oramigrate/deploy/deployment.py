@@ -114,7 +114,8 @@ def _leave(run: DeployRun, notify: Notify, quiet: bool) -> None:
 def _tidy(run: DeployRun) -> None:
     # rows a killed runner left 'running'; revisions applied before the history existed
     found = journal.progress(run.connection, run.names)
-    done = set(applied_or_empty(run.scripts, current_heads(run.connection, run.names.version_table)))
+    heads = current_heads(run.connection, run.names.version_table)
+    done = set(applied_or_empty(run.scripts, heads))
     # a journal whose revision is already where it leads (finished by hand and stamped): superseded
     stale = {p.revision for p in found if (p.revision in done) == (p.direction == "upgrade")}
     journal.clear(run.connection, run.names, stale)
@@ -123,7 +124,7 @@ def _tidy(run: DeployRun) -> None:
     half_applied = {(p.revision, p.direction) for p in found}
     history.close_abandoned(run.connection, run.names, half_applied)
     if not history.rows(run.connection, run.names):
-        for script in applied(run.scripts, current_heads(run.connection, run.names.version_table)):
+        for script in applied(run.scripts, heads):
             history.record(run.connection, run.names, script.revision, "stamp", checksum(script), ADOPTED)
     run.connection.commit()
 

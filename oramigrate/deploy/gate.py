@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from alembic.script import Script, ScriptDirectory
 
+from ..binds import label
 from ..configuration import Settings
 from ..errors import MigrationError
 from ..lint import LintReport, LintTarget, lint_revisions
@@ -29,7 +30,7 @@ class UnsafeRevisions(MigrationError):
         blocking = report.errors_unacknowledged()
         lines = [f"  {f.revision} {f.code}: {f.message}" for f in blocking]
         bind = report.target.engine_name
-        where = "" if bind is None else f" bind {bind or '(default)'}"
+        where = "" if bind is None else f" bind {label(bind)}"
         super().__init__(
             f"refusing to upgrade{where}: {len(blocking)} unacknowledged lint error(s):\n"
             + "\n".join(lines)

@@ -19,14 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .targets import Target
-
-
-def bound_url(target: Target) -> sa.URL:
-    """The target's URL, with the schema as the database on MariaDB/MySQL."""
-    if target.schema and target.backend in ("mysql", "mariadb"):
-        return target.url.set(database=target.schema)
-    return target.url
+from .targets import Target, bound_url
 
 
 def session_statement(target: Target, dialect: sa.Dialect) -> str | None:

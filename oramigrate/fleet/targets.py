@@ -227,12 +227,17 @@ def _has_password(raw: str) -> bool:
         return False
 
 
+def bound_url(target: Target) -> URL:
+    """The target's URL, with the schema as the database on MariaDB/MySQL."""
+    if target.schema and target.backend in ("mysql", "mariadb"):
+        return target.url.set(database=target.schema)
+    return target.url
+
+
 def _refuse_duplicates(targets: list[Target], file: Path) -> None:
     seen: dict[tuple[str, str | None], str] = {}
     for target in targets:
-        url = target.url
-        if target.backend in ("mysql", "mariadb") and target.schema:
-            url = url.set(database=target.schema)
+        url = bound_url(target)
         key = (url.render_as_string(hide_password=True), (target.schema or "").lower() or None)
         if key in seen:
             raise TargetsFileError(

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from alembic.operations import MigrateOperation
 
 from ..errors import MigrationError
+from ..oracle.target import DEFAULT_EDITION
 from .raw_sql import RawStatement
 
 NO_ALLOW = object()  # the revision module has no ``lint_allow``
@@ -29,7 +30,7 @@ class LintTarget:
     # (``upgrade(engine_name)``; "" is the default bind); None for a single-database chain
     engine_name: str | None = None
     # ORACLE_EDITION: only where the edition builds an index ONLINE is ONLINE asked for (not SE2)
-    oracle_edition: str = "standard"
+    oracle_edition: str = DEFAULT_EDITION
 
     def describe(self) -> str:
         """``oracle 11.2``, ``postgresql``, ``oracle 11.2, bind users``."""

@@ -74,6 +74,8 @@ def settled_later(findings: list[Finding], chain: list[RecordedRevision]) -> lis
     A chain that adds the index in a revision of its own (as an applied revision cannot be edited)
     has settled it; the finding stays for a chain linted without that later revision.
     """
+    if not any(finding.code == "foreign-key-without-index" for finding in findings):
+        return findings
     position = {recorded.revision: index for index, recorded in enumerate(chain)}
     later: list[dict[str, list[tuple[str, ...]]]] = [_keys_and_indexes(recorded)[1] for recorded in chain]
     kept = []

@@ -214,9 +214,7 @@ def volatile_default(recorded: RecordedRevision, target: LintTarget) -> Iterator
     for operation in existing_operations(recorded):
         if not isinstance(operation, ops.AddColumnOp):
             continue
-        arg = getattr(operation.column.server_default, "arg", None)
-        text = arg if isinstance(arg, str) else getattr(arg, "text", "")
-        if _VOLATILE.search(str(text)):
+        if _VOLATILE.search(default_text(operation.column)):
             yield found(
                 "volatile-default",
                 recorded,
@@ -225,3 +223,9 @@ def volatile_default(recorded: RecordedRevision, target: LintTarget) -> Iterator
                 table=table_of(operation),
                 column=lower(operation.column.name),
             )
+
+
+def default_text(column: object) -> str:
+    """A column's server default as text ("" when it has none)."""
+    arg = getattr(getattr(column, "server_default", None), "arg", None)
+    return str(arg if isinstance(arg, str) else getattr(arg, "text", ""))

@@ -15,16 +15,11 @@ from alembic.operations import MigrateOperation, ops
 
 from ..online import CreateForeignKeyOnlineOp
 from .model import Finding, LintTarget, RecordedRevision, found, rule
-from .rules_online import existing_operations, table_of
+from .rules_online import default_text, existing_operations, table_of
 from .walk import lower
 
 # a default InnoDB cannot add in place (measured: uuid() needs COPY; now(), rand() and constants do not)
 _COPYING_DEFAULT = re.compile(r"\buuid(_short)?\s*\(", re.I)
-
-
-def _default_text(column: object) -> str:
-    arg = getattr(getattr(column, "server_default", None), "arg", None)
-    return str(arg if isinstance(arg, str) else getattr(arg, "text", ""))
 
 
 def copies(operation: MigrateOperation) -> str | None:
@@ -41,7 +36,7 @@ def copies(operation: MigrateOperation) -> str | None:
         column = operation.column
         if column.autoincrement is True:
             return f"auto-increment column {lower(column.name)} is added under a lock that blocks writes"
-        default = _default_text(column)
+        default = default_text(column)
         if _COPYING_DEFAULT.search(default):
             return f"column {lower(column.name)} with default {default} is added by copying the table"
     return None

@@ -1,9 +1,10 @@
 """pytest-alembic's built-in tests on our chain, on SQLite, PostgreSQL and MariaDB.
 
 pytest-alembic's functions raise AlembicTestFailure when their check fails; each test here also
-asserts where the run left the database. They hand env.py a connection through ``config.attributes["connection"]`` and the models' metadata
-through ``config.attributes["target_metadata"]`` (the Alembic cookbook's conventions): our env.py
-must use both, as a user's suite would run them (README, "Test your chain with pytest-alembic").
+asserts where the run left the database. They hand env.py a connection through
+``config.attributes["connection"]`` and the models' metadata through
+``config.attributes["target_metadata"]`` (the Alembic cookbook's conventions): our env.py must use
+both, as a user's suite would run them (README, "Test your chain with pytest-alembic").
 """
 
 from __future__ import annotations
