@@ -329,8 +329,5 @@ def create_user(new: NewUser) -> bool:
         active=new.active,
         password=new.password,
     )
-    try:
-        (outcome,) = seed_rows([spec], create_roles=True).outcomes
-    except RowsRejected as exc:
-        raise InvalidUser(exc.problems[0].message) from None
+    outcome = seed_user(spec, update=False, descriptions={}, ask_password=None, create_roles=True)
     return outcome.action == "created"
