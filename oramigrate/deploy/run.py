@@ -373,22 +373,23 @@ class DeployRun:
                 journal.clear(connection, self.names, changed & self.journaled)
                 self.journaled -= changed
                 return
-            if journal_run.wrote or self._revision in self.journaled:
-                journal.clear(connection, self.names, [self._revision])
-                self.journaled.discard(self._revision)
             where = f"the commit of revision {self._revision}"
             held = self.lock.held_condition() if self.lock is not None else None
             if not journal_run.journaling and held is not None:
                 # PostgreSQL: the revision's one lock check, its row closed and the next one opened,
                 # all in one statement of its own transaction
+                self._clear_journal(connection, journal_run)
                 if not history.close_and_open(
                     connection, self.names, self._row, self._success_note(journal_run), self._next_row(), held
                 ):
                     self._lock_lost(where)
                 return
-            if not journal_run.journaling and self.lock is not None:
-                # the one check of a transactional revision: after its statements, before its commit
+            if self.lock is not None:
+                # a transactional revision's one check, after its statements and before its commit; where
+                # each statement committed on its own, the last one may have outlived the lock: the
+                # revision is recorded only while the lock is still ours (else the journal resumes it)
                 self.lock.ensure_held(where)
+            self._clear_journal(connection, journal_run)
             history.finish(
                 connection,
                 self.names,
@@ -398,6 +399,12 @@ class DeployRun:
                 commit=False,
             )
             self._prepare_next(connection)
+
+    def _clear_journal(self, connection: Connection, journal_run: StatementJournal) -> None:
+        # the revision's journal goes in the commit that records it
+        if journal_run.wrote or self._revision in self.journaled:
+            journal.clear(connection, self.names, [self._revision])
+            self.journaled.discard(self._revision)
 
     def _lock_lost(self, where: str) -> None:
         assert self.lock is not None
@@ -504,6 +511,8 @@ class DeployRun:
             return "rolled back as a unit"
         if done == 0:
             return "nothing of it was applied"
+        if done == journal_run.total:
+            return f"all {done} operations applied and journaled; the next `db upgrade` records the revision"
         return f"{done} operations applied and journaled; `db upgrade` resumes at operation {done + 1}"
 
     def _rollback(self) -> None:

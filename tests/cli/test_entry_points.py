@@ -8,6 +8,8 @@ both entry points.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support.cli import TEST_SECRETS, Ran, run_manage
+from support.cli import ROOT, TEST_SECRETS, Ran, manage_env, run_manage
 from support.databases import PROJECT_HEAD, PROJECT_REVISIONS
 
 from oramigrate import cli as guarded
@@ -120,3 +122,30 @@ def test_baseline_takes_the_lock_and_writes_history(entry: str, tmp_path: Path) 
     made = run("baseline")
     assert made.returncode == 0, made.stderr
     assert _history(url) == [(revision, "baseline", "success") for revision in PROJECT_REVISIONS]
+
+
+def test_a_command_runs_with_the_collector_on_and_start_up_frozen(tmp_path: Path) -> None:
+    # manage.py rests the collector while it starts (imports, the app), then freezes what start-up
+    # made and turns it back on: a server, a seed of thousands or a long upgrade collects as usual
+    probe = (
+        "import atexit, gc, runpy, sys\n"
+        "atexit.register(lambda: print('collector on:', gc.isenabled(), '| frozen:', gc.get_freeze_count()"
+        " > 50000))\n"
+        "sys.argv = ['manage.py', 'db', 'current']\n"
+        f"runpy.run_path({str(ROOT / 'manage.py')!r}, run_name='__main__')\n"
+    )
+    environment = {**manage_env(), "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "collector on: True | frozen: True"
+
+
+def test_imported_manage_leaves_the_collector_alone() -> None:
+    import gc
+
+    import manage
+
+    assert manage._STARTING is False
+    assert gc.isenabled()

@@ -366,6 +366,34 @@ def test_lost_lock_connection_stops_the_runner_and_the_next_waits(database: Data
     assert not query(database, "SELECT * FROM other_history")  # never got the lock: never wrote
 
 
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_lock_lost_during_the_last_statement_stops_before_the_revision_is_recorded(
+    database: Database, tmp_path: Path
+) -> None:
+    # every statement of the revision committed on its own; the lock goes while the last one runs:
+    # the revision is not recorded as applied under a lock that is no longer ours (PostgreSQL checks
+    # before its one commit: the test above)
+    directory = _prepared(database, tmp_path)
+    first = start_runner(database, directory, tmp_path, stop_at="after-5")
+    wait_until(lambda: (tmp_path / "marker").exists(), "the runner to reach after-5", first)
+    kill_session(database, lock_session(database))
+    (tmp_path / "marker").unlink()
+    code, err = _finished(first)
+    assert code == 1
+    assert re.fullmatch(
+        r"Error: revision 0013 stopped after operation 5 of 5: migration lock lost before the commit of"
+        r" revision 0013 \(its session ended: .*\); stopped there; all 5 operations applied and journaled;"
+        r" the next `db upgrade` records the revision",
+        _last_line(err),
+    ), err
+    assert current(database) == {PROJECT_HEAD}
+    assert query(database, f"SELECT COUNT(*) FROM {JOURNAL} WHERE revision = '0013'") == [(5,)]
+    _rerun_ends_at_head(database, directory, tmp_path)
+    rows = _rows_of_0013(database)
+    assert [row[:3] for row in rows] == [("0013", "upgrade", "aborted"), ("0013", "upgrade", "success")]
+    assert rows[1][4] == "resumed: skipped 5 operations applied by an earlier run"
+
+
 @pytest.mark.parametrize("database", ["mariadb", "postgresql"], indirect=True)
 def test_partial_revision_then_stamp_downgrade_upgrade_skips_nothing(
     database: Database, tmp_path: Path
