@@ -92,8 +92,20 @@ def opening(
     connection: Connection, revision: str, direction: str, checksum: str | None, note: str | None, row_id: int
 ) -> dict[str, Any]:
     """The values of a row for a revision about to run."""
-    values = (row_id, revision, direction, checksum, connection.engine.url.username, os_user())
-    values += (socket.gethostname(), os.getpid(), utcnow(), RUNNING, _clip(note))
+    user, host = connection.engine.url.username, socket.gethostname()
+    values = (
+        row_id,
+        revision,
+        direction,
+        checksum,
+        user,
+        os_user(),
+        host,
+        os.getpid(),
+        utcnow(),
+        RUNNING,
+        _clip(note),
+    )
     return dict(zip(_OPENED, values, strict=True))
 
 
