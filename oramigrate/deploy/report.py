@@ -138,6 +138,8 @@ class Status:
                 lines.append(
                     f"revision {p.revision}: {p.done} of {total} operations applied ({p.direction}), running"
                 )
+            elif p.outside:
+                lines.append(f"{p}: undo them by hand, then run `db journal clear {p.revision}`")
             elif p.started is not None:
                 lines.append(
                     f"{p}; the next `db upgrade` decides it from the catalog or names the command to run"
