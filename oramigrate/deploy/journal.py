@@ -263,6 +263,10 @@ class StatementJournal:
         self.waits = waits
         # transactional DDL: statements an autocommit block committed (a retried revision skips them)
         self.committed: dict[int, str] = {}
+        # transactional DDL: statements of this run, and those whose commit its journal holds (an autocommit
+        # block commits what ran before it and each of its own statements: a later failure cannot undo them)
+        self._issued: dict[int, Any] = {}
+        self.kept: set[int] = set()
         self.lock_retries = 0
         # on transactional DDL the statements are only counted and named (for the error message)
         self.journaling = journaling
@@ -302,8 +306,7 @@ class StatementJournal:
             counted = functools.partial(migration_fn, **kwargs) if kwargs else migration_fn
             self.total = count_operations(counted, self.context.dialect)
         execute = statement_executor(self.context.impl)
-        if self.journaling:
-            self._refuse_outside_writes()
+        self._refuse_outside_writes()
 
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:
             self._own = True
@@ -315,9 +318,12 @@ class StatementJournal:
         def operation(construct: Any, *args: Any, **options: Any) -> Any:
             self.index += 1
             self._construct, self._described = construct, None
+            if not self.journaling:
+                self._issued[self.index] = construct
             # a statement that commits on its own needs the lock now; one inside the revision's
             # transaction is covered by the check before that transaction commits
             self.checkpoint.before_statement(self._where, check_lock=self.journaling or self._autocommit())
+            self._skip_not_reissued()
             if self.index in self.applied and self._settled_before(construct):
                 self.completed = self.index
                 return None
@@ -329,14 +335,13 @@ class StatementJournal:
 
         replace_statement_executor(self.context.impl, journaled)
         connection = self._connection()
-        if self.journaling:
-            sa.event.listen(connection, "before_cursor_execute", self._outside_write)
+        # transactional DDL too: an autocommit block commits the writes sent before it with the rest
+        sa.event.listen(connection, "before_cursor_execute", self._outside_write)
         try:
             self._run_whole(migration_fn, kwargs)
         finally:
             replace_statement_executor(self.context.impl, None)
-            if self.journaling:
-                sa.event.remove(connection, "before_cursor_execute", self._outside_write)
+            sa.event.remove(connection, "before_cursor_execute", self._outside_write)
 
     def _refuse_outside_writes(self) -> None:
         outside = [entry for entry in self.applied.values() if entry.state == OUTSIDE]
@@ -402,11 +407,12 @@ class StatementJournal:
                 self.checkpoint.before_statement(f"revision {self.revision}, retry {retry}")
 
     def _transactional(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
-        if self.waits is not None and self._autocommit():
-            # its own transaction: retried alone, and a retry of the revision must not run it again
-            result = self._retried(
-                lambda: self._attempt(lambda: self._counted(execute, construct, args, options), session=True)
-            )
+        if self._autocommit():
+            # its own transaction: retried alone, and a retry of the revision must not run it again; it
+            # and what ran before it are committed, so journaled: a rerun after a failure skips them
+            self._journal_committed()
+            result = self._retried(lambda: self._journaled(execute, construct, args, options, session=True))
+            self.kept.add(self.index)
             self.committed.update({index: "" for index in range(1, self.index)})
             self.committed[self.index] = self.current
             return result
@@ -416,6 +422,27 @@ class StatementJournal:
         if not ran:
             raise _RevisionLockWait(blockers)
         return result
+
+    def _journal_committed(self) -> None:
+        # the statements before this one that Alembic's autocommit block committed when it began
+        for index in range(1, self.index):
+            if index in self.kept or index in self.applied:
+                continue
+            description = describe_statement(self._issued[index], self.context.dialect)
+            self._connection().execute(
+                self.table.insert().values(
+                    revision=self.revision,
+                    direction=self.direction,
+                    op_index=index,
+                    op_total=self.total,
+                    description=description,
+                    applied=utcnow(),
+                    state=DONE,
+                    attempt=self.attempt,
+                )
+            )
+            self.kept.add(index)
+            self.wrote = True
 
     def _counted(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
         with self.checkpoint.statement_running():
@@ -463,6 +490,24 @@ class StatementJournal:
         self.waits.apply(self._connection(), local=False)
         return outcome
 
+    def _skip_not_reissued(self) -> None:
+        # a guard (``if not inspector.has_table(...)``) that saw an earlier run's work no longer issues
+        # those statements: when this statement is a later journaled one and every statement between
+        # was applied, the run goes on from there instead of calling the revision changed
+        entry = self.applied.get(self.index)
+        if entry is None or entry.statement == self.current:
+            return
+        later = self.index + 1
+        while later in self.applied and self.applied[later].statement != self.current:
+            later += 1
+        skipped = range(self.index, later)
+        if later not in self.applied or any(self.applied[i].state != DONE for i in skipped):
+            return
+        first, last = skipped[0], skipped[-1]
+        which = f"operation {first}" if first == last else f"operations {first} to {last}"
+        self.decided.append(f"{which} applied by an earlier run, not issued again")
+        self.index = later
+
     def _settled_before(self, construct: Any) -> bool:
         # True: skip the statement (applied by an earlier run); False: run it now
         entry = self.applied[self.index]
@@ -493,12 +538,14 @@ class StatementJournal:
         return False
 
     def _journaled(
-        self, execute: Callable[..., Any], construct: Any, args: Any, options: Any
+        self, execute: Callable[..., Any], construct: Any, args: Any, options: Any, session: bool = False
     ) -> tuple[bool, Any, list[Any]]:
         if is_dml(construct):
             # the rows and their journal row commit together, or neither does
             with self.checkpoint.statement_running():
-                ran, result, blockers = self._attempt(lambda: execute(construct, *args, **options))
+                ran, result, blockers = self._attempt(
+                    lambda: execute(construct, *args, **options), session=session
+                )
                 if not ran:
                     self._end_transaction(commit=False)
                     return False, None, blockers
@@ -510,7 +557,9 @@ class StatementJournal:
             self._write(STARTED)
             self._commit()
             try:
-                ran, result, blockers = self._attempt(lambda: execute(construct, *args, **options))
+                ran, result, blockers = self._attempt(
+                    lambda: execute(construct, *args, **options), session=session
+                )
             except sa.exc.DBAPIError as exc:
                 self._after_failure(exc)
                 raise
@@ -583,6 +632,10 @@ class StatementJournal:
         # end Alembic's per-revision transaction, then hand it a new one
         connection = self._connection()
         transaction = open_transaction(self.context)
+        if transaction is None and self._autocommit():
+            # inside an autocommit block every statement committed on its own: there is nothing to end,
+            # and ending the block's own transaction would make its exit fail ("transaction is inactive")
+            return
         if transaction is not None:
             transaction.commit() if commit else transaction.rollback()
             set_open_transaction(self.context, connection.begin())

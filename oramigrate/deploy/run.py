@@ -322,7 +322,8 @@ class DeployRun:
                 row_id=self._id(),
             )
         journaling = not ctx.impl.transactional_ddl
-        resume = self._resumable(revision, direction) if journaling and revision in self.journaled else None
+        # transactional DDL too: an autocommit block's statements are journaled, as they commit
+        resume = self._resumable(revision, direction) if revision in self.journaled else None
         journal_run = StatementJournal(
             ctx,
             self.names,
@@ -483,6 +484,8 @@ class DeployRun:
         outside = self._committed_outside(journal_run)
         if outcome == history.FAILED and journal_run.journaling and (done or journal_run.in_doubt or outside):
             outcome = history.PARTIAL
+        if outcome == history.FAILED and journal_run.kept:
+            outcome = history.PARTIAL
         history.finish(self.connection, self.names, self._row, outcome, error)
         self._row, self._journal, self._prepared = None, None, None
         of_total = "" if journal_run.total is None else f" of {journal_run.total}"
@@ -531,8 +534,15 @@ class DeployRun:
                 f"the connection was lost while operation {journal_run.index} ran, so its outcome is unknown;"
                 f" {done} operations applied and journaled; the next `db upgrade` decides it from the catalog"
             )
+        if not journal_run.journaling and journal_run.kept:
+            return (
+                f"rolled back but for {len(journal_run.kept)} operations an autocommit block committed"
+                f" (journaled); `db upgrade` resumes after them"
+            )
         if not journal_run.journaling:
             return "rolled back as a unit"
+        if done == 0 and journal_run.resumed:
+            return f"the {journal_run.resumed} operations an earlier run applied stay journaled"
         if done == 0:
             return "nothing of it was applied"
         if done == journal_run.total:
