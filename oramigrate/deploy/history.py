@@ -255,6 +255,14 @@ def superseded(connection: Connection, names: DeployTables, revision: str, attem
     return bool(connection.execute(query).scalar_one())
 
 
+def checksum_of(connection: Connection, names: DeployTables, row_id: int | None) -> str | None:
+    """The checksum history row ``row_id`` recorded (None if there is no such row)."""
+    if row_id is None:
+        return None
+    table = names.history
+    return connection.execute(sa.select(table.c.checksum).where(table.c.id == row_id)).scalar_one_or_none()
+
+
 def running(connection: Connection, names: DeployTables) -> list[tuple[str, str]]:
     """(revision, direction) of the rows a runner has open now."""
     table = names.history

@@ -25,6 +25,7 @@ superseded them.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import re
 from collections.abc import Callable, Iterable
@@ -59,6 +60,8 @@ _WRITE_WORDS = frozenset(
     {*_DML_WORDS, "REPLACE", "UPSERT", "CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "GRANT", "REVOKE"}
     | {"COMMENT", "CALL", "DECLARE", "EXEC", "EXECUTE", "LOAD", "PURGE", "FLASHBACK"}
 )
+_FINGERPRINT = 10
+_VALUES = re.compile(r" \[values [0-9a-f]{10}\]$")
 _FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
 
 
@@ -130,16 +133,37 @@ def outside_summary(rows: Iterable[Entry]) -> str:
     return f"{len(found)} writes outside its operations (the first: {found[0].statement[:200]})"
 
 
-def describe_statement(construct: Any, dialect: Dialect) -> str:
-    """The statement as one line of SQL (what the journal stores and compares)."""
+def describe_statement(construct: Any, dialect: Dialect, options: dict[str, Any] | None = None) -> str:
+    """The statement as one line of SQL (what the journal stores and compares).
+
+    A statement with bound values (``sa.text(...).bindparams``, ``bulk_insert`` rows) ends with a
+    fingerprint of them: a rerun of an edited revision must not skip an applied statement whose values
+    changed, and the values themselves (a data fix may carry secrets) stay out of the journal.
+    """
+    values: list[Any] = []
     if isinstance(construct, str):
         text = construct
     else:
         try:
-            text = str(construct.compile(dialect=dialect))
+            compiled = construct.compile(dialect=dialect)
+            text = str(compiled)
+            values = [compiled.params] if compiled.params else []
         except sa.exc.SQLAlchemyError:
             text = type(construct).__name__
-    return re.sub(r"\s+", " ", text).strip()[:TEXT_LENGTH]
+    given = options or {}
+    values += [given[key] for key in ("multiparams", "params") if given.get(key)]
+    text = re.sub(r"\s+", " ", text).strip()
+    if values:
+        digest = hashlib.sha256(repr(values).encode()).hexdigest()[:_FINGERPRINT]
+        return f"{text[: TEXT_LENGTH - 24]} [values {digest}]"
+    return text[:TEXT_LENGTH]
+
+
+def same_statement(recorded: str, now: str, *, values: bool) -> bool:
+    """Whether a journaled statement is the one issued now (``values``: their fingerprints too)."""
+    if values:
+        return recorded == now
+    return _VALUES.sub("", recorded) == _VALUES.sub("", now)
 
 
 def writes(statement: str) -> bool:
@@ -257,15 +281,17 @@ class StatementJournal:
         resume: list[Entry] | None = None,
         waits: LockWaits | None = None,
         counting: bool = False,
+        edited: bool = False,
     ) -> None:
         self.context = context
+        self.edited = edited  # the revision changed since the attempt that journaled ``resume``
         self.counting = counting  # count the statements even when not journaling (progress on a terminal)
         self.waits = waits
         # transactional DDL: statements an autocommit block committed (a retried revision skips them)
         self.committed: dict[int, str] = {}
         # transactional DDL: statements of this run, and those whose commit its journal holds (an autocommit
         # block commits what ran before it and each of its own statements: a later failure cannot undo them)
-        self._issued: dict[int, Any] = {}
+        self._issued: dict[int, tuple[Any, dict[str, Any]]] = {}
         self.kept: set[int] = set()
         self.lock_retries = 0
         # on transactional DDL the statements are only counted and named (for the error message)
@@ -281,6 +307,7 @@ class StatementJournal:
         self.wrote = False  # rows of this revision exist (to clear with the version update)
         self.in_doubt = False  # the failing statement may have run (its started row stays)
         self._construct: Any = ""
+        self._options: dict[str, Any] = {}
         self._described: str | None = None
         self.applied = {entry.index: entry for entry in resume or []}
         self.decided: list[str] = []
@@ -292,7 +319,7 @@ class StatementJournal:
     def current(self) -> str:
         """The statement running (or last run), as the journal names it; compiled only when asked."""
         if self._described is None:
-            self._described = describe_statement(self._construct, self.context.dialect)
+            self._described = describe_statement(self._construct, self.context.dialect, self._options)
         return self._described
 
     @property
@@ -317,9 +344,9 @@ class StatementJournal:
 
         def operation(construct: Any, *args: Any, **options: Any) -> Any:
             self.index += 1
-            self._construct, self._described = construct, None
+            self._construct, self._options, self._described = construct, options, None
             if not self.journaling:
-                self._issued[self.index] = construct
+                self._issued[self.index] = (construct, options)
             # a statement that commits on its own needs the lock now; one inside the revision's
             # transaction is covered by the check before that transaction commits
             self.checkpoint.before_statement(self._where, check_lock=self.journaling or self._autocommit())
@@ -428,7 +455,9 @@ class StatementJournal:
         for index in range(1, self.index):
             if index in self.kept or index in self.applied:
                 continue
-            description = describe_statement(self._issued[index], self.context.dialect)
+            description = describe_statement(
+                *self._issued[index][:1], self.context.dialect, self._issued[index][1]
+            )
             self._connection().execute(
                 self.table.insert().values(
                     revision=self.revision,
@@ -452,7 +481,7 @@ class StatementJournal:
 
     def _replayed(self) -> None:
         committed = self.committed[self.index]
-        if committed and committed != self.current:
+        if committed and not same_statement(committed, self.current, values=False):
             raise JournalMismatch(
                 f"revision {self.revision} issued another statement when run again after a lock wait:"
                 f" operation {self.index} was {committed!r}, is now {self.current!r}"
@@ -490,15 +519,20 @@ class StatementJournal:
         self.waits.apply(self._connection(), local=False)
         return outcome
 
+    def _same(self, entry: Entry) -> bool:
+        # the values of an applied statement count only when the revision was edited since: unedited,
+        # they may differ by design (a timestamp, a generated id) and the statement is the same
+        return same_statement(entry.statement, self.current, values=self.edited)
+
     def _skip_not_reissued(self) -> None:
         # a guard (``if not inspector.has_table(...)``) that saw an earlier run's work no longer issues
         # those statements: when this statement is a later journaled one and every statement between
         # was applied, the run goes on from there instead of calling the revision changed
         entry = self.applied.get(self.index)
-        if entry is None or entry.statement == self.current:
+        if entry is None or self._same(entry):
             return
         later = self.index + 1
-        while later in self.applied and self.applied[later].statement != self.current:
+        while later in self.applied and not self._same(self.applied[later]):
             later += 1
         skipped = range(self.index, later)
         if later not in self.applied or any(self.applied[i].state != DONE for i in skipped):
@@ -511,7 +545,7 @@ class StatementJournal:
     def _settled_before(self, construct: Any) -> bool:
         # True: skip the statement (applied by an earlier run); False: run it now
         entry = self.applied[self.index]
-        if entry.statement != self.current:
+        if not self._same(entry):
             raise JournalMismatch(
                 f"revision {self.revision} changed since it was half-applied: operation {self.index} was"
                 f" {entry.statement!r}, is now {self.current!r}; finish or undo its applied operations by"

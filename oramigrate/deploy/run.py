@@ -38,7 +38,7 @@ from . import dataloss, history, journal
 from .blockers import Watcher
 from .checksums import checksum
 from .interrupts import Interrupted, Interruptions
-from .journal import JournalOutside, StatementJournal
+from .journal import JournalMismatch, JournalOutside, StatementJournal
 from .lock import LockLost, MigrationLock
 from .lockwait import Budget, LockWaitExhausted, LockWaits
 from .tables import DeployTables
@@ -323,7 +323,7 @@ class DeployRun:
             )
         journaling = not ctx.impl.transactional_ddl
         # transactional DDL too: an autocommit block's statements are journaled, as they commit
-        resume = self._resumable(revision, direction) if revision in self.journaled else None
+        resume, edited = self._resumable(step, direction) if revision in self.journaled else (None, False)
         journal_run = StatementJournal(
             ctx,
             self.names,
@@ -333,6 +333,7 @@ class DeployRun:
             attempt=self._row,
             checkpoint=self,
             resume=resume,
+            edited=edited,
             waits=self._waits,
             counting=not isinstance(self.progress, Silent),  # "operation 2 of 5" on a terminal
         )
@@ -345,20 +346,26 @@ class DeployRun:
         step.migration_fn = run_journaled
         self._journal = journal_run
 
-    def _resumable(self, revision: str, direction: str) -> list[journal.Entry] | None:
-        # the journal of the latest attempt, if no success of the revision superseded it since
-        connection = self.connection
+    def _resumable(self, step: RevisionStep, direction: str) -> tuple[list[journal.Entry] | None, bool]:
+        # the journal of the latest attempt, if no success of the revision superseded it since; and
+        # whether the revision was edited since the attempt that journaled its first rows
+        connection, revision = self.connection, step.revision.revision
         rows = journal.entries(connection, self.names, revision)
         mine = rows.get((revision, direction), [])
         attempts = [entry.attempt for entry in mine if entry.attempt is not None]
         stale = not mine or history.superseded(connection, self.names, revision, max(attempts, default=None))
         table = self.names.journal
+        edited = False
         if stale:
             journal.clear(connection, self.names, [revision])
         else:
-            connection.execute(table.update().where(table.c.revision == revision).values(attempt=self._row))
+            first = history.checksum_of(connection, self.names, min(attempts, default=None))
+            edited = first is not None and first != checksum(step.revision)
+            if not edited:  # an edited revision's rows keep their attempt: every rerun compares with it
+                update = table.update().where(table.c.revision == revision).values(attempt=self._row)
+                connection.execute(update)
         connection.commit()
-        return None if stale else mine
+        return (None, False) if stale else (mine, edited)
 
     def _applied(self, ctx: MigrationContext, step: Any, heads: set[str], **_kwargs: Any) -> None:
         # inside the step's last transaction, with Alembic's version update: the journal goes and the
@@ -491,6 +498,8 @@ class DeployRun:
         of_total = "" if journal_run.total is None else f" of {journal_run.total}"
         if isinstance(exc, JournalOutside):
             return exc  # refused before it ran: its message says what to do
+        if isinstance(exc, JournalMismatch):
+            return RevisionFailed(f"{exc}; no operation of it was run this time")  # it names the way out
         if isinstance(exc, LockWaitExhausted):
             return LockWaitExhausted(f"{exc}; {self._what_remains(journal_run, done)}", exc.blockers)
         if isinstance(exc, (Interrupted, LockLost)):

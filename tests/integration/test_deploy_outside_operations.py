@@ -107,8 +107,9 @@ def test_a_revision_that_stopped_after_committed_outside_writes_is_not_run_again
     status = run_manage("db", "-d", directory, "status", database_url=database.url)
     assert status.stdout.splitlines()[3:] == [
         "revision 0013: 2 of ? operations applied (upgrade; last applied: INSERT INTO bind_probe (n) VALUES"
-        " (%(n)s)); 3 writes outside its operations (the first: INSERT INTO bind_probe (n) VALUES (1))"
-        " committed, so it is not resumed over them: undo them by hand, then run `db journal clear 0013`"
+        " (%(n)s) [values 8b28b58f2e]); 3 writes outside its operations (the first: INSERT INTO bind_probe"
+        " (n) VALUES (1)) committed, so it is not resumed over them: undo them by hand, then run"
+        " `db journal clear 0013`"
     ]
 
     # the cause is gone, but running upgrade() again would insert 1, 2 and 3 a second time

@@ -359,3 +359,65 @@ def test_guards_that_see_an_earlier_runs_work_let_the_rerun_resume(
         "resumed: skipped 4 operations applied by an earlier run;"
         " operations 1 to 2 applied by an earlier run, not issued again",
     )
+
+
+VALUES = """
+
+def upgrade():
+    op.create_table("rp_cfg", sa.Column("k", sa.String(20), primary_key=True), sa.Column("v", sa.String(40)))
+    op.execute(sa.text("INSERT INTO rp_cfg (k, v) VALUES (:k, :v)").bindparams(k="mode", v=@@V))
+    op.create_table("rp_block", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+
+
+def downgrade():
+    op.drop_table("rp_block")
+    op.drop_table("rp_cfg")
+"""
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_an_applied_statement_whose_values_were_edited_stops_the_rerun(
+    database: Database, tmp_path: Path
+) -> None:
+    # before: the rerun skipped the INSERT as applied (the same SQL text) and ended `success` with
+    # ('mode', 'old') while the file now says 'new'
+    directory = _directory(tmp_path, VALUES.replace("@@V", '"old"'))
+    _block(database)
+    assert _run(database, "upgrade", "-d", directory)[0] == 1
+    source = HEADER.replace("__project_head__", PROJECT_HEAD) + VALUES.replace("@@V", '"new"')
+    (Path(directory) / "versions" / "0013_real.py").write_text(source, encoding="utf-8")
+    _unblock(database)
+    code, error = _run(database, "upgrade", "-d", directory)
+    assert code == 1
+    assert error.startswith(
+        "Error: revision 0013 changed since it was half-applied: operation 2 was 'INSERT INTO rp_cfg (k, v)"
+        " VALUES (%(k)s, %(v)s) [values "
+    ), error
+    assert error.endswith(
+        "; finish or undo its applied operations by hand, then run `db journal clear 0013` and `db upgrade`"
+        " again; no operation of it was run this time"
+    ), error
+    assert query(database, "SELECT k, v FROM rp_cfg") == [("mode", "old")]
+    assert current(database) == {PROJECT_HEAD}
+    # the way out it names: undo by hand, clear, upgrade
+    execute(database, "DROP TABLE rp_cfg")
+    assert (
+        run_manage("db", "-d", directory, "journal", "clear", "0013", database_url=database.url).returncode
+        == 0
+    )
+    assert _run(database, "upgrade", "-d", directory) == (0, "")
+    assert query(database, "SELECT k, v FROM rp_cfg") == [("mode", "new")]
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_values_that_differ_by_design_in_an_unedited_revision_resume(
+    database: Database, tmp_path: Path
+) -> None:
+    # a generated value differs on every run; the revision is the same, so the applied INSERT is skipped
+    directory = _directory(tmp_path, "import uuid\n" + VALUES.replace("@@V", "str(uuid.uuid4())"))
+    _block(database)
+    assert _run(database, "upgrade", "-d", directory)[0] == 1
+    first = query(database, "SELECT k, v FROM rp_cfg")
+    _unblock(database)
+    assert _run(database, "upgrade", "-d", directory) == (0, "")
+    assert query(database, "SELECT k, v FROM rp_cfg") == first and len(first) == 1
