@@ -293,6 +293,7 @@ class StatementJournal:
         # block commits what ran before it and each of its own statements: a later failure cannot undo them)
         self._issued: dict[int, tuple[Any, dict[str, Any]]] = {}
         self.kept: set[int] = set()
+        self._passed_over: list[Entry] = []  # journaled statements a rerun did not issue again
         self.lock_retries = 0
         # on transactional DDL the statements are only counted and named (for the error message)
         self.journaling = journaling
@@ -525,19 +526,30 @@ class StatementJournal:
         return same_statement(entry.statement, self.current, values=self.edited)
 
     def _skip_not_reissued(self) -> None:
-        # a guard (``if not inspector.has_table(...)``) that saw an earlier run's work no longer issues
-        # those statements: when this statement is a later journaled one and every statement between
-        # was applied, the run goes on from there instead of calling the revision changed
+        # code that reads the database (a guard ``if not inspector.has_table(...)``, a loop over rows
+        # still to fix) no longer issues statements an earlier run applied: when every statement from
+        # here to a later journaled one equal to this, or (the revision unedited) to the end of the
+        # journal, was applied, the run goes on from there instead of calling the revision changed
         entry = self.applied.get(self.index)
         if entry is None or self._same(entry):
+            if entry is None and any(self._same(passed) for passed in self._passed_over):
+                raise JournalMismatch(
+                    f"revision {self.revision} issued operation {self.index} ({self.current}) again after"
+                    " passing over it as applied by an earlier run; finish or undo its applied operations by"
+                    f" hand, then run `db journal clear {self.revision}` and `db upgrade` again"
+                )
             return
         later = self.index + 1
         while later in self.applied and not self._same(self.applied[later]):
             later += 1
-        skipped = range(self.index, later)
-        if later not in self.applied or any(self.applied[i].state != DONE for i in skipped):
+        skipped = [self.applied[i] for i in range(self.index, later)]
+        if any(passed.state != DONE for passed in skipped):
             return
-        first, last = skipped[0], skipped[-1]
+        if later not in self.applied:
+            if self.edited or max(self.applied) >= later:
+                return
+            self._passed_over += skipped  # this statement was never journaled: it runs
+        first, last = self.index, later - 1
         which = f"operation {first}" if first == last else f"operations {first} to {last}"
         self.decided.append(f"{which} applied by an earlier run, not issued again")
         self.index = later

@@ -421,3 +421,59 @@ def test_values_that_differ_by_design_in_an_unedited_revision_resume(
     _unblock(database)
     assert _run(database, "upgrade", "-d", directory) == (0, "")
     assert query(database, "SELECT k, v FROM rp_cfg") == first and len(first) == 1
+
+
+DATA_FIX_LOOP = """
+import logging
+
+lint_allow = {"not-analysable": "the data fix reads the rows still to fix"}
+
+
+def upgrade():
+    op.create_table(
+        "rp_t",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("slug", sa.String(20)),
+    )
+    op.execute("INSERT INTO rp_t (id) VALUES (1), (2), (3)")
+    try:  # a leftover of an old bug that only some databases have
+        op.drop_constraint("ck_rp_t_leftover", "rp_t", type_="check")
+    except sa.exc.DBAPIError as exc:
+        logging.getLogger(__name__).info("no leftover constraint: %s", exc)
+    rows = op.get_bind().execute(sa.text("SELECT id FROM rp_t WHERE slug IS NULL ORDER BY id")).fetchall()
+    t = sa.table("rp_t", sa.column("id", sa.Integer()), sa.column("slug", sa.String(20)))
+    for (row_id,) in rows:
+        op.execute(t.update().where(t.c.id == row_id).values(slug=f"s{row_id}"))
+    op.create_table("rp_block", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+
+
+def downgrade():
+    op.drop_table("rp_block")
+    op.drop_table("rp_t")
+"""
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_a_data_fix_loop_with_nothing_left_to_fix_lets_the_rerun_resume(
+    database: Database, tmp_path: Path
+) -> None:
+    # before: "revision 0013 changed since it was half-applied: operation 4 was 'UPDATE rp_t SET ...',
+    # is now 'CREATE TABLE rp_block ...'": the rows the loop fixed are no longer selected
+    directory = _directory(tmp_path, DATA_FIX_LOOP)
+    _block(database)
+    code, error = _run(database, "upgrade", "-d", directory)
+    assert code == 1 and "(CREATE TABLE rp_block (" in error, error
+    assert query(database, f"SELECT op_index, state FROM {JOURNAL} ORDER BY op_index") == [
+        (1, "done"), (2, "done"), (4, "done"), (5, "done"), (6, "done")
+    ]  # fmt: skip
+    _unblock(database)
+    assert _run(database, "upgrade", "-d", directory) == (0, "")
+    assert query(database, "SELECT id, slug FROM rp_t ORDER BY id") == [(1, "s1"), (2, "s2"), (3, "s3")]
+    assert history(database)[-1] == (
+        "0013",
+        "upgrade",
+        "success",
+        None,
+        "resumed: skipped 5 operations applied by an earlier run;"
+        " operations 4 to 6 applied by an earlier run, not issued again",
+    )
