@@ -454,7 +454,7 @@ class StatementJournal:
     def _journal_committed(self) -> None:
         # the statements before this one that Alembic's autocommit block committed when it began
         for index in range(1, self.index):
-            if index in self.kept or index in self.applied:
+            if index in self.kept or index in self.applied or index not in self._issued:
                 continue
             description = describe_statement(
                 *self._issued[index][:1], self.context.dialect, self._issued[index][1]
