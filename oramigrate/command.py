@@ -299,6 +299,7 @@ def upgrade(
             findings = verify(run.connection, run.names, run.scripts, heads)
             if findings and not allow_edited:
                 raise RevisionsChanged(findings)
+            run.refuse_over_half_downgrade()
             to_apply = pending(run.scripts, heads, revision)
             report = gate.check_before_upgrade(
                 run.scripts, to_apply, settings, allow_unsafe, notify, own.attributes.get(LINTED),

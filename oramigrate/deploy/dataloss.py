@@ -88,6 +88,13 @@ def planned(
     return found
 
 
+def _present(inspector: sa.Inspector, table: str, column: str | None) -> bool:
+    # a resumed downgrade: what its applied operations dropped is gone already (nothing left to lose)
+    if not inspector.has_table(table):
+        return False
+    return column is None or column in {c["name"] for c in inspector.get_columns(table)}
+
+
 def counted(connection: Connection, losses: Iterable[Loss]) -> list[Loss]:
     """``losses`` with the rows each table (or non-NULL values each column) holds now."""
     inspector = sa.inspect(connection)
@@ -98,7 +105,7 @@ def counted(connection: Connection, losses: Iterable[Loss]) -> list[Loss]:
             result.append(loss)
             continue
         rows = 0
-        if inspector.has_table(loss.table):
+        if _present(inspector, loss.table, loss.column):
             table = preparer.quote(loss.table)
             where = "" if loss.column is None else f" WHERE {preparer.quote(loss.column)} IS NOT NULL"
             rows = int(connection.exec_driver_sql(f"SELECT COUNT(*) FROM {table}{where}").scalar_one())

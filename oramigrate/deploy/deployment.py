@@ -121,6 +121,7 @@ def _tidy(run: DeployRun) -> None:
     journal.clear(run.connection, run.names, stale)
     found = [p for p in found if p.revision not in stale]
     run.journaled = {p.revision for p in found}
+    run.half = found
     half_applied = {(p.revision, p.direction) for p in found}
     history.close_abandoned(run.connection, run.names, half_applied)
     if not history.rows(run.connection, run.names):

@@ -195,11 +195,11 @@ def clear(connection: Connection, names: DeployTables, revisions: Iterable[str])
         connection.execute(names.journal.delete().where(names.journal.c.revision.in_(wanted)))
 
 
-def settle_command(revision: str) -> str:
-    """The commands that settle a started statement of ``revision`` by hand."""
+def settle_command(revision: str, direction: str = "upgrade") -> str:
+    """The commands that settle a started statement of ``revision`` by hand (``direction``: the run's)."""
     return (
         f"check it by hand, then run `db journal resolve {revision} --applied` if it took effect"
-        f" or `db journal resolve {revision} --not-applied` if it did not, and `db upgrade` again"
+        f" or `db journal resolve {revision} --not-applied` if it did not, and `db {direction}` again"
     )
 
 
@@ -376,7 +376,7 @@ class StatementJournal:
             raise JournalMismatch(
                 f"revision {self.revision} changed since it was half-applied: operation {self.index} was"
                 f" {entry.statement!r}, is now {self.current!r}; finish or undo its applied operations by"
-                f" hand, then run `db journal clear {self.revision}` and `db upgrade` again"
+                f" hand, then run `db journal clear {self.revision}` and `db {self.direction}` again"
             )
         if entry.state == DONE:
             return True
@@ -386,7 +386,7 @@ class StatementJournal:
             raise JournalUndecided(
                 f"revision {self.revision}: operation {self.index} ({self.current}) was started by a runner"
                 " that stopped before it finished, and the catalog cannot show whether it took effect;"
-                f" {settle_command(self.revision)}"
+                f" {settle_command(self.revision, self.direction)}"
             )
         if decision == catalog.APPLIED:
             self._mark_done()

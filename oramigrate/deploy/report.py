@@ -30,6 +30,11 @@ class VerifyFailed(MigrationError):
         self.findings = findings
 
 
+class HalfAppliedFound(MigrationError):
+    """``db verify``: the files match, but a revision is half-applied (the schema is not where the version
+    table says)."""
+
+
 def has_history(connection: sa.Connection, names: deploy_tables.DeployTables) -> bool:
     """Whether the tool's tables exist (none before the first locked run), and are the tool's."""
     return deploy_tables.check_own(connection, names)
@@ -94,14 +99,21 @@ def verify_files(config: Config) -> list[str]:
     """The applied revisions checked against the files: raises VerifyFailed if any differ."""
     scripts = scripts_of(config)
     names = names_of(config)
-    with engine_of(config).connect() as connection:
+    engine = engine_of(config)
+    half: list[Progress] = []
+    with engine.connect() as connection:
         heads = current_heads(connection, names.version_table)
         if not has_history(connection, names):
             findings = Findings(unknown=[script.revision for script in applied(scripts, heads)])
         else:
             findings = verify(connection, names, scripts, heads)
+            # a live runner's revision is in progress, not half-applied
+            if not MigrationLock(engine, names).held_now():
+                half = _half_applied(journal.progress(connection, names), scripts, heads)
     if findings:
         raise VerifyFailed(findings)
+    if half:
+        raise HalfAppliedFound("; ".join(f"half-applied: {p}; `db {p.direction}` resumes it" for p in half))
     return [f"{len(applied(scripts, heads))} applied revisions match their files"]
 
 
@@ -140,10 +152,11 @@ class Status:
                 )
             elif p.started is not None:
                 lines.append(
-                    f"{p}; the next `db upgrade` decides it from the catalog or names the command to run"
+                    f"{p}; the next `db {p.direction}` decides it from the catalog"
+                    " or names the command to run"
                 )
             else:
-                lines.append(f"{p}; the next `db upgrade` resumes at operation {p.done + 1}")
+                lines.append(f"{p}; the next `db {p.direction}` resumes at operation {p.done + 1}")
         return lines
 
     def _running(self, progress: Progress) -> bool:
@@ -183,6 +196,12 @@ class Status:
         }  # fmt: skip
 
 
+def _half_applied(found: list[Progress], scripts: Any, heads: Any) -> list[Progress]:
+    # progress only for what is still half-way: never for a revision already where its journal leads
+    done = {script.revision for script in applied(scripts, heads)}
+    return [p for p in found if (p.revision in done) != (p.direction == "upgrade")]
+
+
 def _iso(moment: datetime.datetime | None) -> str | None:
     return None if moment is None else moment.isoformat() + "Z"
 
@@ -204,9 +223,7 @@ def status(config: Config) -> Status:
             connection.rollback()
         half = journal.progress(connection, names) if tables else []
         running = history.running(connection, names) if tables else []
-    done = {script.revision for script in applied(scripts, heads)}
-    # progress only for what is still half-way: never for a revision already where its journal leads
-    half = [p for p in half if (p.revision in done) != (p.direction == "upgrade")]
+    half = _half_applied(half, scripts, heads)
     return Status(
         current=list(heads),
         heads=sorted(scripts.get_heads()),

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from alembic.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext, RevisionStep
 from alembic.script import ScriptDirectory
+from alembic.util import to_tuple
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
@@ -46,6 +47,10 @@ from .tables import DeployTables
 
 class RevisionFailed(MigrationError):
     """A revision failed: which one, at which operation, with what database error."""
+
+
+class HalfApplied(MigrationError):
+    """A half-applied revision stands in the way of the run: it is finished or undone first."""
 
 
 class PlanRefused(MigrationError):
@@ -112,6 +117,8 @@ class DeployRun:
     notify: Callable[[str], None] = lambda _message: None
     # revisions with journal rows when the run began (read once: under the lock only we write them)
     journaled: set[str] = field(default_factory=set)
+    # the half-applied revisions the journal knew of when the run began (none of them running)
+    half: list[journal.Progress] = field(default_factory=list)
     # a note for a revision's own history row: --allow-unsafe, --allow-data-loss; lives with its outcome
     notes: dict[tuple[str, str], str] = field(default_factory=dict)
     # a multi-database chain's bind this run migrates (None: a single-database chain)
@@ -182,6 +189,7 @@ class DeployRun:
         def steps(heads: Any, ctx: MigrationContext) -> Iterator[Any]:
             plan = self._plan(planned, heads, ctx, context.get_revision_argument())
             self._heads = tuple(heads)
+            self._check_half_applied(plan)
             self._check_data_loss(plan, ctx)
             revisions = [step for step in plan if isinstance(step, RevisionStep)]
             self.progress.planned(len(revisions), _direction(revisions[0]) if revisions else "upgrade")
@@ -278,6 +286,35 @@ class DeployRun:
         connection = ctx.connection
         if open_transaction(ctx) is None and connection is not None and connection.in_transaction():
             connection.commit()
+
+    def refuse_over_half_downgrade(self) -> None:
+        """``db upgrade``: a half-downgraded revision is finished (``db downgrade``) or restored first, else
+        the upgrade would call the database at its head, or build on a revision half taken apart."""
+        for half in self.half:
+            if half.direction == "downgrade":
+                raise HalfApplied(
+                    f"revision {half.revision} is half-downgraded ({half}); `db downgrade` resumes it, or"
+                    f" restore its reverted operations by hand and run `db journal clear {half.revision}`;"
+                    " nothing was changed"
+                )
+
+    def _check_half_applied(self, plan: list[Any]) -> None:
+        # downgrading the parent of a half-applied revision takes away what its applied operations
+        # stand on (a dropped table takes their columns with it), while its journal still says they
+        # are applied: the next upgrade would skip them
+        reverting = {
+            step.revision.revision for step in plan if isinstance(step, RevisionStep) and not step.is_upgrade
+        }
+        for half in self.half:
+            script = self.scripts.get_revision(half.revision) if half.direction == "upgrade" else None
+            parents = set(to_tuple(script.down_revision, default=())) if script is not None else set()
+            for parent in sorted(parents & reverting):
+                raise HalfApplied(
+                    f"revision {half.revision} is half-applied on top of {parent} ({half}); downgrading"
+                    f" {parent} would take away what its applied operations stand on while its journal still"
+                    f" says they are applied; finish it with `db upgrade`, or undo its applied operations by"
+                    f" hand and run `db journal clear {half.revision}`; nothing was changed"
+                )
 
     def _check_data_loss(self, plan: list[Any], ctx: MigrationContext) -> None:
         downgrades = [step for step in plan if isinstance(step, RevisionStep) and not step.is_upgrade]
@@ -505,15 +542,20 @@ class DeployRun:
         if journal_run.in_doubt:
             return (
                 f"the connection was lost while operation {journal_run.index} ran, so its outcome is unknown;"
-                f" {done} operations applied and journaled; the next `db upgrade` decides it from the catalog"
+                f" {done} operations applied and journaled; the next `db {journal_run.direction}` decides it"
+                " from the catalog"
             )
         if not journal_run.journaling:
             return "rolled back as a unit"
         if done == 0:
             return "nothing of it was applied"
         if done == journal_run.total:
-            return f"all {done} operations applied and journaled; the next `db upgrade` records the revision"
-        return f"{done} operations applied and journaled; `db upgrade` resumes at operation {done + 1}"
+            return (
+                f"all {done} operations applied and journaled;"
+                f" the next `db {journal_run.direction}` records the revision"
+            )
+        resumes = f"`db {journal_run.direction}` resumes at operation {done + 1}"
+        return f"{done} operations applied and journaled; {resumes}"
 
     def _rollback(self) -> None:
         try:

@@ -1,0 +1,190 @@
+"""Red-team faults on the real MariaDB server (DDL commits per statement, the journal resumes).
+
+Faults the fault suite (test_deploy_faults.py) does not cover: a downgrade killed half-way and
+resumed, a half-downgraded revision meeting `db upgrade` and `db verify`, and the parent of a
+half-applied revision downgraded underneath it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+from support.cli import migrations_with, run_manage
+from support.databases import PROJECT_HEAD, PROJECT_REVISIONS, Database, fresh_database
+from support.deploy import JOURNAL, current, history, query, start_manage
+from support.faults import execute, wait_until
+
+STOPPING = '''"""Red team: a table with a column and a row; its downgrade stops where DEPLOY_TEST_STOP_AT says."""
+import os
+import time
+from pathlib import Path
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0013"
+down_revision = "__project_head__"
+branch_labels = None
+depends_on = None
+
+
+def _stop(point):
+    if op.get_context().as_sql or os.environ.get("DEPLOY_TEST_STOP_AT") != point:
+        return
+    marker = Path(os.environ["DEPLOY_TEST_MARKER"])
+    marker.write_text(point)
+    deadline = time.monotonic() + 60
+    while marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def upgrade():
+    op.create_table(
+        "rt_t",
+        sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True),
+        sa.Column("c", sa.Integer(), nullable=True),
+    )
+    op.execute("INSERT INTO rt_t (id, c) VALUES (1, 1)")
+    op.create_table("rt_u", sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True))
+
+
+def downgrade():
+    op.drop_column("rt_t", "c")
+    _stop("down-1")
+    op.execute("DELETE FROM rt_t")
+    _stop("down-2")
+    op.drop_table("rt_u")
+    op.drop_table("rt_t")
+'''
+
+CHILD = '''"""Red team: a column on 0013's table, then a table that fails while the test keeps one of its name."""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0014"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column("rt_t", sa.Column("d", sa.Integer(), nullable=True))
+    op.create_table("rt_fail", sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("rt_fail")
+    op.drop_column("rt_t", "d")
+'''
+
+
+def _killed_at(
+    database: Database, tmp_path: Path, directory: str, point: str, signum: int, *args: str
+) -> str:
+    marker = tmp_path / "marker"
+    runner = start_manage(
+        "db", *args, "-d", directory, database_url=database.url,
+        DEPLOY_TEST_STOP_AT=point, DEPLOY_TEST_MARKER=str(marker),
+    )  # fmt: skip
+    wait_until(marker.exists, f"the runner to reach {point}", runner)
+    os.kill(runner.pid, signum)
+    _out, err = runner.communicate(timeout=60)
+    marker.unlink()
+    return err
+
+
+def _journal(database: Database) -> list[tuple[object, ...]]:
+    return query(database, f"SELECT revision, direction, op_index, state FROM {JOURNAL} ORDER BY op_index")
+
+
+def test_downgrade_killed_half_way_resumes_and_upgrade_and_verify_refuse_meanwhile(tmp_path: Path) -> None:
+    with fresh_database("mariadb", tmp_path) as database:
+        directory = str(migrations_with(tmp_path, {"0013_rt.py": STOPPING}))
+        assert run_manage("db", "upgrade", "-d", directory, database_url=database.url).returncode == 0
+        down = ("downgrade", PROJECT_HEAD, "--allow-data-loss")
+        _killed_at(database, tmp_path, directory, "down-1", signal.SIGKILL, *down)
+        assert _journal(database) == [("0013", "downgrade", 1, "done")]
+        assert current(database) == {"0013"}
+
+        status = run_manage("db", "-d", directory, "status", database_url=database.url)
+        assert status.stdout.splitlines()[3] == (
+            "revision 0013: 1 of 4 operations applied (downgrade; last applied: ALTER TABLE rt_t DROP COLUMN c);"
+            " the next `db downgrade` resumes at operation 2"
+        )
+        # the files match, but the schema is not where alembic_version says
+        verify = run_manage("db", "-d", directory, "verify", database_url=database.url)
+        assert (verify.returncode, verify.stdout) == (1, "")
+        assert verify.stderr.splitlines()[-1] == (
+            "Error: half-applied: revision 0013: 1 of 4 operations applied (downgrade; last applied:"
+            " ALTER TABLE rt_t DROP COLUMN c); `db downgrade` resumes it"
+        )
+        # db upgrade is at head by alembic_version, yet 0013 is half taken apart: not "nothing to do"
+        up = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
+        assert up.returncode == 1
+        assert up.stderr.splitlines()[-1] == (
+            "Error: revision 0013 is half-downgraded (revision 0013: 1 of 4 operations applied (downgrade;"
+            " last applied: ALTER TABLE rt_t DROP COLUMN c)); `db downgrade` resumes it, or restore its"
+            " reverted operations by hand and run `db journal clear 0013`; nothing was changed"
+        )
+
+        # the rerun counts what is left to lose: the dropped column is gone (it failed on it before:
+        # "database unavailable ... Unknown column 'c'"), so it resumes; stopped again by SIGTERM
+        err = _killed_at(database, tmp_path, directory, "down-2", signal.SIGTERM, *down)
+        assert err.splitlines()[-1] == (
+            "Error: revision 0013 stopped after operation 2 of 4: interrupted by SIGTERM;"
+            " 2 operations applied and journaled; `db downgrade` resumes at operation 3"
+        )
+        done = run_manage("db", *down, "-d", directory, database_url=database.url)
+        assert done.returncode == 0, done.stderr
+        assert current(database) == {PROJECT_HEAD}
+        assert not {"rt_t", "rt_u"} & database.tables()
+        assert _journal(database) == []
+        rows = [row for row in history(database) if row[0] == "0013"]
+        assert [row[1:3] for row in rows] == [
+            ("upgrade", "success"),
+            ("downgrade", "partial"),
+            ("downgrade", "interrupted"),
+            ("downgrade", "success"),
+        ]
+        assert rows[-1][4] == "resumed: skipped 2 operations applied by an earlier run"
+
+        again = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
+        assert again.returncode == 0, again.stderr
+        assert query(database, "SELECT id, c FROM rt_t") == [(1, 1)]
+        verify = run_manage("db", "-d", directory, "verify", database_url=database.url)
+        assert verify.stdout == f"{len(PROJECT_REVISIONS) + 1} applied revisions match their files\n"
+
+
+def test_downgrading_the_parent_of_a_half_applied_revision_is_refused(tmp_path: Path) -> None:
+    # 0014 half-applied (its column on rt_t done); downgrading 0013 drops rt_t and the column with it,
+    # while 0014's journal still says the column is there: the next upgrade skipped it (column missing,
+    # `db verify` clean)
+    with fresh_database("mariadb", tmp_path) as database:
+        directory = str(migrations_with(tmp_path, {"0013_rt.py": STOPPING, "0014_rt.py": CHILD}))
+        execute(database, "CREATE TABLE rt_fail (x INTEGER)")
+        failed = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
+        assert failed.returncode == 1
+        execute(database, "DROP TABLE rt_fail")
+        tables = database.tables()
+
+        down = run_manage(
+            "db", "downgrade", PROJECT_HEAD, "--allow-data-loss", "-d", directory, database_url=database.url
+        )
+        assert down.returncode == 1
+        assert down.stderr.splitlines()[-1] == (
+            "Error: revision 0014 is half-applied on top of 0013 (revision 0014: 1 of 2 operations applied"
+            " (upgrade; last applied: ALTER TABLE rt_t ADD COLUMN d INTEGER)); downgrading 0013 would take"
+            " away what its applied operations stand on while its journal still says they are applied;"
+            " finish it with `db upgrade`, or undo its applied operations by hand and run"
+            " `db journal clear 0014`; nothing was changed"
+        )
+        assert current(database) == {"0013"}
+        assert database.tables() == tables
+
+        up = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
+        assert up.returncode == 0, up.stderr
+        assert current(database) == {"0014"}
+        assert query(database, "SELECT id, c, d FROM rt_t") == [(1, 1, None)]
+        assert _journal(database) == []
