@@ -22,6 +22,7 @@ import functools
 import io
 import re
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -47,6 +48,8 @@ from .tables import TEXT_LENGTH, DeployTables
 
 STARTED, DONE = "started", "done"
 _DML_WORDS = ("INSERT", "UPDATE", "DELETE", "MERGE")
+# what a revision may send through op.get_bind() without the journal: reads and session settings
+_READ_WORDS = ("SELECT", "SHOW", "DESC", "EXPLAIN", "SET", "WITH")
 
 
 class JournalMismatch(MigrationError):
@@ -122,6 +125,21 @@ def is_dml(construct: Any) -> bool:
         return True
     text = construct if isinstance(construct, str) else getattr(construct, "text", None)
     return isinstance(text, str) and text.lstrip().upper().startswith(_DML_WORDS)
+
+
+def is_read(construct: Any) -> bool:
+    """Whether a statement sent through ``op.get_bind()`` only reads (or sets the session): not journaled."""
+    if isinstance(construct, sa.sql.expression.SelectBase):
+        return True
+    if isinstance(construct, (dml.UpdateBase, sa.schema.ExecutableDDLElement)):
+        return False
+    text = construct if isinstance(construct, str) else getattr(construct, "text", None)
+    if not isinstance(text, str):
+        return True  # a function call, a sequence's next value: nothing a rerun would repeat
+    words = text.lstrip().lstrip("(").upper()
+    return words.startswith(_READ_WORDS) and not words.startswith(
+        "SET STATEMENT"
+    )  # SET STATEMENT ... FOR DDL
 
 
 def count_operations(migration_fn: Callable[..., Any], dialect: Dialect) -> int | None:
@@ -243,6 +261,11 @@ class StatementJournal:
         self.applied = {entry.index: entry for entry in resume or []}
         self.decided: list[str] = []
         self.found_applied = 0
+        # statements the revision sent through op.get_bind() are journaled like op's (events on the
+        # connection); ``_own``: the journal's own statements (and op's, already journaled) pass by
+        self._own = 0
+        self._foreign: tuple[int, bool] | None = None  # (operation, is DML) sent, not yet finished
+        self._foreign_running = ExitStack()
 
     @property
     def current(self) -> str:
@@ -264,6 +287,13 @@ class StatementJournal:
         execute = statement_executor(self.context.impl)
 
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:
+            self._own += 1
+            try:
+                return each(construct, *args, **options)
+            finally:
+                self._own -= 1
+
+        def each(construct: Any, *args: Any, **options: Any) -> Any:
             self.index += 1
             self._construct, self._described = construct, None
             # a statement that commits on its own needs the lock now; one inside the revision's
@@ -279,10 +309,108 @@ class StatementJournal:
             return self._retried(lambda: self._journaled(execute, construct, args, options))
 
         replace_statement_executor(self.context.impl, journaled)
+        connection = self._connection()
+        if self.journaling:
+            sa.event.listen(connection, "before_execute", self._foreign_before, retval=True)
+            sa.event.listen(connection, "after_execute", self._foreign_after)
+            sa.event.listen(connection, "before_cursor_execute", self._driver_before, retval=True)
+            sa.event.listen(connection, "after_cursor_execute", self._driver_after)
         try:
             self._run_whole(migration_fn, kwargs)
+        except sa.exc.DBAPIError as exc:
+            self._foreign_failed(exc)
+            raise
         finally:
             replace_statement_executor(self.context.impl, None)
+            if self.journaling:
+                sa.event.remove(connection, "before_execute", self._foreign_before)
+                sa.event.remove(connection, "after_execute", self._foreign_after)
+                sa.event.remove(connection, "before_cursor_execute", self._driver_before)
+                sa.event.remove(connection, "after_cursor_execute", self._driver_after)
+            self._foreign_running.close()
+
+    # --- statements sent through op.get_bind(): journaled as op's are --------------------------
+
+    def _driver_before(
+        self, conn: Connection, _cursor: Any, statement: str, parameters: Any, context: Any, _many: bool
+    ) -> tuple[str, Any]:
+        # op.get_bind().exec_driver_sql(...): no before_execute; its SQL string reaches only the cursor
+        if context is None or context.compiled is not None:
+            return statement, parameters
+        clause, _multi, _params = self._foreign_before(conn, statement, [], {}, {})
+        if clause is statement:
+            return statement, parameters
+        return "SELECT 1 FROM DUAL WHERE 1 = 0", ()  # applied by an earlier run (MariaDB, Oracle)
+
+    def _driver_after(
+        self, conn: Connection, _cursor: Any, _statement: str, _p: Any, context: Any, _m: bool
+    ) -> None:
+        if context is not None and context.compiled is None:
+            self._foreign_after(conn)
+
+    def _foreign_before(
+        self, _conn: Connection, clause: Any, multiparams: Any, params: Any, _options: Any
+    ) -> tuple[Any, Any, Any]:
+        if self._own or is_read(clause):
+            return clause, multiparams, params
+        self._own += 1
+        try:
+            if self._foreign is not None:  # the last one failed and the revision went on
+                self._foreign_failed(None)
+            self.index += 1
+            self._construct, self._described = clause, None
+            self.checkpoint.before_statement(self._where)
+            if self.index in self.applied and self._settled_before(clause):
+                self.completed = self.index
+                # applied by an earlier run: sent as a statement that does nothing
+                return sa.select(sa.literal(1)).where(sa.false()), [], {}
+            self._foreign_running.enter_context(self.checkpoint.statement_running())
+            dml_statement = is_dml(clause)
+            if not dml_statement:
+                self._write(STARTED)
+                self._commit()
+            self._foreign = (self.index, dml_statement)
+        finally:
+            self._own -= 1
+        return clause, multiparams, params
+
+    def _foreign_after(self, _conn: Connection, *_args: Any) -> None:
+        if self._own or self._foreign is None:
+            return
+        _index, dml_statement = self._foreign
+        self._foreign = None
+        self._own += 1
+        try:
+            if dml_statement:  # the rows and their journal row commit together
+                self._write(DONE)
+                self._commit()
+            else:
+                try:
+                    self._mark_done()
+                except sa.exc.DBAPIError:
+                    self.in_doubt = True
+                    raise
+            self.completed = self.index
+        finally:
+            self._own -= 1
+            self._foreign_running.close()
+
+    def _foreign_failed(self, exc: sa.exc.DBAPIError | None) -> None:
+        if self._foreign is None:
+            return
+        _index, dml_statement = self._foreign
+        self._foreign = None
+        self._own += 1
+        try:
+            if exc is not None and (exc.connection_invalidated or self._connection().invalidated):
+                self.in_doubt = not dml_statement  # a lost DML rolled back with its journal row
+            else:
+                self._end_transaction(commit=False)
+                if not dml_statement:
+                    self._forget_started()
+        finally:
+            self._own -= 1
+            self._foreign_running.close()
 
     @property
     def _where(self) -> str:

@@ -108,7 +108,9 @@ def verify_files(config: Config) -> list[str]:
         else:
             findings = verify(connection, names, scripts, heads)
             # a live runner's revision is in progress, not half-applied
-            if not MigrationLock(engine, names).held_now():
+            # (an offline script's history comes without the journal table: nothing half-applied then)
+            journaled = sa.inspect(connection).has_table(names.journal.name)
+            if journaled and not MigrationLock(engine, names).held_now():
                 half = _half_applied(journal.progress(connection, names), scripts, heads)
     if findings:
         raise VerifyFailed(findings)

@@ -16,7 +16,7 @@ from support.databases import PROJECT_HEAD, PROJECT_REVISIONS, Database, fresh_d
 from support.deploy import JOURNAL, current, history, query, start_manage
 from support.faults import execute, wait_until
 
-STOPPING = '''"""Red team: a table with a column and a row; its downgrade stops where DEPLOY_TEST_STOP_AT says."""
+STOPPING = '''"""Red team: a table, a column, a row; its downgrade stops where DEPLOY_TEST_STOP_AT says."""
 import os
 import time
 from pathlib import Path
@@ -59,7 +59,7 @@ def downgrade():
     op.drop_table("rt_t")
 '''
 
-CHILD = '''"""Red team: a column on 0013's table, then a table that fails while the test keeps one of its name."""
+CHILD = '''"""Red team: a column on 0013's table, then a table that fails on demand."""
 from alembic import op
 import sqlalchemy as sa
 
@@ -110,8 +110,8 @@ def test_downgrade_killed_half_way_resumes_and_upgrade_and_verify_refuse_meanwhi
 
         status = run_manage("db", "-d", directory, "status", database_url=database.url)
         assert status.stdout.splitlines()[3] == (
-            "revision 0013: 1 of 4 operations applied (downgrade; last applied: ALTER TABLE rt_t DROP COLUMN c);"
-            " the next `db downgrade` resumes at operation 2"
+            "revision 0013: 1 of 4 operations applied (downgrade; last applied:"
+            " ALTER TABLE rt_t DROP COLUMN c); the next `db downgrade` resumes at operation 2"
         )
         # the files match, but the schema is not where alembic_version says
         verify = run_manage("db", "-d", directory, "verify", database_url=database.url)
@@ -187,4 +187,61 @@ def test_downgrading_the_parent_of_a_half_applied_revision_is_refused(tmp_path: 
         assert up.returncode == 0, up.stderr
         assert current(database) == {"0014"}
         assert query(database, "SELECT id, c, d FROM rt_t") == [(1, 1, None)]
+        assert _journal(database) == []
+
+
+THROUGH_THE_BIND = '''"""Red team: DML through op.get_bind() between DDL, then a table failing on demand."""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0013"
+down_revision = "__project_head__"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "rt_t",
+        sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True),
+        sa.Column("v", sa.Integer(), nullable=True),
+    )
+    bind = op.get_bind()
+    bind.execute(sa.text("INSERT INTO rt_t (id, v) VALUES (2, 1)"))
+    bind.execute(sa.text("SELECT COUNT(*) FROM rt_t"))  # a read: not journaled
+    bind.exec_driver_sql("UPDATE rt_t SET v = v + 10")
+    op.create_table("rt_fail", sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("rt_fail")
+    op.drop_table("rt_t")
+'''
+
+
+def test_dml_through_the_bind_runs_exactly_once_across_a_resume(tmp_path: Path) -> None:
+    # the bind's statements bypassed the journal: committed with the next statement's journal row, then
+    # run again on resume ("Duplicate entry '2' for key 'PRIMARY'" at every rerun, naming operation 1;
+    # without a key the rows were silently doubled)
+    with fresh_database("mariadb", tmp_path) as database:
+        directory = str(migrations_with(tmp_path, {"0013_rt.py": THROUGH_THE_BIND}))
+        execute(database, "CREATE TABLE rt_fail (x INTEGER)")
+        failed = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
+        assert failed.returncode == 1
+        assert failed.stderr.splitlines()[-1].endswith(
+            "3 operations applied and journaled; `db upgrade` resumes at operation 4"
+        ), failed.stderr
+        assert query(database, f"SELECT op_index, state, description FROM {JOURNAL} ORDER BY op_index")[
+            1:
+        ] == [
+            (2, "done", "INSERT INTO rt_t (id, v) VALUES (2, 1)"),
+            (3, "done", "UPDATE rt_t SET v = v + 10"),
+        ]
+        execute(database, "DROP TABLE rt_fail")
+        resumed = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
+        assert resumed.returncode == 0, resumed.stderr
+        assert query(database, "SELECT id, v FROM rt_t") == [(2, 11)]
+        assert history(database)[-1] == (
+            "0013", "upgrade", "success", None, "resumed: skipped 3 operations applied by an earlier run"
+        )  # fmt: skip
         assert _journal(database) == []
