@@ -305,8 +305,12 @@ class DeployRun:
         reverting = {
             step.revision.revision for step in plan if isinstance(step, RevisionStep) and not step.is_upgrade
         }
+        if not self.half or not reverting:
+            return
+        known = {script.revision: script for script in self.scripts.walk_revisions()}
         for half in self.half:
-            script = self.scripts.get_revision(half.revision) if half.direction == "upgrade" else None
+            # a journal whose revision file is gone (renamed, rebased away) says nothing of its parent
+            script = known.get(half.revision) if half.direction == "upgrade" else None
             parents = set(to_tuple(script.down_revision, default=())) if script is not None else set()
             for parent in sorted(parents & reverting):
                 raise HalfApplied(
@@ -526,6 +530,9 @@ class DeployRun:
             return LockWaitExhausted(f"{exc}; {self._what_remains(journal_run, done)}", exc.blockers)
         if isinstance(exc, (Interrupted, LockLost)):
             where = f"revision {self._revision} stopped after operation {done}{of_total}"
+        elif journal_run.index and journal_run.completed == journal_run.index:
+            # its own Python code raised after its last statement finished: not that statement's failure
+            where = f"revision {self._revision} failed after operation {done}{of_total}"
         else:
             statement = journal_run.current[:200]
             where = (

@@ -245,3 +245,47 @@ def test_dml_through_the_bind_runs_exactly_once_across_a_resume(tmp_path: Path) 
             "0013", "upgrade", "success", None, "resumed: skipped 3 operations applied by an earlier run"
         )  # fmt: skip
         assert _journal(database) == []
+
+
+RAISES = '''"""Red team: its Python code raises (when RT_RAISE is set) after two statements."""
+import os
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0013"
+down_revision = "__project_head__"
+branch_labels = None
+depends_on = None
+lint_allow = {"not-analysable": "raises on demand, in a test"}
+
+
+def upgrade():
+    op.create_table("rt_t", sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True))
+    op.execute("INSERT INTO rt_t (id) VALUES (1)")
+    if os.environ.get("RT_RAISE"):
+        raise RuntimeError("boom in python")
+    op.add_column("rt_t", sa.Column("c", sa.Integer(), nullable=True))
+
+
+def downgrade():
+    op.drop_table("rt_t")
+'''
+
+
+def test_python_raising_after_statements_is_not_blamed_on_the_last_statement(tmp_path: Path) -> None:
+    # it said "failed at operation 2 (INSERT ...)": a statement that had run and was journaled done
+    with fresh_database("mariadb", tmp_path) as database:
+        directory = str(migrations_with(tmp_path, {"0013_rt.py": RAISES}))
+        failed = run_manage(
+            "db", "upgrade", "-d", directory, database_url=database.url, env={"RT_RAISE": "1"}
+        )
+        assert failed.returncode == 1
+        assert failed.stderr.splitlines()[-1] == (
+            "Error: revision 0013 failed after operation 2: RuntimeError: boom in python;"
+            " 2 operations applied and journaled; `db upgrade` resumes at operation 3"
+        )
+        resumed = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
+        assert resumed.returncode == 0, resumed.stderr
+        assert query(database, "SELECT id, c FROM rt_t") == [(1, None)]
+        assert [row[2] for row in history(database) if row[0] == "0013"] == ["partial", "success"]
