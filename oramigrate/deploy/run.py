@@ -305,6 +305,11 @@ class DeployRun:
         reverting = {
             step.revision.revision for step in plan if isinstance(step, RevisionStep) and not step.is_upgrade
         }
+        self._refuse_under_half_applied(reverting)
+
+    def _refuse_under_half_applied(self, reverting: set[str]) -> None:
+        # a downgrade, or a stamp that marks the parent not applied: `db upgrade` would then apply the
+        # parent again under the half-applied revision, whose journal skips what it says is applied
         if not self.half or not reverting:
             return
         known = {script.revision: script for script in self.scripts.walk_revisions()}
@@ -315,9 +320,10 @@ class DeployRun:
             for parent in sorted(parents & reverting):
                 raise HalfApplied(
                     f"revision {half.revision} is half-applied on top of {parent} ({half}); downgrading"
-                    f" {parent} would take away what its applied operations stand on while its journal still"
-                    f" says they are applied; finish it with `db upgrade`, or undo its applied operations by"
-                    f" hand and run `db journal clear {half.revision}`; nothing was changed"
+                    f" (or unstamping) {parent} would take away what its applied operations stand on while"
+                    " its journal still says they are applied; finish it with `db upgrade`, or undo its"
+                    f" applied operations by hand and run `db journal clear {half.revision}`;"
+                    " nothing was changed"
                 )
 
     def _check_data_loss(self, plan: list[Any], ctx: MigrationContext) -> None:
@@ -411,6 +417,7 @@ class DeployRun:
             if self._row is None or journal_run is None:  # a stamp step: every revision whose state changed
                 changed = {s.revision for s in applied(self.scripts, before)}
                 changed ^= {s.revision for s in applied(self.scripts, heads)}
+                self._refuse_under_half_applied(changed)
                 journal.clear(connection, self.names, changed & self.journaled)
                 self.journaled -= changed
                 return

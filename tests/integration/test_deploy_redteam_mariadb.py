@@ -175,13 +175,19 @@ def test_downgrading_the_parent_of_a_half_applied_revision_is_refused(tmp_path: 
         assert down.returncode == 1
         assert down.stderr.splitlines()[-1] == (
             "Error: revision 0014 is half-applied on top of 0013 (revision 0014: 1 of 2 operations applied"
-            " (upgrade; last applied: ALTER TABLE rt_t ADD COLUMN d INTEGER)); downgrading 0013 would take"
-            " away what its applied operations stand on while its journal still says they are applied;"
-            " finish it with `db upgrade`, or undo its applied operations by hand and run"
+            " (upgrade; last applied: ALTER TABLE rt_t ADD COLUMN d INTEGER)); downgrading (or unstamping)"
+            " 0013 would take away what its applied operations stand on while its journal still says they"
+            " are applied; finish it with `db upgrade`, or undo its applied operations by hand and run"
             " `db journal clear 0014`; nothing was changed"
         )
         assert current(database) == {"0013"}
         assert database.tables() == tables
+        # the same through a stamp that marks 0013 not applied (after undoing it by hand, say)
+        stamp = run_manage("db", "stamp", PROJECT_HEAD, "-d", directory, database_url=database.url)
+        assert stamp.returncode == 1
+        assert stamp.stderr.splitlines()[-1] == down.stderr.splitlines()[-1]
+        assert current(database) == {"0013"}
+        assert [row[1] for row in history(database) if row[0] == "0013"] == ["upgrade"]
 
         up = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
         assert up.returncode == 0, up.stderr
