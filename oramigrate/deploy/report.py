@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 from dataclasses import dataclass
@@ -132,6 +133,8 @@ class Status:
     running: list[tuple[str, str]]
     migration: Activity | None
     journal: list[Progress]
+    # rows left 'running' while no runner holds the lock: their runner was killed (the next run closes them)
+    abandoned: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The status for people, one fact a line."""
@@ -146,6 +149,11 @@ class Status:
                 lines.append(f"migration {self.migration}")
         else:
             lines.append("lock: held by another runner" if self.held else "lock: free")
+        for revision, direction in self.abandoned:
+            lines.append(
+                f"history: revision {revision} ({direction}) is recorded as running, but no runner holds"
+                " the lock: its runner stopped before finishing (the next locked run closes the row)"
+            )
         for p in self.journal:
             if self._running(p):  # a live runner's revision: in progress, not half-applied
                 total = "?" if p.total is None else p.total
@@ -180,6 +188,7 @@ class Status:
                 },
                 "running": [{"revision": r, "direction": d} for r, d in self.running],
             },
+            "abandoned": [{"revision": r, "direction": d} for r, d in self.abandoned],
             "migration": None if migration is None else {
                 "session": migration.session, "state": migration.state, "statement": migration.statement,
                 "seconds": round(migration.seconds, 1), "waiting_for": migration.waiting_for,
@@ -233,6 +242,7 @@ def status(config: Config) -> Status:
         held=held,
         holder=holding,
         running=running if held else [],
+        abandoned=running if held is False else [],
         migration=doing,
         journal=half,
     )

@@ -7,6 +7,7 @@ half-applied revision downgraded underneath it.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -295,3 +296,42 @@ def test_python_raising_after_statements_is_not_blamed_on_the_last_statement(tmp
         assert resumed.returncode == 0, resumed.stderr
         assert query(database, "SELECT id, c FROM rt_t") == [(1, None)]
         assert [row[2] for row in history(database) if row[0] == "0013"] == ["partial", "success"]
+
+
+def test_sigkill_between_two_revisions_status_names_the_abandoned_row(tmp_path: Path) -> None:
+    # 0013 committed with 0014's 'running' row; the runner killed before 0014's first statement: until
+    # the next locked run closes that row, `db status` said only "lock: free" while `db log` said running
+    second = CHILD.replace(
+        "def upgrade():\n",
+        "def upgrade():\n"
+        "    if not op.get_context().as_sql and os.environ.get('DEPLOY_TEST_STOP_AT') == 'r14':\n"
+        "        Path(os.environ['DEPLOY_TEST_MARKER']).write_text('r14')\n        time.sleep(60)\n",
+    ).replace(
+        "from alembic import op\n",
+        "import os\nimport time\nfrom pathlib import Path\n\nfrom alembic import op\n",
+    )
+    with fresh_database("mariadb", tmp_path) as database:
+        directory = str(migrations_with(tmp_path, {"0013_rt.py": STOPPING, "0014_rt.py": second}))
+        _killed_at(database, tmp_path, directory, "r14", signal.SIGKILL, "upgrade")
+        assert current(database) == {"0013"}
+        assert history(database)[-1] == ("0014", "upgrade", "running", None, None)
+
+        status = run_manage("db", "-d", directory, "status", database_url=database.url)
+        assert status.stdout.splitlines()[2:] == [
+            "lock: free",
+            "history: revision 0014 (upgrade) is recorded as running, but no runner holds the lock:"
+            " its runner stopped before finishing (the next locked run closes the row)",
+        ]
+        fields = json.loads(
+            run_manage("db", "-d", directory, "status", "--json", database_url=database.url).stdout
+        )
+        assert fields["abandoned"] == [{"revision": "0014", "direction": "upgrade"}]
+
+        done = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
+        assert done.returncode == 0, done.stderr
+        assert [row[1:3] for row in history(database) if row[0] == "0014"] == [
+            ("upgrade", "failed"),
+            ("upgrade", "success"),
+        ]
+        status = run_manage("db", "-d", directory, "status", database_url=database.url)
+        assert status.stdout.splitlines()[2:] == ["lock: free"]
