@@ -226,6 +226,8 @@ def status(config: Config) -> Status:
         heads = current_heads(connection, names.version_table)
         tables = has_history(connection, names)
         holding = read_holder_on(connection, names) if tables else None
+        # rows open before the lock was seen free are a dead runner's (one starting now opens its own after)
+        open_before = set(history.running(connection, names)) if tables else set()
         held = MigrationLock(engine, names).held_now() if tables else False
         doing = activity(connection, holding.session) if held and holding and holding.session else None
         # read after the session list, in a transaction begun since: a runner commits a revision's
@@ -242,7 +244,7 @@ def status(config: Config) -> Status:
         held=held,
         holder=holding,
         running=running if held else [],
-        abandoned=running if held is False else [],
+        abandoned=[row for row in running if row in open_before] if held is False else [],
         migration=doing,
         journal=half,
     )
