@@ -47,7 +47,9 @@ from .lockwait import LockWaits, waits_unbounded
 from .tables import TEXT_LENGTH, DeployTables
 
 STARTED, DONE = "started", "done"
-_DML_WORDS = ("INSERT", "UPDATE", "DELETE", "MERGE")
+_DML_WORDS = ("INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE")
+# comments and parentheses before a statement's first word ("-- seed\nINSERT ...", "/* x */ UPDATE ...")
+_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)|/\*.*?\*/|\()*", re.DOTALL)
 # what a revision may send through op.get_bind() without the journal: reads and session settings
 _READ_WORDS = ("SELECT", "SHOW", "DESC", "EXPLAIN", "SET", "WITH")
 
@@ -124,7 +126,11 @@ def is_dml(construct: Any) -> bool:
     if isinstance(construct, dml.UpdateBase):
         return True
     text = construct if isinstance(construct, str) else getattr(construct, "text", None)
-    return isinstance(text, str) and text.lstrip().upper().startswith(_DML_WORDS)
+    return isinstance(text, str) and _first_words(text).startswith(_DML_WORDS)
+
+
+def _first_words(text: str) -> str:
+    return text[_LEADING.match(text).end() :].upper()  # type: ignore[union-attr]
 
 
 def is_read(construct: Any) -> bool:
@@ -136,7 +142,7 @@ def is_read(construct: Any) -> bool:
     text = construct if isinstance(construct, str) else getattr(construct, "text", None)
     if not isinstance(text, str):
         return True  # a function call, a sequence's next value: nothing a rerun would repeat
-    words = text.lstrip().lstrip("(").upper()
+    words = _first_words(text)
     return words.startswith(_READ_WORDS) and not words.startswith(
         "SET STATEMENT"
     )  # SET STATEMENT ... FOR DDL

@@ -15,7 +15,7 @@ from pathlib import Path
 from support.cli import migrations_with, run_manage
 from support.databases import PROJECT_HEAD, PROJECT_REVISIONS, Database, fresh_database
 from support.deploy import JOURNAL, current, history, query, start_manage
-from support.faults import execute, wait_until
+from support.faults import execute, session_running, wait_until
 
 STOPPING = '''"""Red team: a table, a column, a row; its downgrade stops where DEPLOY_TEST_STOP_AT says."""
 import os
@@ -337,3 +337,44 @@ def test_sigkill_between_two_revisions_status_names_the_abandoned_row(tmp_path: 
         ]
         status = run_manage("db", "-d", directory, "status", database_url=database.url)
         assert status.stdout.splitlines()[2:] == ["lock: free"]
+
+
+COMMENTED_DML = '''"""Red team: a raw INSERT after a comment, slow enough to be killed while it runs."""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0013"
+down_revision = "__project_head__"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("rt_t", sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True))
+    op.execute("/* seed */ INSERT INTO rt_t (id) SELECT 1 FROM DUAL WHERE SLEEP(2) = 0")
+    op.add_column("rt_t", sa.Column("c", sa.Integer(), nullable=True))
+
+
+def downgrade():
+    op.drop_table("rt_t")
+'''
+
+
+def test_dml_after_a_comment_is_journaled_as_dml_so_a_kill_leaves_nothing_to_settle(tmp_path: Path) -> None:
+    # it was taken for DDL (its first word is a comment): a 'started' row committed before it, so a
+    # runner killed during it left "the catalog cannot show whether it took effect" for a person to
+    # settle, though its rows and its journal row commit together or not at all
+    with fresh_database("mariadb", tmp_path) as database:
+        directory = str(migrations_with(tmp_path, {"0013_rt.py": COMMENTED_DML}))
+        runner = start_manage("db", "upgrade", "-d", directory, database_url=database.url)
+        wait_until(lambda: session_running(database, "/* seed */ INSERT"), "the INSERT to run", runner)
+        os.kill(runner.pid, signal.SIGKILL)
+        runner.communicate(timeout=60)
+        assert _journal(database) == [("0013", "upgrade", 1, "done")]
+
+        rerun = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
+        assert rerun.returncode == 0, rerun.stderr
+        assert query(database, "SELECT id, c FROM rt_t") == [(1, None)]
+        assert history(database)[-1][2:] == (
+            "success", None, "resumed: skipped 1 operations applied by an earlier run"
+        )  # fmt: skip
