@@ -122,6 +122,12 @@ def _tidy(run: DeployRun) -> None:
     found = [p for p in found if p.revision not in stale]
     run.journaled = {p.revision for p in found}
     run.half = found
+    run.elsewhere = {
+        table: pairs
+        for table, rows in journal.other_journals(run.connection, run.names).items()
+        # as for our own journal: a revision already where the journal leads is no longer half-way
+        if (pairs := [(r, d) for r, d in rows if (r in done) != (d == "upgrade")])
+    }
     half_applied = {(p.revision, p.direction) for p in found}
     history.close_abandoned(run.connection, run.names, half_applied)
     if not history.rows(run.connection, run.names):

@@ -212,6 +212,30 @@ def progress(connection: Connection, names: DeployTables) -> list[Progress]:
     return found
 
 
+_SHAPE = {"revision", "direction", "op_index", "state", "description"}
+
+
+def other_journals(connection: Connection, names: DeployTables) -> dict[str, list[tuple[str, str]]]:
+    """(revision, direction) pairs in the journals of other history tables (``MIGRATION_HISTORY_TABLE``)
+    of this schema, by table: runners with another history share the version table and the lock, so a
+    revision one of them half-applied is half-applied for all (only where DDL commits on its own)."""
+    if connection.dialect.name in ("postgresql", "sqlite"):
+        return {}
+    inspector = sa.inspect(connection)
+    own = names.journal.name.lower()
+    found: dict[str, list[tuple[str, str]]] = {}
+    for table in inspector.get_table_names():
+        if not table.lower().endswith("_journal") or table.lower() == own:
+            continue
+        if not _SHAPE <= {column["name"].lower() for column in inspector.get_columns(table)}:
+            continue
+        other = sa.table(table, sa.column("revision"), sa.column("direction"))
+        rows = connection.execute(sa.select(other.c.revision, other.c.direction).distinct()).all()
+        if rows:
+            found[table] = [(revision, direction) for revision, direction in rows]
+    return found
+
+
 def clear(connection: Connection, names: DeployTables, revisions: Iterable[str]) -> None:
     """Delete the journal rows of ``revisions`` (in the caller's transaction)."""
     wanted = sorted(set(revisions))

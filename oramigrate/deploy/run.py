@@ -119,6 +119,8 @@ class DeployRun:
     journaled: set[str] = field(default_factory=set)
     # the half-applied revisions the journal knew of when the run began (none of them running)
     half: list[journal.Progress] = field(default_factory=list)
+    # half-applied revisions in the journals of other history tables (MIGRATION_HISTORY_TABLE) here
+    elsewhere: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     # a note for a revision's own history row: --allow-unsafe, --allow-data-loss; lives with its outcome
     notes: dict[tuple[str, str], str] = field(default_factory=dict)
     # a multi-database chain's bind this run migrates (None: a single-database chain)
@@ -189,6 +191,7 @@ class DeployRun:
         def steps(heads: Any, ctx: MigrationContext) -> Iterator[Any]:
             plan = self._plan(planned, heads, ctx, context.get_revision_argument())
             self._heads = tuple(heads)
+            self._refuse_elsewhere(plan)
             self._check_half_applied(plan)
             self._check_data_loss(plan, ctx)
             revisions = [step for step in plan if isinstance(step, RevisionStep)]
@@ -297,6 +300,22 @@ class DeployRun:
                     f" restore its reverted operations by hand and run `db journal clear {half.revision}`;"
                     " nothing was changed"
                 )
+
+    def _refuse_elsewhere(self, plan: list[Any]) -> None:
+        # a runner with another history table would run the revision from its first statement again
+        running = {step.revision.revision for step in plan if isinstance(step, RevisionStep)}
+        for table, pairs in sorted(self.elsewhere.items()):
+            mine = [(revision, direction) for revision, direction in pairs if revision in running]
+            if not mine:
+                continue
+            revision, direction = mine[0]
+            history_table = table[: -len("_journal")]
+            raise HalfApplied(
+                f"revision {revision} is half-applied ({direction}) according to {table}, the journal of"
+                f" runners with MIGRATION_HISTORY_TABLE={history_table}"
+                f" (this run's is {self.names.history.name}); run `db {direction}` with that setting to"
+                " resume it; nothing was changed"
+            )
 
     def _check_half_applied(self, plan: list[Any]) -> None:
         # downgrading the parent of a half-applied revision takes away what its applied operations

@@ -378,3 +378,53 @@ def test_dml_after_a_comment_is_journaled_as_dml_so_a_kill_leaves_nothing_to_set
         assert history(database)[-1][2:] == (
             "success", None, "resumed: skipped 1 operations applied by an earlier run"
         )  # fmt: skip
+
+
+DML_FIRST = '''"""Red team: a data fix first, then a table that fails on demand."""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0013"
+down_revision = "__project_head__"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.execute("INSERT INTO rt_pre (v) VALUES (1)")
+    op.create_table("rt_fail", sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("rt_fail")
+    op.execute("DELETE FROM rt_pre WHERE v = 1")
+'''
+
+
+def test_a_runner_with_another_history_table_does_not_rerun_a_half_applied_revision(tmp_path: Path) -> None:
+    # they share alembic_version and the lock, not the journal: the other runner ran 0013 from its
+    # first statement again (the row inserted twice, exit 0)
+    with fresh_database("mariadb", tmp_path) as database:
+        directory = str(migrations_with(tmp_path, {"0013_rt.py": DML_FIRST}))
+        up = run_manage("db", "upgrade", PROJECT_HEAD, "-d", directory, database_url=database.url)
+        assert up.returncode == 0, up.stderr
+        execute(database, "CREATE TABLE rt_pre (v INTEGER)", "CREATE TABLE rt_fail (x INTEGER)")
+        assert run_manage("db", "upgrade", "-d", directory, database_url=database.url).returncode == 1
+        execute(database, "DROP TABLE rt_fail")
+
+        other = {"MIGRATION_HISTORY_TABLE": "other_history"}
+        refused = run_manage("db", "upgrade", "-d", directory, database_url=database.url, env=other)
+        assert refused.returncode == 1
+        assert refused.stderr.splitlines()[-1] == (
+            "Error: revision 0013 is half-applied (upgrade) according to migration_history_journal, the"
+            " journal of runners with MIGRATION_HISTORY_TABLE=migration_history (this run's is"
+            " other_history); run `db upgrade` with that setting to resume it; nothing was changed"
+        )
+        assert query(database, "SELECT v FROM rt_pre") == [(1,)]
+        assert current(database) == {PROJECT_HEAD}
+
+        resumed = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
+        assert resumed.returncode == 0, resumed.stderr
+        assert query(database, "SELECT v FROM rt_pre") == [(1,)]
+        assert current(database) == {"0013"}
+        assert _journal(database) == []
