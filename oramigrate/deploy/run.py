@@ -285,11 +285,9 @@ class DeployRun:
             return
         connection = ctx.connection
         assert connection is not None
-        planned = [
-            loss
-            for step in downgrades
-            for loss in dataloss.planned(self.scripts, step.revision, ctx.dialect.name, self.engine_name)
-        ]
+        planned = dataloss.planned_all(
+            self.scripts, [step.revision for step in downgrades], ctx.dialect.name, self.engine_name
+        )
         losses = [loss for loss in dataloss.counted(connection, planned) if loss.loses_data]
         if not losses:
             return
