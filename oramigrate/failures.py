@@ -43,7 +43,7 @@ def run_guarded(call: Callable[[], T], url: Callable[[], Any] = lambda: None) ->
             # no file defines, a revision id twice): here that stops the command with one line
             warnings.filterwarnings("error", message=GRAPH_WARNINGS, category=UserWarning)
             return call()
-    except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+    except (click.exceptions.Exit, click.ClickException, click.Abort):
         raise
     except SystemExit as exc:
         # sys.exit() in a revision file or env.py would end the command with no word of why

@@ -72,9 +72,9 @@ def deployment(
                 token = holder.write(connection, names, session)
                 run = DeployRun(engine, names, scripts, connection, lock, token, interrupts, session=session)
                 run.notify = notify
-                _tidy(run)
                 config.attributes[RUN] = run
                 try:
+                    _tidy(run)  # inside: its failure (or a signal) also clears the holder row just written
                     yield run
                 except BaseException:
                     failed = True

@@ -3,12 +3,13 @@ reading missed (quoted, schema-qualified, renamed first, SQL it could not read).
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 from support.cli import migrations_with, run_manage
 from support.databases import PROJECT_HEAD, Database
-from support.deploy import current, query
+from support.deploy import current, history, query, start_manage, wait_for
 
 REFUSED = (
     "Error: refusing to downgrade: it would lose data: {}; nothing was changed"
@@ -173,4 +174,43 @@ def test_downgrade_through_a_rename_counts_the_live_table(database: Database, tm
     engine.dispose()
     allowed = run_manage("db", "downgrade", "-d", str(directory), PROJECT_HEAD, database_url=database.url)
     assert allowed.returncode == 0, allowed.stderr
+    assert current(database) == {PROJECT_HEAD}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("command", ["stamp", "upgrade"])
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_signal_during_a_blocked_statement_is_one_line(
+    database: Database, tmp_path: Path, command: str, signum: int
+) -> None:
+    """A signal while the driver waits for a statement (here Alembic's read of alembic_version, blocked
+    by a table lock) used to leave psycopg mid-command: a traceback, "another command is already in
+    progress", exit 1. The statement is cancelled, the run stops with one line and the signal's code."""
+    directory = migrations_with(tmp_path, {"0013_setup.py": SETUP})
+    upgraded = run_manage("db", "upgrade", "-d", str(directory), "--allow-unsafe", database_url=database.url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    rows = history(database)
+    engine = database.engine()
+    with engine.connect() as blocker:
+        blocker.exec_driver_sql("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE")
+        arguments = ("stamp", PROJECT_HEAD) if command == "stamp" else ("upgrade",)
+        runner = start_manage(
+            "db", arguments[0], "-d", str(directory), *arguments[1:], database_url=database.url
+        )
+        waiting = (
+            "SELECT COUNT(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        wait_for(lambda: query(database, waiting) == [(1,)], "the runner to wait for the table lock")
+        runner.send_signal(signum)
+        _out, err = runner.communicate(timeout=60)
+        blocker.rollback()
+    engine.dispose()
+    name = signal.Signals(signum).name
+    assert (runner.returncode, err) == (128 + signum, f"Error: interrupted by {name}\n")
+    assert current(database) == {"0013"}
+    assert history(database) == rows
+    assert query(database, "SELECT pid FROM alembic_version_lock WHERE id = 2") == [(None,)]
+    again = run_manage("db", "stamp", "-d", str(directory), PROJECT_HEAD, database_url=database.url)
+    assert again.returncode == 0, again.stderr
     assert current(database) == {PROJECT_HEAD}
