@@ -214,3 +214,37 @@ def test_signal_during_a_blocked_statement_is_one_line(
     again = run_manage("db", "stamp", "-d", str(directory), PROJECT_HEAD, database_url=database.url)
     assert again.returncode == 0, again.stderr
     assert current(database) == {PROJECT_HEAD}
+
+
+@pytest.mark.parametrize("command", ["stamp", "downgrade"])
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_migration_session_ended_while_blocked_is_one_line(
+    database: Database, tmp_path: Path, command: str
+) -> None:
+    """pg_terminate_backend of the migration session while it waits (a failover, a DBA): it used to be
+    an "unexpected OperationalError" with a traceback file, as if the tool had crashed."""
+    directory = migrations_with(tmp_path, {"0013_setup.py": SETUP})
+    upgraded = run_manage("db", "upgrade", "-d", str(directory), "--allow-unsafe", database_url=database.url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    rows = history(database)
+    engine = database.engine()
+    with engine.connect() as blocker:
+        blocker.exec_driver_sql("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE")
+        target = PROJECT_HEAD if command == "downgrade" else "0013"
+        runner = start_manage("db", command, "-d", str(directory), target, database_url=database.url)
+        waiting = (
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        wait_for(lambda: len(query(database, waiting)) == 1, "the runner to wait for the table lock")
+        query(database, f"SELECT pg_terminate_backend({query(database, waiting)[0][0]})")
+        _out, err = runner.communicate(timeout=60)
+        blocker.rollback()
+    engine.dispose()
+    assert runner.returncode == 1
+    assert err.startswith("Error: database connection lost (postgresql+psycopg://"), err
+    assert err.endswith("): terminating connection due to administrator command\n"), err
+    assert len(err.splitlines()) == 1
+    assert current(database) == {"0013"}
+    assert history(database) == rows
+    again = run_manage("db", "stamp", "-d", str(directory), "0013", database_url=database.url)
+    assert again.returncode == 0, again.stderr
