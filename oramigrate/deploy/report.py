@@ -178,6 +178,8 @@ class Status:
                     "started": None if p.started is None else {
                         "operation": p.started.index, "statement": p.started.statement,
                     },
+                    # writes its code sent past its operations, committed: not resumed over them
+                    "outside": [row.statement for row in sorted(p.outside, key=lambda row: -row.index)],
                     "running": self._running(p),
                 }
                 for p in self.journal
