@@ -105,7 +105,8 @@ def test_a_revision_that_stopped_after_committed_outside_writes_is_not_run_again
         "0013 upgrade write 3 outside its operations: INSERT INTO bind_probe (n) VALUES (%(n)s)",
         "0013 upgrade write 2 outside its operations: INSERT INTO bind_probe (n) VALUES (2)",
     ]
-    fields = json.loads(run_manage("db", "-d", directory, "status", "--json", database_url=database.url).stdout)
+    as_json = run_manage("db", "-d", directory, "status", "--json", database_url=database.url)
+    fields = json.loads(as_json.stdout)
     assert fields["journal"][0]["outside"] == [
         FIRST_WRITE,
         "INSERT INTO bind_probe (n) VALUES (2)",
