@@ -9,6 +9,12 @@ On Oracle and MariaDB a revision that stops half-way leaves its first statements
 - DML: its row is written ``done`` inside the statement's own transaction (one commit), so the rows
   and the journal commit together or not at all.
 
+A statement the revision's own code sends past its operations (``op.get_bind().execute``, an ORM
+``Session`` on that connection, ``exec_driver_sql``) that writes (DML or DDL) gets an ``outside`` row
+just before it, in its transaction: it commits with the rows it writes, or with the DDL's own commit.
+Such a statement cannot be skipped on a rerun (the code that sends it runs again), so a revision that
+stopped after one committed is not resumed: the run names them and the commands that settle it.
+
 A rerun executes the revision again: ``done`` statements are skipped after checking they are still
 the same statements; a ``started`` one is decided from the catalog (``catalog.py``), or the run stops
 naming it and the ``db journal`` command that settles it. The rows go with the version row change
@@ -45,8 +51,15 @@ from .lock import utcnow
 from .lockwait import LockWaits, waits_unbounded
 from .tables import TEXT_LENGTH, DeployTables
 
-STARTED, DONE = "started", "done"
+STARTED, DONE, OUTSIDE = "started", "done", "outside"
 _DML_WORDS = ("INSERT", "UPDATE", "DELETE", "MERGE")
+# the first word of a statement that writes: data (DML), schema (DDL), or a PL/SQL block that may
+# do either; reads (SELECT, SHOW, DESCRIBE, WITH ... SELECT) and session settings (SET) are not
+_WRITE_WORDS = frozenset(
+    {*_DML_WORDS, "REPLACE", "UPSERT", "CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "GRANT", "REVOKE"}
+    | {"COMMENT", "CALL", "DECLARE", "EXEC", "EXECUTE", "LOAD", "PURGE", "FLASHBACK"}
+)
+_FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
 
 
 class JournalMismatch(MigrationError):
@@ -55,6 +68,10 @@ class JournalMismatch(MigrationError):
 
 class JournalUndecided(MigrationError):
     """A statement started by a runner that died, whose effect the catalog cannot show."""
+
+
+class JournalOutside(MigrationError):
+    """A half-applied revision committed writes outside its operations: running it again would repeat them."""
 
 
 class _RevisionLockWait(Exception):
@@ -92,6 +109,7 @@ class Progress:
     total: int | None
     last: str
     started: Entry | None = None
+    outside: tuple[Entry, ...] = ()
 
     def __str__(self) -> str:
         total = "?" if self.total is None else str(self.total)
@@ -101,7 +119,15 @@ class Progress:
         )
         if self.started is not None:
             text += f"; operation {self.started.index} started, outcome unknown: {self.started.statement}"
+        if self.outside:
+            text += f"; {outside_summary(self.outside)} committed, so it is not resumed over them"
         return text
+
+
+def outside_summary(rows: Iterable[Entry]) -> str:
+    """ "2 writes outside its operations (the first: INSERT ...)"."""
+    found = sorted(rows, key=lambda row: -row.index)
+    return f"{len(found)} writes outside its operations (the first: {found[0].statement[:200]})"
 
 
 def describe_statement(construct: Any, dialect: Dialect) -> str:
@@ -114,6 +140,17 @@ def describe_statement(construct: Any, dialect: Dialect) -> str:
         except sa.exc.SQLAlchemyError:
             text = type(construct).__name__
     return re.sub(r"\s+", " ", text).strip()[:TEXT_LENGTH]
+
+
+def writes(statement: str) -> bool:
+    """Whether SQL text sent to the server writes (DML, DDL, a PL/SQL block), by its first word."""
+    match = _FIRST_WORD.match(statement)
+    if match is None:
+        return False
+    word = match.group(1).upper()
+    if word == "BEGIN":  # a PL/SQL block; a bare BEGIN (;) starts a transaction
+        return match.group(2) is None
+    return word in _WRITE_WORDS
 
 
 def is_dml(construct: Any) -> bool:
@@ -182,9 +219,10 @@ def progress(connection: Connection, names: DeployTables) -> list[Progress]:
     for (revision, direction), rows in entries(connection, names).items():
         done = [row for row in rows if row.state == DONE]
         started = next((row for row in rows if row.state == STARTED), None)
+        outside = tuple(row for row in rows if row.state == OUTSIDE)
         last = done[-1].statement if done else "nothing"
         total = rows[-1].total
-        found.append(Progress(revision, direction, len(done), total, last, started))
+        found.append(Progress(revision, direction, len(done), total, last, started, outside))
     return found
 
 
@@ -243,6 +281,8 @@ class StatementJournal:
         self.applied = {entry.index: entry for entry in resume or []}
         self.decided: list[str] = []
         self.found_applied = 0
+        self.outside = 0  # writes the revision's code sent past its operations in this run
+        self._own = False  # a statement of this journal's (an operation, a journal row) is being sent
 
     @property
     def current(self) -> str:
@@ -262,8 +302,17 @@ class StatementJournal:
             counted = functools.partial(migration_fn, **kwargs) if kwargs else migration_fn
             self.total = count_operations(counted, self.context.dialect)
         execute = statement_executor(self.context.impl)
+        if self.journaling:
+            self._refuse_outside_writes()
 
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:
+            self._own = True
+            try:
+                return operation(construct, *args, **options)
+            finally:
+                self._own = False
+
+        def operation(construct: Any, *args: Any, **options: Any) -> Any:
             self.index += 1
             self._construct, self._described = construct, None
             # a statement that commits on its own needs the lock now; one inside the revision's
@@ -279,10 +328,55 @@ class StatementJournal:
             return self._retried(lambda: self._journaled(execute, construct, args, options))
 
         replace_statement_executor(self.context.impl, journaled)
+        connection = self._connection()
+        if self.journaling:
+            sa.event.listen(connection, "before_cursor_execute", self._outside_write)
         try:
             self._run_whole(migration_fn, kwargs)
         finally:
             replace_statement_executor(self.context.impl, None)
+            if self.journaling:
+                sa.event.remove(connection, "before_cursor_execute", self._outside_write)
+
+    def _refuse_outside_writes(self) -> None:
+        outside = [entry for entry in self.applied.values() if entry.state == OUTSIDE]
+        if not outside:
+            return
+        again = "db upgrade" if self.direction == "upgrade" else "db downgrade"
+        raise JournalOutside(
+            f"revision {self.revision} stopped after {outside_summary(outside)} had committed"
+            f" (sent by its {self.direction}() through op.get_bind() or a Session, not by an operation);"
+            f" running it again would repeat them: undo what they did by hand, then run"
+            f" `db journal clear {self.revision}` and `{again}` again (or finish the revision by hand"
+            f" and run `db stamp` and `db journal clear {self.revision}`)"
+        )
+
+    def _outside_write(
+        self, connection: Connection, _cursor: Any, statement: str, *_args: Any, **_kwargs: Any
+    ) -> None:
+        # SQLAlchemy's hook before any statement of the revision's connection: one the revision's code
+        # sent past its operations gets its journal row first, in its transaction (a DML commits with it;
+        # a DDL commits it before running, so the row says it may have run)
+        if self._own or not writes(statement):
+            return
+        self.outside += 1
+        self._own = True
+        try:
+            connection.execute(
+                self.table.insert().values(
+                    revision=self.revision,
+                    direction=self.direction,
+                    op_index=-self.outside,
+                    op_total=self.total,
+                    description=describe_statement(statement, self.context.dialect),
+                    applied=utcnow(),
+                    state=OUTSIDE,
+                    attempt=self.attempt,
+                )
+            )
+        finally:
+            self._own = False
+        self.wrote = True
 
     @property
     def _where(self) -> str:
