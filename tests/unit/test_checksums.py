@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
-from oramigrate.deploy.checksums import AST_KIND, PART, source_checksum
+from oramigrate.deploy.checksums import AST_KIND, PART, changed_parts, source_checksum
 
 REVISION = b'''"""Add a column."""
 from alembic import op
@@ -148,3 +151,29 @@ def test_what_changes_what_runs_is_an_edit_named_by_part(what: str) -> None:
     old, new, part = EDITS[what]
     assert HELPER_REVISION.count(old) == 1
     assert _changed(HELPER_REVISION.replace(old, new)) == [part]
+
+
+PREFIXED = REVISION.replace(b'sa.Column("c", sa.String(20))', b'sa.Column(u"c", sa.String(20))')
+
+
+def _script(tmp_path: Path, source: bytes) -> Any:
+    path = tmp_path / "0013_prefixed.py"
+    path.write_bytes(source)
+    return SimpleNamespace(path=str(path))
+
+
+def test_a_dropped_u_prefix_is_not_an_edit(tmp_path: Path) -> None:
+    # ruff format and Black drop it; a row recorded now matches the reformatted file
+    recorded = source_checksum(PREFIXED)
+    assert recorded == source_checksum(REVISION)
+    assert changed_parts(recorded, _script(tmp_path, REVISION)) == []
+
+
+def test_rows_recorded_with_the_u_prefix_still_match_their_unchanged_files(tmp_path: Path) -> None:
+    # what versions before the prefix was left out recorded for this file
+    older = "ast:2d7b9f5221cd8bd225d48966e142c520154c5e25251e7382696ea06bfcbb"
+    assert source_checksum(PREFIXED, prefixes=True) == older
+    assert changed_parts(older, _script(tmp_path, PREFIXED)) == []
+    # a real edit is still named, by its part
+    edited = PREFIXED.replace(b"sa.String(20)", b"sa.String(30)")
+    assert changed_parts(older, _script(tmp_path, edited)) == ["upgrade()"]
