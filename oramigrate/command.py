@@ -365,12 +365,8 @@ def offline_losses(config: Config, target: str) -> str:
         return ""  # Alembic names the bad revision itself
     lowest = scripts.get_revision(lower) if lower and not lower.startswith("-") and lower != "base" else None
     dialect = engine_of(config).dialect.name
-    losses = [
-        loss
-        for script in walked
-        if script is not None and script is not lowest
-        for loss in dataloss.planned(scripts, script, dialect)
-    ]
+    downgrades = [script for script in walked if script is not None and script is not lowest]
+    losses = dataloss.planned_all(scripts, downgrades, dialect)
     return dataloss.as_comments(losses)
 
 

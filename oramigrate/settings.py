@@ -150,6 +150,14 @@ def _check_server(url: URL, source: str) -> None:
             raise ConfigurationError(
                 f"{source}: the host is not a valid host name (labels of 1 to 63 characters between dots)"
             ) from None
+    charset = url.query.get("charset")
+    if isinstance(charset, str) and url.get_driver_name() == "pymysql":
+        from pymysql.charset import charset_by_name  # PyMySQL fails on one it lacks with an AttributeError
+
+        if charset_by_name(charset) is None:
+            raise ConfigurationError(
+                f"{source}: charset {charset!r} is not one MySQL/MariaDB knows (utf8mb4 is the usual one)"
+            )
     query = set(url.query)
     if not url.host and not query.intersection(_HOST_IN_QUERY.get(backend, ())):
         raise ConfigurationError(

@@ -72,9 +72,9 @@ def deployment(
                 token = holder.write(connection, names, session)
                 run = DeployRun(engine, names, scripts, connection, lock, token, interrupts, session=session)
                 run.notify = notify
-                _tidy(run)
                 config.attributes[RUN] = run
                 try:
+                    _tidy(run)  # inside: its failure (or a signal) also clears the holder row just written
                     yield run
                 except BaseException:
                     failed = True
@@ -137,10 +137,11 @@ def _tidy(run: DeployRun) -> None:
 
 
 def record_unsafe(run: DeployRun, report: LintReport) -> None:
-    """``--allow-unsafe``: the revision's own history row says it was applied despite lint errors."""
+    """``--allow-unsafe``: the revision's own history row says it ran despite lint errors (its outcome
+    says how that ended)."""
     for revision in sorted({finding.revision for finding in report.errors_unacknowledged()}):
         codes = ", ".join(sorted({f.code for f in report.errors_unacknowledged(revision)}))
-        run.notes[(revision, "upgrade")] = f"applied with --allow-unsafe despite lint errors: {codes}"
+        run.notes[(revision, "upgrade")] = f"run with --allow-unsafe despite lint errors: {codes}"
 
 
 def accept_edited(run: DeployRun, findings: Findings) -> None:

@@ -72,23 +72,41 @@ def start(
     return row_id
 
 
+# the columns of a row for a revision about to run, in the order ``opening`` gives their values
+_OPENED = (
+    "id",
+    "revision",
+    "direction",
+    "checksum",
+    "db_user",
+    "os_user",
+    "host",
+    "pid",
+    "started",
+    "outcome",
+    "note",
+)
+
+
 def opening(
     connection: Connection, revision: str, direction: str, checksum: str | None, note: str | None, row_id: int
 ) -> dict[str, Any]:
     """The values of a row for a revision about to run."""
-    return {
-        "id": row_id,
-        "revision": revision,
-        "direction": direction,
-        "checksum": checksum,
-        "db_user": connection.engine.url.username,
-        "os_user": os_user(),
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-        "started": utcnow(),
-        "outcome": RUNNING,
-        "note": _clip(note),
-    }
+    user, host = connection.engine.url.username, socket.gethostname()
+    values = (
+        row_id,
+        revision,
+        direction,
+        checksum,
+        user,
+        os_user(),
+        host,
+        os.getpid(),
+        utcnow(),
+        RUNNING,
+        _clip(note),
+    )
+    return dict(zip(_OPENED, values, strict=True))
 
 
 def close_and_open(
@@ -122,22 +140,6 @@ def close_and_open(
         return False
     _STARTED[following["id"]] = time.monotonic()
     return True
-
-
-# the columns ``opening`` gives a row
-_OPENED = (
-    "id",
-    "revision",
-    "direction",
-    "checksum",
-    "db_user",
-    "os_user",
-    "host",
-    "pid",
-    "started",
-    "outcome",
-    "note",
-)
 
 
 def _folded_statements(table: sa.Table, condition: sa.TextClause) -> tuple[sa.Update, sa.Insert]:

@@ -9,6 +9,12 @@ On Oracle and MariaDB a revision that stops half-way leaves its first statements
 - DML: its row is written ``done`` inside the statement's own transaction (one commit), so the rows
   and the journal commit together or not at all.
 
+A statement the revision's own code sends past its operations (``op.get_bind().execute``, an ORM
+``Session`` on that connection, ``exec_driver_sql``) that writes (DML or DDL) gets an ``outside`` row
+just before it, in its transaction: it commits with the rows it writes, or with the DDL's own commit.
+Such a statement cannot be skipped on a rerun (the code that sends it runs again), so a revision that
+stopped after one committed is not resumed: the run names them and the commands that settle it.
+
 A rerun executes the revision again: ``done`` statements are skipped after checking they are still
 the same statements; a ``started`` one is decided from the catalog (``catalog.py``), or the run stops
 naming it and the ``db journal`` command that settles it. The rows go with the version row change
@@ -22,7 +28,6 @@ import functools
 import io
 import re
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -46,12 +51,15 @@ from .lock import utcnow
 from .lockwait import LockWaits, waits_unbounded
 from .tables import TEXT_LENGTH, DeployTables
 
-STARTED, DONE = "started", "done"
-_DML_WORDS = ("INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE")
-# comments and parentheses before a statement's first word ("-- seed\nINSERT ...", "/* x */ UPDATE ...")
-_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)|/\*.*?\*/|\()*", re.DOTALL)
-# what a revision may send through op.get_bind() without the journal: reads and session settings
-_READ_WORDS = ("SELECT", "SHOW", "DESC", "EXPLAIN", "SET", "WITH")
+STARTED, DONE, OUTSIDE = "started", "done", "outside"
+_DML_WORDS = ("INSERT", "UPDATE", "DELETE", "MERGE")
+# the first word of a statement that writes: data (DML), schema (DDL), or a PL/SQL block that may
+# do either; reads (SELECT, SHOW, DESCRIBE, WITH ... SELECT) and session settings (SET) are not
+_WRITE_WORDS = frozenset(
+    {*_DML_WORDS, "REPLACE", "UPSERT", "CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "GRANT", "REVOKE"}
+    | {"COMMENT", "CALL", "DECLARE", "EXEC", "EXECUTE", "LOAD", "PURGE", "FLASHBACK"}
+)
+_FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
 
 
 class JournalMismatch(MigrationError):
@@ -60,6 +68,10 @@ class JournalMismatch(MigrationError):
 
 class JournalUndecided(MigrationError):
     """A statement started by a runner that died, whose effect the catalog cannot show."""
+
+
+class JournalOutside(MigrationError):
+    """A half-applied revision committed writes outside its operations: running it again would repeat them."""
 
 
 class _RevisionLockWait(Exception):
@@ -97,6 +109,7 @@ class Progress:
     total: int | None
     last: str
     started: Entry | None = None
+    outside: tuple[Entry, ...] = ()
 
     def __str__(self) -> str:
         total = "?" if self.total is None else str(self.total)
@@ -106,7 +119,15 @@ class Progress:
         )
         if self.started is not None:
             text += f"; operation {self.started.index} started, outcome unknown: {self.started.statement}"
+        if self.outside:
+            text += f"; {outside_summary(self.outside)} committed, so it is not resumed over them"
         return text
+
+
+def outside_summary(rows: Iterable[Entry]) -> str:
+    """ "2 writes outside its operations (the first: INSERT ...)"."""
+    found = sorted(rows, key=lambda row: -row.index)
+    return f"{len(found)} writes outside its operations (the first: {found[0].statement[:200]})"
 
 
 def describe_statement(construct: Any, dialect: Dialect) -> str:
@@ -121,31 +142,27 @@ def describe_statement(construct: Any, dialect: Dialect) -> str:
     return re.sub(r"\s+", " ", text).strip()[:TEXT_LENGTH]
 
 
+def writes(statement: str) -> bool:
+    """Whether SQL text sent to the server writes (DML, DDL, a PL/SQL block), by its first word."""
+    match = _FIRST_WORD.match(statement)
+    if match is None:
+        return False
+    word = match.group(1).upper()
+    if word == "BEGIN":  # a PL/SQL block; a bare BEGIN (;) starts a transaction
+        return match.group(2) is None
+    return word in _WRITE_WORDS
+
+
 def is_dml(construct: Any) -> bool:
     """Whether a statement is DML (transactional everywhere) rather than DDL (committing on its own)."""
     if isinstance(construct, dml.UpdateBase):
         return True
     text = construct if isinstance(construct, str) else getattr(construct, "text", None)
-    return isinstance(text, str) and _first_words(text).startswith(_DML_WORDS)
-
-
-def _first_words(text: str) -> str:
-    return text[_LEADING.match(text).end() :].upper()  # type: ignore[union-attr]
-
-
-def is_read(construct: Any) -> bool:
-    """Whether a statement sent through ``op.get_bind()`` only reads (or sets the session): not journaled."""
-    if isinstance(construct, sa.sql.expression.SelectBase):
-        return True
-    if isinstance(construct, (dml.UpdateBase, sa.schema.ExecutableDDLElement)):
-        return False
-    text = construct if isinstance(construct, str) else getattr(construct, "text", None)
     if not isinstance(text, str):
-        return True  # a function call, a sequence's next value: nothing a rerun would repeat
-    words = _first_words(text)
-    return words.startswith(_READ_WORDS) and not words.startswith(
-        "SET STATEMENT"
-    )  # SET STATEMENT ... FOR DDL
+        return False
+    # after leading comments or parentheses ("-- seed\nINSERT ...", "/* x */ UPDATE ..."); REPLACE (MariaDB)
+    match = _FIRST_WORD.match(text)
+    return match is not None and match.group(1).upper() in {*_DML_WORDS, "REPLACE"}
 
 
 def count_operations(migration_fn: Callable[..., Any], dialect: Dialect) -> int | None:
@@ -206,9 +223,10 @@ def progress(connection: Connection, names: DeployTables) -> list[Progress]:
     for (revision, direction), rows in entries(connection, names).items():
         done = [row for row in rows if row.state == DONE]
         started = next((row for row in rows if row.state == STARTED), None)
+        outside = tuple(row for row in rows if row.state == OUTSIDE)
         last = done[-1].statement if done else "nothing"
         total = rows[-1].total
-        found.append(Progress(revision, direction, len(done), total, last, started))
+        found.append(Progress(revision, direction, len(done), total, last, started, outside))
     return found
 
 
@@ -291,11 +309,8 @@ class StatementJournal:
         self.applied = {entry.index: entry for entry in resume or []}
         self.decided: list[str] = []
         self.found_applied = 0
-        # statements the revision sent through op.get_bind() are journaled like op's (events on the
-        # connection); ``_own``: the journal's own statements (and op's, already journaled) pass by
-        self._own = 0
-        self._foreign: tuple[int, bool] | None = None  # (operation, is DML) sent, not yet finished
-        self._foreign_running = ExitStack()
+        self.outside = 0  # writes the revision's code sent past its operations in this run
+        self._own = False  # a statement of this journal's (an operation, a journal row) is being sent
 
     @property
     def current(self) -> str:
@@ -315,15 +330,17 @@ class StatementJournal:
             counted = functools.partial(migration_fn, **kwargs) if kwargs else migration_fn
             self.total = count_operations(counted, self.context.dialect)
         execute = statement_executor(self.context.impl)
+        if self.journaling:
+            self._refuse_outside_writes()
 
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:
-            self._own += 1
+            self._own = True
             try:
-                return each(construct, *args, **options)
+                return operation(construct, *args, **options)
             finally:
-                self._own -= 1
+                self._own = False
 
-        def each(construct: Any, *args: Any, **options: Any) -> Any:
+        def operation(construct: Any, *args: Any, **options: Any) -> Any:
             self.index += 1
             self._construct, self._described = construct, None
             # a statement that commits on its own needs the lock now; one inside the revision's
@@ -341,106 +358,53 @@ class StatementJournal:
         replace_statement_executor(self.context.impl, journaled)
         connection = self._connection()
         if self.journaling:
-            sa.event.listen(connection, "before_execute", self._foreign_before, retval=True)
-            sa.event.listen(connection, "after_execute", self._foreign_after)
-            sa.event.listen(connection, "before_cursor_execute", self._driver_before, retval=True)
-            sa.event.listen(connection, "after_cursor_execute", self._driver_after)
+            sa.event.listen(connection, "before_cursor_execute", self._outside_write)
         try:
             self._run_whole(migration_fn, kwargs)
-        except sa.exc.DBAPIError as exc:
-            self._foreign_failed(exc)
-            raise
         finally:
             replace_statement_executor(self.context.impl, None)
             if self.journaling:
-                sa.event.remove(connection, "before_execute", self._foreign_before)
-                sa.event.remove(connection, "after_execute", self._foreign_after)
-                sa.event.remove(connection, "before_cursor_execute", self._driver_before)
-                sa.event.remove(connection, "after_cursor_execute", self._driver_after)
-            self._foreign_running.close()
+                sa.event.remove(connection, "before_cursor_execute", self._outside_write)
 
-    # --- statements sent through op.get_bind(): journaled as op's are --------------------------
+    def _refuse_outside_writes(self) -> None:
+        outside = [entry for entry in self.applied.values() if entry.state == OUTSIDE]
+        if not outside:
+            return
+        again = "db upgrade" if self.direction == "upgrade" else "db downgrade"
+        raise JournalOutside(
+            f"revision {self.revision} stopped after {outside_summary(outside)} had committed"
+            f" (sent by its {self.direction}() through op.get_bind() or a Session, not by an operation);"
+            f" running it again would repeat them: undo what they did by hand, then run"
+            f" `db journal clear {self.revision}` and `{again}` again (or finish the revision by hand"
+            f" and run `db stamp` and `db journal clear {self.revision}`)"
+        )
 
-    def _driver_before(
-        self, conn: Connection, _cursor: Any, statement: str, parameters: Any, context: Any, _many: bool
-    ) -> tuple[str, Any]:
-        # op.get_bind().exec_driver_sql(...): no before_execute; its SQL string reaches only the cursor
-        if context is None or context.compiled is not None:
-            return statement, parameters
-        clause, _multi, _params = self._foreign_before(conn, statement, [], {}, {})
-        if clause is statement:
-            return statement, parameters
-        return "SELECT 1 FROM DUAL WHERE 1 = 0", ()  # applied by an earlier run (MariaDB, Oracle)
-
-    def _driver_after(
-        self, conn: Connection, _cursor: Any, _statement: str, _p: Any, context: Any, _m: bool
+    def _outside_write(
+        self, connection: Connection, _cursor: Any, statement: str, *_args: Any, **_kwargs: Any
     ) -> None:
-        if context is not None and context.compiled is None:
-            self._foreign_after(conn)
-
-    def _foreign_before(
-        self, _conn: Connection, clause: Any, multiparams: Any, params: Any, _options: Any
-    ) -> tuple[Any, Any, Any]:
-        if self._own or is_read(clause):
-            return clause, multiparams, params
-        self._own += 1
-        try:
-            if self._foreign is not None:  # the last one failed and the revision went on
-                self._foreign_failed(None)
-            self.index += 1
-            self._construct, self._described = clause, None
-            self.checkpoint.before_statement(self._where)
-            if self.index in self.applied and self._settled_before(clause):
-                self.completed = self.index
-                # applied by an earlier run: sent as a statement that does nothing
-                return sa.select(sa.literal(1)).where(sa.false()), [], {}
-            self._foreign_running.enter_context(self.checkpoint.statement_running())
-            dml_statement = is_dml(clause)
-            if not dml_statement:
-                self._write(STARTED)
-                self._commit()
-            self._foreign = (self.index, dml_statement)
-        finally:
-            self._own -= 1
-        return clause, multiparams, params
-
-    def _foreign_after(self, _conn: Connection, *_args: Any) -> None:
-        if self._own or self._foreign is None:
+        # SQLAlchemy's hook before any statement of the revision's connection: one the revision's code
+        # sent past its operations gets its journal row first, in its transaction (a DML commits with it;
+        # a DDL commits it before running, so the row says it may have run)
+        if self._own or not writes(statement):
             return
-        _index, dml_statement = self._foreign
-        self._foreign = None
-        self._own += 1
+        self.outside += 1
+        self._own = True
         try:
-            if dml_statement:  # the rows and their journal row commit together
-                self._write(DONE)
-                self._commit()
-            else:
-                try:
-                    self._mark_done()
-                except sa.exc.DBAPIError:
-                    self.in_doubt = True
-                    raise
-            self.completed = self.index
+            connection.execute(
+                self.table.insert().values(
+                    revision=self.revision,
+                    direction=self.direction,
+                    op_index=-self.outside,
+                    op_total=self.total,
+                    description=describe_statement(statement, self.context.dialect),
+                    applied=utcnow(),
+                    state=OUTSIDE,
+                    attempt=self.attempt,
+                )
+            )
         finally:
-            self._own -= 1
-            self._foreign_running.close()
-
-    def _foreign_failed(self, exc: sa.exc.DBAPIError | None) -> None:
-        if self._foreign is None:
-            return
-        _index, dml_statement = self._foreign
-        self._foreign = None
-        self._own += 1
-        try:
-            if exc is not None and (exc.connection_invalidated or self._connection().invalidated):
-                self.in_doubt = not dml_statement  # a lost DML rolled back with its journal row
-            else:
-                self._end_transaction(commit=False)
-                if not dml_statement:
-                    self._forget_started()
-        finally:
-            self._own -= 1
-            self._foreign_running.close()
+            self._own = False
+        self.wrote = True
 
     @property
     def _where(self) -> str:

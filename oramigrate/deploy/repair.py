@@ -44,10 +44,11 @@ def show(config: Config) -> list[str]:
     lines = []
     for row in rows(config):
         total = "?" if row["total"] is None else row["total"]
-        lines.append(
-            f"{row['revision']} {row['direction']} operation {row['operation']} of {total}"
-            f" {row['state']}: {row['statement']}"
-        )
+        if row["state"] == journal.OUTSIDE:  # numbered -1, -2, ... in the order they were sent
+            where = f"write {-row['operation']} outside its operations"
+        else:
+            where = f"operation {row['operation']} of {total} {row['state']}"
+        lines.append(f"{row['revision']} {row['direction']} {where}: {row['statement']}")
     return lines or ["journal: empty"]
 
 

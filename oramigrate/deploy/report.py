@@ -160,6 +160,8 @@ class Status:
                 lines.append(
                     f"revision {p.revision}: {p.done} of {total} operations applied ({p.direction}), running"
                 )
+            elif p.outside:
+                lines.append(f"{p}: undo them by hand, then run `db journal clear {p.revision}`")
             elif p.started is not None:
                 lines.append(
                     f"{p}; the next `db {p.direction}` decides it from the catalog"
@@ -200,6 +202,8 @@ class Status:
                     "started": None if p.started is None else {
                         "operation": p.started.index, "statement": p.started.statement,
                     },
+                    # writes its code sent past its operations, committed: not resumed over them
+                    "outside": [row.statement for row in sorted(p.outside, key=lambda row: -row.index)],
                     "running": self._running(p),
                 }
                 for p in self.journal

@@ -39,7 +39,7 @@ from . import dataloss, history, journal
 from .blockers import Watcher
 from .checksums import checksum
 from .interrupts import Interrupted, Interruptions
-from .journal import StatementJournal
+from .journal import JournalOutside, StatementJournal
 from .lock import LockLost, MigrationLock
 from .lockwait import Budget, LockWaitExhausted, LockWaits
 from .tables import DeployTables
@@ -351,11 +351,9 @@ class DeployRun:
             return
         connection = ctx.connection
         assert connection is not None
-        planned = [
-            loss
-            for step in downgrades
-            for loss in dataloss.planned(self.scripts, step.revision, ctx.dialect.name, self.engine_name)
-        ]
+        planned = dataloss.planned_all(
+            self.scripts, [step.revision for step in downgrades], ctx.dialect.name, self.engine_name
+        )
         losses = [loss for loss in dataloss.counted(connection, planned) if loss.loses_data]
         if not losses:
             return
@@ -547,11 +545,14 @@ class DeployRun:
         journal_run = self._journal
         assert journal_run is not None
         done = journal_run.completed
-        if outcome == history.FAILED and journal_run.journaling and (done or journal_run.in_doubt):
+        outside = self._committed_outside(journal_run)
+        if outcome == history.FAILED and journal_run.journaling and (done or journal_run.in_doubt or outside):
             outcome = history.PARTIAL
         history.finish(self.connection, self.names, self._row, outcome, error)
         self._row, self._journal, self._prepared = None, None, None
         of_total = "" if journal_run.total is None else f" of {journal_run.total}"
+        if isinstance(exc, JournalOutside):
+            return exc  # refused before it ran: its message says what to do
         if isinstance(exc, LockWaitExhausted):
             return LockWaitExhausted(f"{exc}; {self._what_remains(journal_run, done)}", exc.blockers)
         if isinstance(exc, (Interrupted, LockLost)):
@@ -564,12 +565,33 @@ class DeployRun:
             where = (
                 f"revision {self._revision} failed at operation {journal_run.index}{of_total} ({statement})"
             )
-        message = f"{where}: {error}; {self._what_remains(journal_run, done)}"
+        remains = self._what_remains(journal_run, done)
+        if outside:
+            if done == 0 and not journal_run.in_doubt:
+                remains = "none of its operations was applied"
+            remains = (
+                f"{remains}; but {journal.outside_summary(outside)} committed: it will not be run again over"
+                f" them (undo them by hand, then run `db journal clear {self._revision}`)"
+            )
+        message = f"{where}: {error}; {remains}"
         if isinstance(exc, Interrupted):
             return Interrupted(exc.signum, message)
         if isinstance(exc, LockLost):
             return LockLost(message)
         return RevisionFailed(message)
+
+    def _committed_outside(self, journal_run: StatementJournal) -> list[journal.Entry]:
+        # the writes the revision's code sent past its operations whose rows (so whose effects) committed
+        if not journal_run.outside:
+            return []
+        try:
+            rows = journal.entries(self.connection, self.names, journal_run.revision)
+            self.connection.rollback()
+        except sa.exc.DBAPIError:
+            self._rollback()
+            return []
+        mine = rows.get((journal_run.revision, journal_run.direction), [])
+        return [row for row in mine if row.state == journal.OUTSIDE]
 
     def _what_remains(self, journal_run: StatementJournal, done: int) -> str:
         if journal_run.in_doubt:

@@ -395,6 +395,18 @@ def test_a_host_name_no_resolver_takes_is_refused_before_connecting(host: str) -
     assert result.returncode == 2
 
 
+@pytest.mark.parametrize("charset", ["bogus", "utf-8"])
+def test_a_charset_the_driver_does_not_know_is_refused_before_connecting(charset: str) -> None:
+    # PyMySQL fails on it with an AttributeError deep in its handshake
+    result = run_manage(
+        "db", "current", database_url=f"mysql+pymysql://app@127.0.0.1:1/app?charset={charset}"
+    )
+    assert one_error(result) == (
+        f"Error: DATABASE_URL: charset {charset!r} is not one MySQL/MariaDB knows (utf8mb4 is the usual one)"
+    )
+    assert result.returncode == 2
+
+
 FLEET_MISTAKES = {
     "a binary password_file": (
         "url = 'postgresql+psycopg://app@127.0.0.1:1/app'\npassword_file = 'secret'\n",

@@ -199,63 +199,6 @@ def test_downgrading_the_parent_of_a_half_applied_revision_is_refused(tmp_path: 
         assert _journal(database) == []
 
 
-THROUGH_THE_BIND = '''"""Red team: DML through op.get_bind() between DDL, then a table failing on demand."""
-from alembic import op
-import sqlalchemy as sa
-
-revision = "0013"
-down_revision = "__project_head__"
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    op.create_table(
-        "rt_t",
-        sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True),
-        sa.Column("v", sa.Integer(), nullable=True),
-    )
-    bind = op.get_bind()
-    bind.execute(sa.text("INSERT INTO rt_t (id, v) VALUES (2, 1)"))
-    bind.execute(sa.text("SELECT COUNT(*) FROM rt_t"))  # a read: not journaled
-    bind.exec_driver_sql("UPDATE rt_t SET v = v + 10")
-    op.create_table("rt_fail", sa.Column("id", sa.Integer(), autoincrement=False, primary_key=True))
-
-
-def downgrade():
-    op.drop_table("rt_fail")
-    op.drop_table("rt_t")
-'''
-
-
-def test_dml_through_the_bind_runs_exactly_once_across_a_resume(tmp_path: Path) -> None:
-    # the bind's statements bypassed the journal: committed with the next statement's journal row, then
-    # run again on resume ("Duplicate entry '2' for key 'PRIMARY'" at every rerun, naming operation 1;
-    # without a key the rows were silently doubled)
-    with fresh_database("mariadb", tmp_path) as database:
-        directory = str(migrations_with(tmp_path, {"0013_rt.py": THROUGH_THE_BIND}))
-        execute(database, "CREATE TABLE rt_fail (x INTEGER)")
-        failed = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
-        assert failed.returncode == 1
-        assert failed.stderr.splitlines()[-1].endswith(
-            "3 operations applied and journaled; `db upgrade` resumes at operation 4"
-        ), failed.stderr
-        assert query(database, f"SELECT op_index, state, description FROM {JOURNAL} ORDER BY op_index")[
-            1:
-        ] == [
-            (2, "done", "INSERT INTO rt_t (id, v) VALUES (2, 1)"),
-            (3, "done", "UPDATE rt_t SET v = v + 10"),
-        ]
-        execute(database, "DROP TABLE rt_fail")
-        resumed = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
-        assert resumed.returncode == 0, resumed.stderr
-        assert query(database, "SELECT id, v FROM rt_t") == [(2, 11)]
-        assert history(database)[-1] == (
-            "0013", "upgrade", "success", None, "resumed: skipped 3 operations applied by an earlier run"
-        )  # fmt: skip
-        assert _journal(database) == []
-
-
 RAISES = '''"""Red team: its Python code raises (when RT_RAISE is set) after two statements."""
 import os
 

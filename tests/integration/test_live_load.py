@@ -165,7 +165,7 @@ def test_status_from_another_terminal_shows_the_statement_and_its_blocker(
         assert fields["journal"] == [
             {
                 "revision": "l001", "direction": "upgrade", "done": 0, "total": 1, "last": "nothing",
-                "started": {"operation": 1, "statement": statement}, "running": True,
+                "started": {"operation": 1, "statement": statement}, "outside": [], "running": True,
             }
         ]  # fmt: skip
         assert lines[-1] == "revision l001: 0 of 1 operations applied (upgrade), running"
