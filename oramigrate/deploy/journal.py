@@ -59,7 +59,8 @@ _WRITE_WORDS = frozenset(
     {*_DML_WORDS, "REPLACE", "UPSERT", "CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "GRANT", "REVOKE"}
     | {"COMMENT", "CALL", "DECLARE", "EXEC", "EXECUTE", "LOAD", "PURGE", "FLASHBACK"}
 )
-_FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
+# the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
+_FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
 
 
 class JournalMismatch(MigrationError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oramigrate.deploy.journal import writes
+from oramigrate.deploy.journal import is_dml, writes
 
 
 @pytest.mark.parametrize(
@@ -13,6 +13,7 @@ from oramigrate.deploy.journal import writes
         "INSERT INTO t (n) VALUES (1)",
         "  update t set n = 2",
         "-- a fix\nDELETE FROM t WHERE n = 3",
+        "# a MySQL comment\nDELETE FROM t WHERE n = 3",
         "/* hint */ MERGE INTO t USING s ON (t.id = s.id) WHEN MATCHED THEN UPDATE SET t.n = s.n",
         "REPLACE INTO t (n) VALUES (4)",
         "CREATE INDEX ix_t_n ON t (n)",
@@ -36,6 +37,7 @@ def test_a_write(statement: str) -> None:
     "statement",
     [
         "SELECT COUNT(*) FROM t",
+        "# a MySQL comment\nSELECT 1",
         "(SELECT 1)",
         "WITH a AS (SELECT 1 AS n) SELECT n FROM a",  # on MariaDB and Oracle (the journaled ones), a query
         "SHOW FULL TABLES",
@@ -52,3 +54,10 @@ def test_a_write(statement: str) -> None:
 )
 def test_not_a_write(statement: str) -> None:
     assert writes(statement) is False
+
+
+@pytest.mark.parametrize(
+    "statement", ["# seed\nINSERT INTO t (n) VALUES (1)", "/* x */ REPLACE INTO t VALUES (1)"]
+)
+def test_dml_after_a_comment_is_dml(statement: str) -> None:
+    assert is_dml(statement) is True
