@@ -299,6 +299,7 @@ def upgrade(
             findings = verify(run.connection, run.names, run.scripts, heads)
             if findings and not allow_edited:
                 raise RevisionsChanged(findings)
+            run.refuse_over_half_downgrade()
             to_apply = pending(run.scripts, heads, revision)
             report = gate.check_before_upgrade(
                 run.scripts, to_apply, settings, allow_unsafe, notify, own.attributes.get(LINTED),
@@ -364,12 +365,8 @@ def offline_losses(config: Config, target: str) -> str:
         return ""  # Alembic names the bad revision itself
     lowest = scripts.get_revision(lower) if lower and not lower.startswith("-") and lower != "base" else None
     dialect = engine_of(config).dialect.name
-    losses = [
-        loss
-        for script in walked
-        if script is not None and script is not lowest
-        for loss in dataloss.planned(scripts, script, dialect)
-    ]
+    downgrades = [script for script in walked if script is not None and script is not lowest]
+    losses = dataloss.planned_all(scripts, downgrades, dialect)
     return dataloss.as_comments(losses)
 
 

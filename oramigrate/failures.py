@@ -43,7 +43,7 @@ def run_guarded(call: Callable[[], T], url: Callable[[], Any] = lambda: None) ->
             # no file defines, a revision id twice): here that stops the command with one line
             warnings.filterwarnings("error", message=GRAPH_WARNINGS, category=UserWarning)
             return call()
-    except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+    except (click.exceptions.Exit, click.ClickException, click.Abort):
         raise
     except SystemExit as exc:
         # sys.exit() in a revision file or env.py would end the command with no word of why
@@ -181,9 +181,11 @@ def _described(exc: BaseException, url: URL | None) -> tuple[str, int] | None:
         return f"{_first_line(str(exc))}: shorten it, or set ORACLE_TARGET_VERSION to the version you run", 1
     if isinstance(exc, sa_exc.ArgumentError):
         return f"invalid database setting: {_first_line(str(exc))}", 2
-    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated is False:
+    if isinstance(exc, sa_exc.DBAPIError):
         detail = _first_line(str(exc.orig)) if exc.orig is not None else _first_line(str(exc))
         where = f" ({mask_url(url)})" if url is not None else ""
+        if exc.connection_invalidated:  # the server or a proxy ended the session (failover, a DBA)
+            return f"database connection lost{where}: {detail}", 1
         if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
             return f"database unavailable{where}: {detail}", 1
         return f"database error{where}: {detail}", 1

@@ -5,6 +5,10 @@ The checksum is of the module's syntax tree without docstrings (comments are not
 what changed: ``ast:`` + 20 hex digits of ``upgrade()``, 20 of ``downgrade()``, 20 of the rest of the
 module (imports, identifiers, helpers), 64 characters like the old kind: the sha256 of the file's
 bytes, still recorded in older histories and still compared as such.
+
+A string's ``u`` prefix (which ``ruff format`` and Black drop) is not in it either. Rows recorded
+before that was so kept the prefix in their digests: a file is compared both ways, and matches if
+either does, so those rows still match their unchanged files.
 """
 
 from __future__ import annotations
@@ -55,11 +59,13 @@ def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
 _DOCUMENTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def _canonical(node: object, out: list[str]) -> None:
+def _canonical(node: object, out: list[str], prefixes: bool = False) -> None:
     # like ast.dump without positions, but leaving out None and empty fields, so that a field a newer
     # Python adds (type_params in 3.12) does not turn every revision into an "edited" one; docstrings
-    # are left out on the way (one walk of the tree, not two)
+    # are left out on the way (one walk of the tree, not two); ``prefixes``: a string's ``u`` prefix
+    # (Constant.kind) kept, as in rows recorded before it was left out
     append, AST, documented = out.append, ast.AST, _DOCUMENTED  # locals: this walks every node
+    constant = ast.Constant
 
     def walk(node: object) -> None:
         if isinstance(node, AST):
@@ -68,6 +74,8 @@ def _canonical(node: object, out: list[str]) -> None:
             for name in node._fields:
                 value = getattr(node, name, None)
                 if value is None or (type(value) is list and not value):
+                    continue
+                if name == "kind" and not prefixes and type(node) is constant:
                     continue
                 if has_docstring and name == "body":
                     value = _without_docstring(value)
@@ -85,15 +93,16 @@ def _canonical(node: object, out: list[str]) -> None:
     walk(node)
 
 
-def _digest(nodes: Iterable[ast.AST]) -> str:
+def _digest(nodes: Iterable[ast.AST], prefixes: bool) -> str:
     out: list[str] = []
     for node in nodes:
-        _canonical(node, out)
+        _canonical(node, out, prefixes)
     return hashlib.sha256("\x00".join(out).encode()).hexdigest()[:PART]
 
 
-def source_checksum(source: bytes) -> str:
-    """The checksum of a revision module's source (bytes' sha256 if it does not parse)."""
+def source_checksum(source: bytes, *, prefixes: bool = False) -> str:
+    """The checksum of a revision module's source (bytes' sha256 if it does not parse); ``prefixes``:
+    the digests of rows recorded before string prefixes were left out."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -103,7 +112,8 @@ def source_checksum(source: bytes) -> str:
     for node in _without_docstring(tree.body):
         name = getattr(node, "name", None)
         (functions[name] if name in functions else rest).append(node)
-    return AST_KIND + _digest(functions["upgrade"]) + _digest(functions["downgrade"]) + _digest(rest)
+    parts = (functions["upgrade"], functions["downgrade"], rest)
+    return AST_KIND + "".join(_digest(part, prefixes) for part in parts)
 
 
 def checksum(script: Script) -> str:
@@ -124,14 +134,17 @@ def changed_parts(recorded: str, script: Script) -> list[str] | None:
     if not recorded.startswith(AST_KIND):
         return [] if hashlib.sha256(source).hexdigest() == recorded else None
     now = source_checksum(source)
+    if now == recorded:
+        return []
     if not now.startswith(AST_KIND):
         return ["the file no longer parses"]
-    old, new = recorded[len(AST_KIND) :], now[len(AST_KIND) :]
-    return [
-        part
-        for number, part in enumerate(PARTS)
-        if old[number * PART : (number + 1) * PART] != new[number * PART : (number + 1) * PART]
-    ]
+    ways = [now, source_checksum(source, prefixes=True)]  # and as rows recorded with string prefixes
+
+    def differs(number: int) -> bool:
+        part = slice(len(AST_KIND) + number * PART, len(AST_KIND) + (number + 1) * PART)
+        return all(recorded[part] != way[part] for way in ways)
+
+    return [part for number, part in enumerate(PARTS) if differs(number)]
 
 
 @dataclass

@@ -72,9 +72,9 @@ def deployment(
                 token = holder.write(connection, names, session)
                 run = DeployRun(engine, names, scripts, connection, lock, token, interrupts, session=session)
                 run.notify = notify
-                _tidy(run)
                 config.attributes[RUN] = run
                 try:
+                    _tidy(run)  # inside: its failure (or a signal) also clears the holder row just written
                     yield run
                 except BaseException:
                     failed = True
@@ -121,6 +121,13 @@ def _tidy(run: DeployRun) -> None:
     journal.clear(run.connection, run.names, stale)
     found = [p for p in found if p.revision not in stale]
     run.journaled = {p.revision for p in found}
+    run.half = found
+    run.elsewhere = {
+        table: pairs
+        for table, rows in journal.other_journals(run.connection, run.names).items()
+        # as for our own journal: a revision already where the journal leads is no longer half-way
+        if (pairs := [(r, d) for r, d in rows if (r in done) != (d == "upgrade")])
+    }
     half_applied = {(p.revision, p.direction) for p in found}
     history.close_abandoned(run.connection, run.names, half_applied)
     if not history.rows(run.connection, run.names):
@@ -130,10 +137,11 @@ def _tidy(run: DeployRun) -> None:
 
 
 def record_unsafe(run: DeployRun, report: LintReport) -> None:
-    """``--allow-unsafe``: the revision's own history row says it was applied despite lint errors."""
+    """``--allow-unsafe``: the revision's own history row says it ran despite lint errors (its outcome
+    says how that ended)."""
     for revision in sorted({finding.revision for finding in report.errors_unacknowledged()}):
         codes = ", ".join(sorted({f.code for f in report.errors_unacknowledged(revision)}))
-        run.notes[(revision, "upgrade")] = f"applied with --allow-unsafe despite lint errors: {codes}"
+        run.notes[(revision, "upgrade")] = f"run with --allow-unsafe despite lint errors: {codes}"
 
 
 def accept_edited(run: DeployRun, findings: Findings) -> None:

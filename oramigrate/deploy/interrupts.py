@@ -20,8 +20,15 @@ from ..errors import MigrationError
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class Interrupted(MigrationError):
-    """The runner was asked to stop by a signal."""
+class Interrupted(MigrationError, KeyboardInterrupt):
+    """The runner was asked to stop by a signal.
+
+    Also a ``KeyboardInterrupt``: raised while the driver waits for a statement, psycopg then cancels
+    the statement on the server and leaves the connection usable (for anything else it would stay
+    mid-command: "another command is already in progress", the history row and the lock left to a
+    broken session). Still an ``Exception``, so every ``except Exception`` of the run closes the
+    history and releases the lock as for any failure.
+    """
 
     def __init__(self, signum: int, message: str | None = None) -> None:
         self.signum = signum

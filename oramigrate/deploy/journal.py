@@ -62,7 +62,8 @@ _WRITE_WORDS = frozenset(
 )
 _FINGERPRINT = 10
 _VALUES = re.compile(r" \[values [0-9a-f]{10}\]$")
-_FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
+# the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
+_FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
 
 
 class JournalMismatch(MigrationError):
@@ -182,7 +183,11 @@ def is_dml(construct: Any) -> bool:
     if isinstance(construct, dml.UpdateBase):
         return True
     text = construct if isinstance(construct, str) else getattr(construct, "text", None)
-    return isinstance(text, str) and text.lstrip().upper().startswith(_DML_WORDS)
+    if not isinstance(text, str):
+        return False
+    # after leading comments or parentheses ("-- seed\nINSERT ...", "/* x */ UPDATE ..."); REPLACE (MariaDB)
+    match = _FIRST_WORD.match(text)
+    return match is not None and match.group(1).upper() in {*_DML_WORDS, "REPLACE"}
 
 
 def count_operations(migration_fn: Callable[..., Any], dialect: Dialect) -> int | None:
@@ -250,6 +255,30 @@ def progress(connection: Connection, names: DeployTables) -> list[Progress]:
     return found
 
 
+_SHAPE = {"revision", "direction", "op_index", "state", "description"}
+
+
+def other_journals(connection: Connection, names: DeployTables) -> dict[str, list[tuple[str, str]]]:
+    """(revision, direction) pairs in the journals of other history tables (``MIGRATION_HISTORY_TABLE``)
+    of this schema, by table: runners with another history share the version table and the lock, so a
+    revision one of them half-applied is half-applied for all (only where DDL commits on its own)."""
+    if connection.dialect.name in ("postgresql", "sqlite"):
+        return {}
+    inspector = sa.inspect(connection)
+    own = names.journal.name.lower()
+    found: dict[str, list[tuple[str, str]]] = {}
+    for table in inspector.get_table_names():
+        if not table.lower().endswith("_journal") or table.lower() == own:
+            continue
+        if not _SHAPE <= {column["name"].lower() for column in inspector.get_columns(table)}:
+            continue
+        other = sa.table(table, sa.column("revision"), sa.column("direction"))
+        rows = connection.execute(sa.select(other.c.revision, other.c.direction).distinct()).all()
+        if rows:
+            found[table] = [(revision, direction) for revision, direction in rows]
+    return found
+
+
 def clear(connection: Connection, names: DeployTables, revisions: Iterable[str]) -> None:
     """Delete the journal rows of ``revisions`` (in the caller's transaction)."""
     wanted = sorted(set(revisions))
@@ -257,11 +286,11 @@ def clear(connection: Connection, names: DeployTables, revisions: Iterable[str])
         connection.execute(names.journal.delete().where(names.journal.c.revision.in_(wanted)))
 
 
-def settle_command(revision: str) -> str:
-    """The commands that settle a started statement of ``revision`` by hand."""
+def settle_command(revision: str, direction: str = "upgrade") -> str:
+    """The commands that settle a started statement of ``revision`` by hand (``direction``: the run's)."""
     return (
         f"check it by hand, then run `db journal resolve {revision} --applied` if it took effect"
-        f" or `db journal resolve {revision} --not-applied` if it did not, and `db upgrade` again"
+        f" or `db journal resolve {revision} --not-applied` if it did not, and `db {direction}` again"
     )
 
 
@@ -561,7 +590,7 @@ class StatementJournal:
             raise JournalMismatch(
                 f"revision {self.revision} changed since it was half-applied: operation {self.index} was"
                 f" {entry.statement!r}, is now {self.current!r}; finish or undo its applied operations by"
-                f" hand, then run `db journal clear {self.revision}` and `db upgrade` again"
+                f" hand, then run `db journal clear {self.revision}` and `db {self.direction}` again"
             )
         if entry.state == DONE:
             return True
@@ -571,7 +600,7 @@ class StatementJournal:
             raise JournalUndecided(
                 f"revision {self.revision}: operation {self.index} ({self.current}) was started by a runner"
                 " that stopped before it finished, and the catalog cannot show whether it took effect;"
-                f" {settle_command(self.revision)}"
+                f" {settle_command(self.revision, self.direction)}"
             )
         if decision == catalog.APPLIED:
             self._mark_done()

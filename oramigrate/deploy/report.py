@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 from dataclasses import dataclass
@@ -28,6 +29,11 @@ class VerifyFailed(MigrationError):
     def __init__(self, findings: Findings) -> None:
         super().__init__(findings.summary())
         self.findings = findings
+
+
+class HalfAppliedFound(MigrationError):
+    """``db verify``: the files match, but a revision is half-applied (the schema is not where the version
+    table says)."""
 
 
 def has_history(connection: sa.Connection, names: deploy_tables.DeployTables) -> bool:
@@ -94,14 +100,23 @@ def verify_files(config: Config) -> list[str]:
     """The applied revisions checked against the files: raises VerifyFailed if any differ."""
     scripts = scripts_of(config)
     names = names_of(config)
-    with engine_of(config).connect() as connection:
+    engine = engine_of(config)
+    half: list[Progress] = []
+    with engine.connect() as connection:
         heads = current_heads(connection, names.version_table)
         if not has_history(connection, names):
             findings = Findings(unknown=[script.revision for script in applied(scripts, heads)])
         else:
             findings = verify(connection, names, scripts, heads)
+            # a live runner's revision is in progress, not half-applied
+            # (an offline script's history comes without the journal table: nothing half-applied then)
+            journaled = sa.inspect(connection).has_table(names.journal.name)
+            if journaled and not MigrationLock(engine, names).held_now():
+                half = _half_applied(journal.progress(connection, names), scripts, heads)
     if findings:
         raise VerifyFailed(findings)
+    if half:
+        raise HalfAppliedFound("; ".join(f"half-applied: {p}; `db {p.direction}` resumes it" for p in half))
     return [f"{len(applied(scripts, heads))} applied revisions match their files"]
 
 
@@ -118,6 +133,8 @@ class Status:
     running: list[tuple[str, str]]
     migration: Activity | None
     journal: list[Progress]
+    # rows left 'running' while no runner holds the lock: their runner was killed (the next run closes them)
+    abandoned: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The status for people, one fact a line."""
@@ -132,6 +149,11 @@ class Status:
                 lines.append(f"migration {self.migration}")
         else:
             lines.append("lock: held by another runner" if self.held else "lock: free")
+        for revision, direction in self.abandoned:
+            lines.append(
+                f"history: revision {revision} ({direction}) is recorded as running, but no runner holds"
+                " the lock: its runner stopped before finishing (the next locked run closes the row)"
+            )
         for p in self.journal:
             if self._running(p):  # a live runner's revision: in progress, not half-applied
                 total = "?" if p.total is None else p.total
@@ -142,10 +164,11 @@ class Status:
                 lines.append(f"{p}: undo them by hand, then run `db journal clear {p.revision}`")
             elif p.started is not None:
                 lines.append(
-                    f"{p}; the next `db upgrade` decides it from the catalog or names the command to run"
+                    f"{p}; the next `db {p.direction}` decides it from the catalog"
+                    " or names the command to run"
                 )
             else:
-                lines.append(f"{p}; the next `db upgrade` resumes at operation {p.done + 1}")
+                lines.append(f"{p}; the next `db {p.direction}` resumes at operation {p.done + 1}")
         return lines
 
     def _running(self, progress: Progress) -> bool:
@@ -167,6 +190,7 @@ class Status:
                 },
                 "running": [{"revision": r, "direction": d} for r, d in self.running],
             },
+            "abandoned": [{"revision": r, "direction": d} for r, d in self.abandoned],
             "migration": None if migration is None else {
                 "session": migration.session, "state": migration.state, "statement": migration.statement,
                 "seconds": round(migration.seconds, 1), "waiting_for": migration.waiting_for,
@@ -178,11 +202,19 @@ class Status:
                     "started": None if p.started is None else {
                         "operation": p.started.index, "statement": p.started.statement,
                     },
+                    # writes its code sent past its operations, committed: not resumed over them
+                    "outside": [row.statement for row in sorted(p.outside, key=lambda row: -row.index)],
                     "running": self._running(p),
                 }
                 for p in self.journal
             ],
         }  # fmt: skip
+
+
+def _half_applied(found: list[Progress], scripts: Any, heads: Any) -> list[Progress]:
+    # progress only for what is still half-way: never for a revision already where its journal leads
+    done = {script.revision for script in applied(scripts, heads)}
+    return [p for p in found if (p.revision in done) != (p.direction == "upgrade")]
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:
@@ -198,6 +230,8 @@ def status(config: Config) -> Status:
         heads = current_heads(connection, names.version_table)
         tables = has_history(connection, names)
         holding = read_holder_on(connection, names) if tables else None
+        # rows open before the lock was seen free are a dead runner's (one starting now opens its own after)
+        open_before = set(history.running(connection, names)) if tables else set()
         held = MigrationLock(engine, names).held_now() if tables else False
         doing = activity(connection, holding.session) if held and holding and holding.session else None
         # read after the session list, in a transaction begun since: a runner commits a revision's
@@ -206,9 +240,7 @@ def status(config: Config) -> Status:
             connection.rollback()
         half = journal.progress(connection, names) if tables else []
         running = history.running(connection, names) if tables else []
-    done = {script.revision for script in applied(scripts, heads)}
-    # progress only for what is still half-way: never for a revision already where its journal leads
-    half = [p for p in half if (p.revision in done) != (p.direction == "upgrade")]
+    half = _half_applied(half, scripts, heads)
     return Status(
         current=list(heads),
         heads=sorted(scripts.get_heads()),
@@ -216,6 +248,7 @@ def status(config: Config) -> Status:
         held=held,
         holder=holding,
         running=running if held else [],
+        abandoned=[row for row in running if row in open_before] if held is False else [],
         migration=doing,
         journal=half,
     )

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from alembic.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext, RevisionStep
 from alembic.script import ScriptDirectory
+from alembic.util import to_tuple
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
@@ -46,6 +47,10 @@ from .tables import DeployTables
 
 class RevisionFailed(MigrationError):
     """A revision failed: which one, at which operation, with what database error."""
+
+
+class HalfApplied(MigrationError):
+    """A half-applied revision stands in the way of the run: it is finished or undone first."""
 
 
 class PlanRefused(MigrationError):
@@ -112,6 +117,10 @@ class DeployRun:
     notify: Callable[[str], None] = lambda _message: None
     # revisions with journal rows when the run began (read once: under the lock only we write them)
     journaled: set[str] = field(default_factory=set)
+    # the half-applied revisions the journal knew of when the run began (none of them running)
+    half: list[journal.Progress] = field(default_factory=list)
+    # half-applied revisions in the journals of other history tables (MIGRATION_HISTORY_TABLE) here
+    elsewhere: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     # a note for a revision's own history row: --allow-unsafe, --allow-data-loss; lives with its outcome
     notes: dict[tuple[str, str], str] = field(default_factory=dict)
     # a multi-database chain's bind this run migrates (None: a single-database chain)
@@ -182,6 +191,8 @@ class DeployRun:
         def steps(heads: Any, ctx: MigrationContext) -> Iterator[Any]:
             plan = self._plan(planned, heads, ctx, context.get_revision_argument())
             self._heads = tuple(heads)
+            self._refuse_elsewhere(plan)
+            self._check_half_applied(plan)
             self._check_data_loss(plan, ctx)
             revisions = [step for step in plan if isinstance(step, RevisionStep)]
             self.progress.planned(len(revisions), _direction(revisions[0]) if revisions else "upgrade")
@@ -279,17 +290,70 @@ class DeployRun:
         if open_transaction(ctx) is None and connection is not None and connection.in_transaction():
             connection.commit()
 
+    def refuse_over_half_downgrade(self) -> None:
+        """``db upgrade``: a half-downgraded revision is finished (``db downgrade``) or restored first, else
+        the upgrade would call the database at its head, or build on a revision half taken apart."""
+        for half in self.half:
+            if half.direction == "downgrade":
+                raise HalfApplied(
+                    f"revision {half.revision} is half-downgraded ({half}); `db downgrade` resumes it, or"
+                    f" restore its reverted operations by hand and run `db journal clear {half.revision}`;"
+                    " nothing was changed"
+                )
+
+    def _refuse_elsewhere(self, plan: list[Any]) -> None:
+        # a runner with another history table would run the revision from its first statement again
+        running = {step.revision.revision for step in plan if isinstance(step, RevisionStep)}
+        for table, pairs in sorted(self.elsewhere.items()):
+            mine = [(revision, direction) for revision, direction in pairs if revision in running]
+            if not mine:
+                continue
+            revision, direction = mine[0]
+            history_table = table[: -len("_journal")]
+            raise HalfApplied(
+                f"revision {revision} is half-applied ({direction}) according to {table}, the journal of"
+                f" runners with MIGRATION_HISTORY_TABLE={history_table}"
+                f" (this run's is {self.names.history.name}); run `db {direction}` with that setting to"
+                " resume it; nothing was changed"
+            )
+
+    def _check_half_applied(self, plan: list[Any]) -> None:
+        # downgrading the parent of a half-applied revision takes away what its applied operations
+        # stand on (a dropped table takes their columns with it), while its journal still says they
+        # are applied: the next upgrade would skip them
+        reverting = {
+            step.revision.revision for step in plan if isinstance(step, RevisionStep) and not step.is_upgrade
+        }
+        self._refuse_under_half_applied(reverting)
+
+    def _refuse_under_half_applied(self, reverting: set[str]) -> None:
+        # a downgrade, or a stamp that marks the parent not applied: `db upgrade` would then apply the
+        # parent again under the half-applied revision, whose journal skips what it says is applied
+        if not self.half or not reverting:
+            return
+        known = {script.revision: script for script in self.scripts.walk_revisions()}
+        for half in self.half:
+            # a journal whose revision file is gone (renamed, rebased away) says nothing of its parent
+            script = known.get(half.revision) if half.direction == "upgrade" else None
+            parents = set(to_tuple(script.down_revision, default=())) if script is not None else set()
+            for parent in sorted(parents & reverting):
+                raise HalfApplied(
+                    f"revision {half.revision} is half-applied on top of {parent} ({half}); downgrading"
+                    f" (or unstamping) {parent} would take away what its applied operations stand on while"
+                    " its journal still says they are applied; finish it with `db upgrade`, or undo its"
+                    f" applied operations by hand and run `db journal clear {half.revision}`;"
+                    " nothing was changed"
+                )
+
     def _check_data_loss(self, plan: list[Any], ctx: MigrationContext) -> None:
         downgrades = [step for step in plan if isinstance(step, RevisionStep) and not step.is_upgrade]
         if not downgrades:
             return
         connection = ctx.connection
         assert connection is not None
-        planned = [
-            loss
-            for step in downgrades
-            for loss in dataloss.planned(self.scripts, step.revision, ctx.dialect.name, self.engine_name)
-        ]
+        planned = dataloss.planned_all(
+            self.scripts, [step.revision for step in downgrades], ctx.dialect.name, self.engine_name
+        )
         losses = [loss for loss in dataloss.counted(connection, planned) if loss.loses_data]
         if not losses:
             return
@@ -378,6 +442,7 @@ class DeployRun:
             if self._row is None or journal_run is None:  # a stamp step: every revision whose state changed
                 changed = {s.revision for s in applied(self.scripts, before)}
                 changed ^= {s.revision for s in applied(self.scripts, heads)}
+                self._refuse_under_half_applied(changed)
                 journal.clear(connection, self.names, changed & self.journaled)
                 self.journaled -= changed
                 return
@@ -504,6 +569,9 @@ class DeployRun:
             return LockWaitExhausted(f"{exc}; {self._what_remains(journal_run, done)}", exc.blockers)
         if isinstance(exc, (Interrupted, LockLost)):
             where = f"revision {self._revision} stopped after operation {done}{of_total}"
+        elif journal_run.index and journal_run.completed == journal_run.index:
+            # its own Python code raised after its last statement finished: not that statement's failure
+            where = f"revision {self._revision} failed after operation {done}{of_total}"
         else:
             statement = journal_run.current[:200]
             where = (
@@ -541,7 +609,8 @@ class DeployRun:
         if journal_run.in_doubt:
             return (
                 f"the connection was lost while operation {journal_run.index} ran, so its outcome is unknown;"
-                f" {done} operations applied and journaled; the next `db upgrade` decides it from the catalog"
+                f" {done} operations applied and journaled; the next `db {journal_run.direction}` decides it"
+                " from the catalog"
             )
         if not journal_run.journaling and journal_run.kept:
             return (
@@ -555,8 +624,12 @@ class DeployRun:
         if done == 0:
             return "nothing of it was applied"
         if done == journal_run.total:
-            return f"all {done} operations applied and journaled; the next `db upgrade` records the revision"
-        return f"{done} operations applied and journaled; `db upgrade` resumes at operation {done + 1}"
+            return (
+                f"all {done} operations applied and journaled;"
+                f" the next `db {journal_run.direction}` records the revision"
+            )
+        resumes = f"`db {journal_run.direction}` resumes at operation {done + 1}"
+        return f"{done} operations applied and journaled; {resumes}"
 
     def _rollback(self) -> None:
         try:

@@ -50,6 +50,7 @@ class RawStatement:
     copies: tuple[tuple[str, str], ...] = ()  # UPDATE: (column set, column its value is read from)
     changes: tuple[ColumnChange, ...] = ()  # ALTER TABLE: per column, in order
     column_types: tuple[tuple[str, str], ...] = ()  # CREATE TABLE: (column, its type as written)
+    schema: str | None = None  # the schema the table is qualified with (DROP/TRUNCATE/DELETE/UPDATE/ALTER)
 
     @property
     def drops_table(self) -> bool:
@@ -72,6 +73,12 @@ def _name(node: exp.Expression | None) -> str | None:
     if node is None:
         return None
     return str(node.name).lower() or None
+
+
+def _schema(node: exp.Expression | None) -> str | None:
+    """The schema a table name is qualified with (``archive`` of ``archive.t``), lowercase."""
+    schema = node.args.get("db") if node is not None else None
+    return str(schema.name).lower() or None if schema is not None else None
 
 
 def _quiet_sqlglot() -> AbstractContextManager[None]:
@@ -103,6 +110,7 @@ def _update(tree: Any, text: str) -> RawStatement:
     from sqlglot import exp
 
     columns, nulls, empties, copies = set(), set(), set(), []
+    table = tree.find(exp.Table)
     for eq in tree.expressions:
         if not isinstance(eq, exp.EQ) or _name(eq.this) is None:
             continue
@@ -118,12 +126,13 @@ def _update(tree: Any, text: str) -> RawStatement:
         "dml",
         "update",
         text,
-        _name(tree.find(exp.Table)),
+        _name(table),
         frozenset(columns),
         where=tree.args.get("where") is not None,
         nulls=frozenset(nulls),
         empties=frozenset(empties),
         copies=tuple(copies),
+        schema=_schema(table),
     )
 
 
@@ -136,9 +145,9 @@ def _create_or_drop(tree: Any, text: str, dialect: str | None) -> list[RawStatem
         if kind not in ("table", "sequence"):  # DROP INDEX ix: the name is no table's
             return [RawStatement("ddl", verb, text)]
         targets = tree.args.get("tables") or ([tree.this] if isinstance(tree.this, exp.Expression) else [])
-        return [RawStatement("ddl", verb, text, _name(target)) for target in targets] or [
-            RawStatement("ddl", verb, text)
-        ]
+        return [
+            RawStatement("ddl", verb, text, _name(target), schema=_schema(target)) for target in targets
+        ] or [RawStatement("ddl", verb, text)]
     target = tree.this
     if isinstance(target, exp.Index):
         return [RawStatement("ddl", verb, text, _name(target.args.get("table")))]
@@ -170,16 +179,20 @@ def _from_tree(tree: Any, text: str, dialect: str | None) -> list[RawStatement]:
         changes = alter_changes(tree, dialect)
         if changes is None:
             return [_by_words(text)]
-        return [RawStatement("ddl", "alter table", text, _name(tree.this), changes=changes)]
+        table, schema = _name(tree.this), _schema(tree.this)
+        return [RawStatement("ddl", "alter table", text, table, changes=changes, schema=schema)]
     if isinstance(tree, exp.TruncateTable):
-        return [RawStatement("ddl", "truncate table", text, _name(t)) for t in tree.expressions]
+        return [
+            RawStatement("ddl", "truncate table", text, _name(t), schema=_schema(t)) for t in tree.expressions
+        ]
     if isinstance(tree, (exp.Comment, exp.Grant)):
         return [RawStatement("ddl", type(tree).__name__.lower(), text, _name(tree.find(exp.Table)))]
     if isinstance(tree, exp.Update):
         return [_update(tree, text)]
     if isinstance(tree, exp.Delete):
-        table = _name(tree.find(exp.Table))
-        return [RawStatement("dml", "delete", text, table, where=tree.args.get("where") is not None)]
+        found = tree.find(exp.Table)
+        where = tree.args.get("where") is not None
+        return [RawStatement("dml", "delete", text, _name(found), where=where, schema=_schema(found))]
     if isinstance(tree, (exp.Insert, exp.Merge)):
         return [RawStatement("dml", type(tree).__name__.lower(), text, _name(tree.find(exp.Table)))]
     if isinstance(tree, exp.Query):

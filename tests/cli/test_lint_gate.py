@@ -68,7 +68,7 @@ def test_allow_unsafe_applies_and_is_recorded(tmp_path: Path) -> None:
     ]
     # the acceptance is the revision's own row: it lives and dies with the revision's outcome
     assert rows == [
-        ("0013", "upgrade", "success", "applied with --allow-unsafe despite lint errors: drop-column"),
+        ("0013", "upgrade", "success", "run with --allow-unsafe despite lint errors: drop-column"),
     ]
 
 

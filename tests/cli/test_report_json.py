@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 from support.cli import migrations_with, run_manage
 from support.databases import ROOT
 
-STATUS_KEYS = {"current", "heads", "pending", "lock", "migration", "journal"}
+STATUS_KEYS = {"current", "heads", "pending", "lock", "abandoned", "migration", "journal"}
 
 
 def test_status_json_has_the_fields_of_its_lines(tmp_path: Path) -> None:
@@ -26,7 +26,8 @@ def test_status_json_has_the_fields_of_its_lines(tmp_path: Path) -> None:
     assert ran.returncode == 0, ran.stderr
     assert json.loads(ran.stdout) == {
         "current": [head], "heads": [head], "pending": [],
-        "lock": {"held": False, "holder": None, "running": []}, "migration": None, "journal": [],
+        "lock": {"held": False, "holder": None, "running": []}, "abandoned": [], "migration": None,
+        "journal": [],
     }  # fmt: skip
     lines = run_manage("db", "status", "-d", directory, database_url=url).stdout.splitlines()
     assert lines == [f"current: {head} (head)", "pending: 0 revisions", "lock: free"]

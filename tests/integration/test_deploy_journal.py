@@ -74,7 +74,7 @@ def test_third_operation_fails_then_the_fixed_rerun_completes(database: Database
             {
                 "revision": "0013", "direction": "upgrade", "done": 2, "total": 4,
                 "last": "ALTER TABLE deploy_probe_a ADD COLUMN note VARCHAR(20)", "started": None,
-                "running": False,
+                "outside": [], "running": False,
             }
         ]  # fmt: skip
     else:  # transactional DDL: nothing of 0013 is left

@@ -8,6 +8,7 @@ revision rolls back as a unit and the rerun simply runs it again.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,13 @@ def test_a_revision_that_stopped_after_committed_outside_writes_is_not_run_again
     assert shown.stdout.splitlines()[:2] == [
         "0013 upgrade write 3 outside its operations: INSERT INTO bind_probe (n) VALUES (%(n)s)",
         "0013 upgrade write 2 outside its operations: INSERT INTO bind_probe (n) VALUES (2)",
+    ]
+    as_json = run_manage("db", "-d", directory, "status", "--json", database_url=database.url)
+    fields = json.loads(as_json.stdout)
+    assert fields["journal"][0]["outside"] == [
+        FIRST_WRITE,
+        "INSERT INTO bind_probe (n) VALUES (2)",
+        "INSERT INTO bind_probe (n) VALUES (%(n)s)",
     ]
     status = run_manage("db", "-d", directory, "status", database_url=database.url)
     assert status.stdout.splitlines()[3:] == [

@@ -152,7 +152,7 @@ def test_status_from_another_terminal_shows_the_statement_and_its_blocker(
     assert f"held by session {session} of user " in waiting[0]
     # db status --json: the same facts as fields (the holder, the running revision, its statement, its wait)
     lock, migration = fields["lock"], fields["migration"]
-    assert set(fields) == {"current", "heads", "pending", "lock", "migration", "journal"}
+    assert set(fields) == {"current", "heads", "pending", "lock", "abandoned", "migration", "journal"}
     assert lock["held"] is True and lock["running"] == [{"revision": "l001", "direction": "upgrade"}]
     assert set(lock["holder"]) == {"host", "pid", "os_user", "since", "session"}
     assert set(migration) == {"session", "state", "statement", "seconds", "waiting_for"}
@@ -165,7 +165,7 @@ def test_status_from_another_terminal_shows_the_statement_and_its_blocker(
         assert fields["journal"] == [
             {
                 "revision": "l001", "direction": "upgrade", "done": 0, "total": 1, "last": "nothing",
-                "started": {"operation": 1, "statement": statement}, "running": True,
+                "started": {"operation": 1, "statement": statement}, "outside": [], "running": True,
             }
         ]  # fmt: skip
         assert lines[-1] == "revision l001: 0 of 1 operations applied (upgrade), running"

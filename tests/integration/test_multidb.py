@@ -130,7 +130,8 @@ def test_upgrade_lint_status_and_downgrade_run_per_bind(multidb: MultiDb) -> Non
     assert code == 0, err
     at_head = {
         "current": ["m002"], "heads": ["m002"], "pending": [],
-        "lock": {"held": False, "holder": None, "running": []}, "migration": None, "journal": [],
+        "lock": {"held": False, "holder": None, "running": []}, "abandoned": [], "migration": None,
+        "journal": [],
     }  # fmt: skip
     assert json.loads(out) == {"binds": {"": at_head, "audit": at_head}}
 

@@ -1,6 +1,6 @@
 -- data loss: 0015: deletes rows of auth_role (rows not counted offline)
 -- data loss: 0015: drops column audit_log.role_id (rows not counted offline)
--- data loss: 0015: drops table audit_notes (rows not counted offline)
+-- data loss: 0015: drops table audit_note (rows not counted offline)
 -- data loss: 0014: drops column audit_log.flagged (rows not counted offline)
 -- data loss: 0014: drops column audit_log.happened (rows not counted offline)
 -- data loss: 0013: deletes rows of auth_role (rows not counted offline)
