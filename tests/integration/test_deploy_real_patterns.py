@@ -284,6 +284,11 @@ def test_what_an_autocommit_block_committed_is_journaled_and_skipped_on_the_reru
         (4, "done", "INSERT INTO rp_auto (id, mood) VALUES (1, 'happy')"),
     ]  # fmt: skip
     assert history(database)[-1][:3] == ("0013", "upgrade", "partial")
+    status = run_manage("db", "-d", directory, "status", database_url=database.url)
+    assert status.stdout.splitlines()[3:] == [
+        "revision 0013: 4 of ? operations applied (upgrade; last applied: INSERT INTO rp_auto (id, mood)"
+        " VALUES (1, 'happy')); the next `db upgrade` resumes at operation 5"
+    ]
     _unblock(database)
     assert _run(database, "upgrade", "-d", directory) == (0, "")
     assert query(database, "SELECT id, mood FROM rp_auto") == [(1, "happy")]
