@@ -482,3 +482,44 @@ def test_a_data_fix_loop_with_nothing_left_to_fix_lets_the_rerun_resume(
         "resumed: skipped 5 operations applied by an earlier run;"
         " operations 4 to 6 applied by an earlier run, not issued again",
     )
+
+
+EDITED_AFTER_HALF = HEADER + """
+
+def upgrade():
+    op.create_table("rp_first", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+    op.create_table("rp_second", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+    op.create_table("rp_block", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+
+
+def downgrade():
+    op.drop_table("rp_block")
+    op.drop_table("rp_second")
+    op.drop_table("rp_first")
+"""
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_an_edited_revision_that_no_longer_issues_an_applied_operation_is_refused(
+    database: Database, tmp_path: Path
+) -> None:
+    # an unedited revision's guards may pass over what an earlier run applied; an edit that removes an
+    # applied operation would leave its table behind, with the chain and `db verify` unaware of it
+    source = EDITED_AFTER_HALF.replace("__project_head__", PROJECT_HEAD)
+    directory = migrations_with(tmp_path, {"0013_edited.py": source})
+    execute(database, "CREATE TABLE rp_block (other INTEGER)")
+    assert run_manage("db", "upgrade", "-d", str(directory), database_url=database.url).returncode == 1
+    execute(database, "DROP TABLE rp_block")
+    edited = source.replace(
+        '    op.create_table("rp_first", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))\n',
+        "",
+        1,
+    ).replace('    op.drop_table("rp_first")\n', "")
+    (directory / "versions" / "0013_edited.py").write_text(edited)
+    rerun = run_manage("db", "upgrade", "-d", str(directory), database_url=database.url)
+    assert rerun.returncode == 1
+    assert rerun.stderr.strip().splitlines()[-1].startswith(
+        "Error: revision 0013 changed since it was half-applied: operation 1 was 'CREATE TABLE rp_first"
+    ), rerun.stderr
+    assert current(database) == {PROJECT_HEAD}
+    assert "rp_second" in database.tables() and "rp_block" not in database.tables()
