@@ -16,6 +16,7 @@ import alembic.op  # noqa: F401 - sets up the module-level ``op`` proxy we insta
 from alembic.operations import BatchOperations, MigrateOperation, Operations, ops
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import Script
+from sqlalchemy.exc import NoInspectionAvailable
 
 from .model import NO_ALLOW, LintTarget, RecordedRevision, Step
 from .offline import OfflineRead, RecordingBind, WatchedContext, installed
@@ -36,6 +37,13 @@ class _BatchTable:
 def _failure_line(exc: BaseException) -> str:
     if isinstance(exc, OfflineRead):
         return str(exc)
+    offline = "which an offline run cannot do"
+    if isinstance(exc, NoInspectionAvailable) and RecordingBind.__name__ in str(exc):
+        return f"reads the live catalog (sa.inspect(op.get_bind())), {offline}"
+    if isinstance(exc, AttributeError) and isinstance(exc.obj, RecordingBind):
+        return (
+            f"uses op.get_bind() as a live connection (.{exc.name}: an ORM Session or the driver), {offline}"
+        )
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 

@@ -56,6 +56,27 @@ def test_a_revision_that_fails_offline_is_a_typed_error(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        (
+            'sa.inspect(op.get_bind()).has_table("users")',
+            "reads the live catalog (sa.inspect(op.get_bind())), which an offline run cannot do",
+        ),
+        (
+            "__import__('sqlalchemy.orm').orm.Session(bind=op.get_bind()).execute(sa.text('SELECT 1'))",
+            "uses op.get_bind() as a live connection (.close: an ORM Session or the driver),"
+            " which an offline run cannot do",
+        ),
+    ],
+)
+def test_a_revision_that_needs_the_live_database_says_so(tmp_path: Path, code: str, words: str) -> None:
+    # real chains guard with the inspector and fix data through a Session: named, not a library's error
+    directory = case_directory(tmp_path, code)
+    [finding] = [f for f in lint_directory(directory, ["0002"], ORACLE_11) if f.code == "not-analysable"]
+    assert finding.message.startswith(f"upgrade() could not be recorded: {words}")
+
+
 def test_extended_strings_is_a_target_setting(tmp_path: Path) -> None:
     directory = case_directory(
         tmp_path,
