@@ -550,9 +550,13 @@ class StatementJournal:
         return outcome
 
     def _same(self, entry: Entry) -> bool:
-        # the values of an applied statement count only when the revision was edited since: unedited,
-        # they may differ by design (a timestamp, a generated id) and the statement is the same
-        return same_statement(entry.statement, self.current, values=self.edited)
+        # the statement and its bound values: the same SQL text with other values may write other rows
+        # (a loop over the rows still to fix), so it is never taken for the one an earlier run applied
+        return same_statement(entry.statement, self.current, values=True)
+
+    def _other_values(self, entry: Entry) -> bool:
+        # the SQL text of the applied statement, issued again with other bound values
+        return not self._same(entry) and same_statement(entry.statement, self.current, values=False)
 
     def _skip_not_reissued(self) -> None:
         # code that reads the database (a guard ``if not inspector.has_table(...)``, a loop over rows
@@ -560,10 +564,11 @@ class StatementJournal:
         # here to a later journaled one equal to this, or (the revision unedited) to the end of the
         # journal, was applied, the run goes on from there instead of calling the revision changed
         entry = self.applied.get(self.index)
-        if self.edited and entry is not None and not self._same(entry):
-            return  # an edited revision that issues something else here: _settled_before refuses it
+        if entry is not None and (self.edited or self._other_values(entry)) and not self._same(entry):
+            return  # edited, or the applied statement with other values: _settled_before refuses it
         if entry is None or self._same(entry):
-            if entry is None and any(self._same(passed) for passed in self._passed_over):
+            issued = functools.partial(same_statement, now=self.current, values=False)
+            if entry is None and any(issued(passed.statement) for passed in self._passed_over):
                 raise JournalMismatch(
                     f"revision {self.revision} issued operation {self.index} ({self.current}) again after"
                     " passing over it as applied by an earlier run; finish or undo its applied operations by"
@@ -588,6 +593,14 @@ class StatementJournal:
     def _settled_before(self, construct: Any) -> bool:
         # True: skip the statement (applied by an earlier run); False: run it now
         entry = self.applied[self.index]
+        if not self.edited and self._other_values(entry):
+            raise JournalMismatch(
+                f"revision {self.revision} issued operation {self.index} ({self.current}) with other"
+                " bound values than the earlier run that applied it (a loop over rows that changed since, or"
+                " a value made at run time such as a timestamp or uuid4()): the journal cannot tell whether"
+                " it would write the same rows; finish or undo its applied operations by hand, then run"
+                f" `db journal clear {self.revision}` and `db {self.direction}` again"
+            )
         if not self._same(entry):
             raise JournalMismatch(
                 f"revision {self.revision} changed since it was half-applied: operation {self.index} was"

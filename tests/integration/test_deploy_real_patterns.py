@@ -415,17 +415,25 @@ def test_an_applied_statement_whose_values_were_edited_stops_the_rerun(
 
 
 @pytest.mark.parametrize("database", ["mariadb"], indirect=True)
-def test_values_that_differ_by_design_in_an_unedited_revision_resume(
+def test_values_made_at_run_time_in_an_unedited_revision_stop_the_rerun(
     database: Database, tmp_path: Path
 ) -> None:
-    # a generated value differs on every run; the revision is the same, so the applied INSERT is skipped
+    # a value made at run time differs on every run, like a loop's over rows that changed: whether the
+    # statement would write the rows the earlier run wrote cannot be told, so the rerun refuses (it
+    # skipped it as applied, and so skipped a loop's statement for another row: red-team round 2)
     directory = _directory(tmp_path, "import uuid\n" + VALUES.replace("@@V", "str(uuid.uuid4())"))
     _block(database)
     assert _run(database, "upgrade", "-d", directory)[0] == 1
     first = query(database, "SELECT k, v FROM rp_cfg")
     _unblock(database)
-    assert _run(database, "upgrade", "-d", directory) == (0, "")
+    code, error = _run(database, "upgrade", "-d", directory)
+    assert code == 1
+    assert error.startswith(
+        "Error: revision 0013 issued operation 2 (INSERT INTO rp_cfg (k, v) VALUES (%(k)s, %(v)s) [values "
+    ), error
+    assert "with other bound values than the earlier run that applied it" in error, error
     assert query(database, "SELECT k, v FROM rp_cfg") == first and len(first) == 1
+    assert current(database) == {PROJECT_HEAD}
 
 
 DATA_FIX_LOOP = """

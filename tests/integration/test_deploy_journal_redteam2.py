@@ -1,0 +1,90 @@
+"""Red-team round 2 on the intent journal: loops, guards, values, autocommit blocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.cli import migrations_with, run_manage
+from support.databases import PROJECT_HEAD, Database
+from support.deploy import current, query
+from support.faults import execute
+
+HEADER = '''"""Red-team revision."""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0013"
+down_revision = "__project_head__"
+branch_labels = None
+depends_on = None
+'''
+
+
+def _directory(tmp_path: Path, body: str) -> str:
+    return str(migrations_with(tmp_path, {"0013_rt.py": HEADER + body}))
+
+
+def _run(database: Database, *args: str) -> tuple[int, str]:
+    ran = run_manage("db", *args, database_url=database.url)
+    lines = ran.stderr.strip().splitlines()
+    return ran.returncode, ran.stderr.strip() if "Traceback" in ran.stderr else (lines[-1] if lines else "")
+
+
+LOOP = """
+lint_allow = {"not-analysable": "the data fix reads the rows still to fix"}
+
+
+def upgrade():
+    op.create_table(
+        "rt_t",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("slug", sa.String(5)),
+    )
+    op.execute("INSERT INTO rt_t (id) SELECT id FROM rt_src")
+    query = "SELECT t.id, s.name FROM rt_t t JOIN rt_src s ON s.id = t.id WHERE t.slug IS NULL ORDER BY t.id"
+    rows = op.get_bind().execute(sa.text(query)).fetchall()
+    t = sa.table("rt_t", sa.column("id", sa.Integer()), sa.column("slug", sa.String(5)))
+    for row_id, name in rows:
+        op.execute(t.update().where(t.c.id == row_id).values(slug=name))
+
+
+def downgrade():
+    op.drop_table("rt_t")
+"""
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_a_loop_that_issues_its_applied_statement_for_another_row_stops_the_rerun(
+    database: Database, tmp_path: Path
+) -> None:
+    # before: the rerun's UPDATE for row 2 (the SQL text of the applied UPDATE for row 1, other values)
+    # was skipped as applied; row 2 was never fixed and the run ended `success`, `db verify` content
+    execute(
+        database,
+        "CREATE TABLE rt_src (id INTEGER PRIMARY KEY, name VARCHAR(20))",
+        "INSERT INTO rt_src (id, name) VALUES (1, 'a'), (2, 'toolongname'), (3, 'c')",
+    )  # the application's rows the data fix reads
+    directory = _directory(tmp_path, LOOP)
+    code, error = _run(database, "upgrade", "-d", directory)
+    assert code == 1 and "Data too long for column 'slug'" in error, error
+    execute(database, "UPDATE rt_src SET name = 'b' WHERE id = 2")  # the cause, fixed by hand
+    code, error = _run(database, "upgrade", "-d", directory)
+    assert code == 1
+    assert error.startswith(
+        "Error: revision 0013 issued operation 3 (UPDATE rt_t SET slug=%(slug)s WHERE rt_t.id = %(id_1)s"
+        " [values "
+    ), error
+    assert error.endswith(
+        " with other bound values than the earlier run that applied it (a loop over rows that changed"
+        " since, or a value made at run time such as a timestamp or uuid4()): the journal cannot tell"
+        " whether it would write the same rows; finish or undo its applied operations by hand, then run"
+        " `db journal clear 0013` and `db upgrade` again; no operation of it was run this time"
+    ), error
+    assert query(database, "SELECT id, slug FROM rt_t ORDER BY id") == [(1, "a"), (2, None), (3, None)]
+    assert current(database) == {PROJECT_HEAD}
+    # the way out it names: undo by hand, clear, upgrade
+    execute(database, "DROP TABLE rt_t")
+    assert _run(database, "-d", directory, "journal", "clear", "0013")[0] == 0
+    assert _run(database, "upgrade", "-d", directory) == (0, "")
+    assert query(database, "SELECT id, slug FROM rt_t ORDER BY id") == [(1, "a"), (2, "b"), (3, "c")]
