@@ -61,6 +61,7 @@ _WRITE_WORDS = frozenset(
     | {"COMMENT", "CALL", "DECLARE", "EXEC", "EXECUTE", "LOAD", "PURGE", "FLASHBACK"}
 )
 _FINGERPRINT = 10
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # an object's default repr names its address
 _VALUES = re.compile(r" \[values [0-9a-f]{10}\]$")
 # the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
 _FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
@@ -148,16 +149,36 @@ def describe_statement(construct: Any, dialect: Dialect, options: dict[str, Any]
         try:
             compiled = construct.compile(dialect=dialect)
             text = str(compiled)
-            values = [compiled.params] if compiled.params else []
+            values = [_in_lists_sorted(compiled)] if compiled.params else []
         except sa.exc.SQLAlchemyError:
             text = type(construct).__name__
     given = options or {}
     values += [given[key] for key in ("multiparams", "params") if given.get(key)]
     text = re.sub(r"\s+", " ", text).strip()
     if values:
-        digest = hashlib.sha256(repr(values).encode()).hexdigest()[:_FINGERPRINT]
+        digest = hashlib.sha256(_ADDRESS.sub("", repr(_stable(values))).encode()).hexdigest()[:_FINGERPRINT]
         return f"{text[: TEXT_LENGTH - 24]} [values {digest}]"
     return text[:TEXT_LENGTH]
+
+
+def _in_lists_sorted(compiled: Any) -> dict[str, Any]:
+    # an IN list's values in one order: one made from a set follows the process's hash seed
+    params = dict(compiled.params)
+    for bind, name in compiled.bind_names.items():
+        if bind.expanding and isinstance(params.get(name), (list, tuple)):
+            params[name] = sorted(params[name], key=repr)
+    return params
+
+
+def _stable(value: Any) -> Any:
+    # the values in a form whose repr is the same in every process: a set's order follows the hash seed
+    if isinstance(value, (set, frozenset)):
+        return sorted((_stable(item) for item in value), key=repr)
+    if isinstance(value, dict):
+        return {key: _stable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_stable(item) for item in value]
+    return value
 
 
 def same_statement(recorded: str, now: str, *, values: bool) -> bool:

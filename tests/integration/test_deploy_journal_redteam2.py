@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.cli import migrations_with, run_manage
+from support.cli import migrations_with, run_manage, run_manage_process
 from support.databases import PROJECT_HEAD, Database
 from support.deploy import current, query
 from support.faults import execute
@@ -88,3 +88,43 @@ def test_a_loop_that_issues_its_applied_statement_for_another_row_stops_the_reru
     assert _run(database, "-d", directory, "journal", "clear", "0013")[0] == 0
     assert _run(database, "upgrade", "-d", directory) == (0, "")
     assert query(database, "SELECT id, slug FROM rt_t ORDER BY id") == [(1, "a"), (2, "b"), (3, "c")]
+
+
+SET_VALUES = """
+
+def upgrade():
+    op.create_table(
+        "rt_s",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("state", sa.String(20)),
+    )
+    op.execute("INSERT INTO rt_s (id, state) VALUES (1, 'alpha'), (2, 'beta'), (3, 'other')")
+    s = sa.table("rt_s", sa.column("state", sa.String(20)))
+    op.execute(s.update().where(s.c.state.in_({"alpha", "beta", "gamma", "delta"})).values(state="old"))
+    op.create_table("rt_block", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+
+
+def downgrade():
+    op.drop_table("rt_block")
+    op.drop_table("rt_s")
+"""
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_values_in_a_set_fingerprint_the_same_in_every_process(database: Database, tmp_path: Path) -> None:
+    # before: the fingerprint was the repr of the values, and a set's order changes with the process's
+    # hash seed: the rerun of the unchanged revision was refused, its applied UPDATE "issued with other
+    # bound values"
+    directory = _directory(tmp_path, SET_VALUES)
+    execute(database, "CREATE TABLE rt_block (other INTEGER)")  # the cause
+    first = run_manage_process(
+        "db", "upgrade", "-d", directory, database_url=database.url, env={"PYTHONHASHSEED": "1"}
+    )
+    assert first.returncode == 1 and "(CREATE TABLE rt_block (" in first.stderr, first.stderr
+    execute(database, "DROP TABLE rt_block")
+    rerun = run_manage_process(
+        "db", "upgrade", "-d", directory, database_url=database.url, env={"PYTHONHASHSEED": "2"}
+    )
+    assert (rerun.returncode, rerun.stderr) == (0, ""), rerun.stderr
+    assert query(database, "SELECT id, state FROM rt_s ORDER BY id") == [(1, "old"), (2, "old"), (3, "other")]
+    assert current(database) == {"0013"}
