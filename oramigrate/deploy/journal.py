@@ -58,7 +58,7 @@ _DML_WORDS = ("INSERT", "UPDATE", "DELETE", "MERGE")
 # do either; reads (SELECT, SHOW, DESCRIBE, WITH ... SELECT) and session settings (SET) are not
 _WRITE_WORDS = frozenset(
     {*_DML_WORDS, "REPLACE", "UPSERT", "CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "GRANT", "REVOKE"}
-    | {"COMMENT", "CALL", "DECLARE", "EXEC", "EXECUTE", "LOAD", "PURGE", "FLASHBACK"}
+    | {"COMMENT", "CALL", "DECLARE", "DO", "EXEC", "EXECUTE", "LOAD", "PURGE", "FLASHBACK"}
 )
 _FINGERPRINT = 10
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # an object's default repr names its address

@@ -128,3 +128,43 @@ def test_values_in_a_set_fingerprint_the_same_in_every_process(database: Databas
     assert (rerun.returncode, rerun.stderr) == (0, ""), rerun.stderr
     assert query(database, "SELECT id, state FROM rt_s ORDER BY id") == [(1, "old"), (2, "old"), (3, "other")]
     assert current(database) == {"0013"}
+
+
+DO_BLOCK = """
+
+def upgrade():
+    op.create_table("rt_a", sa.Column("id", sa.Integer()))
+    op.get_bind().execute(sa.text("DO $$ BEGIN INSERT INTO rt_a (id) VALUES (1); END $$"))
+    with op.get_context().autocommit_block():
+        op.execute("INSERT INTO rt_a (id) VALUES (2)")
+    op.create_table("rt_block", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+
+
+def downgrade():
+    op.drop_table("rt_block")
+    op.drop_table("rt_a")
+"""
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_an_anonymous_block_sent_through_the_bind_is_a_write_outside_the_operations(
+    database: Database, tmp_path: Path
+) -> None:
+    # before: PostgreSQL's DO was not taken for a write, so the autocommit block committed its row
+    # unjournaled; the rerun ran it again: rows (1, 1, 2), exit 0
+    directory = _directory(tmp_path, DO_BLOCK)
+    execute(database, "CREATE TABLE rt_block (other INTEGER)")  # the cause
+    code, error = _run(database, "upgrade", "-d", directory)
+    assert code == 1
+    assert error.endswith(
+        "; but 1 writes outside its operations (the first: DO $$ BEGIN INSERT INTO rt_a (id) VALUES (1); END $$)"
+        " committed: it will not be run again over them (undo them by hand, then run `db journal clear 0013`)"
+    ), error
+    execute(database, "DROP TABLE rt_block")
+    code, error = _run(database, "upgrade", "-d", directory)
+    assert code == 1
+    assert error.startswith(
+        "Error: revision 0013 stopped after 1 writes outside its operations (the first: DO $$ BEGIN"
+    ), error
+    assert query(database, "SELECT id FROM rt_a ORDER BY id") == [(1,), (2,)]
+    assert current(database) == {PROJECT_HEAD}
