@@ -363,6 +363,7 @@ class StatementJournal:
         self.applied = {entry.index: entry for entry in resume or []}
         self.decided: list[str] = []
         self.found_applied = 0
+        self.ran = 0  # statements this run executed (not skipped)
         self.outside = 0  # writes the revision's code sent past its operations in this run
         self._own = False  # a statement of this journal's (an operation, a journal row) is being sent
 
@@ -481,7 +482,7 @@ class StatementJournal:
                 self._end_transaction(commit=False)
                 assert self.waits is not None
                 self.waits.after_timeout(retry, where, statement, wait.blockers)
-                self.index = self.completed = 0
+                self.index = self.completed = self.ran = 0
                 self.checkpoint.before_statement(f"revision {self.revision}, retry {retry}")
 
     def _transactional(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
@@ -528,6 +529,7 @@ class StatementJournal:
         with self.checkpoint.statement_running():
             result = execute(construct, *args, **options)
             self.completed = self.index
+            self.ran += 1
         return result
 
     def _replayed(self) -> None:
@@ -663,6 +665,7 @@ class StatementJournal:
                 self._write(DONE)
                 self._commit()
                 self.completed = self.index
+                self.ran += 1
             return True, result, []
         with self.checkpoint.statement_running():
             self._write(STARTED)
@@ -687,6 +690,7 @@ class StatementJournal:
                 self.in_doubt = True
                 raise
             self.completed = self.index
+            self.ran += 1
         return True, result, []
 
     def _after_failure(self, exc: sa.exc.DBAPIError) -> None:

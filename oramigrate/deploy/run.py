@@ -563,8 +563,11 @@ class DeployRun:
         of_total = "" if journal_run.total is None else f" of {journal_run.total}"
         if isinstance(exc, JournalOutside):
             return exc  # refused before it ran: its message says what to do
-        if isinstance(exc, JournalMismatch):
+        if isinstance(exc, JournalMismatch) and not journal_run.ran:
             return RevisionFailed(f"{exc}; no operation of it was run this time")  # it names the way out
+        if isinstance(exc, JournalMismatch):  # after statements a rerun's guard issued before applied ones
+            ran = f"{journal_run.ran} operations of it were run this time"
+            return RevisionFailed(f"{exc}; {ran}; {self._what_remains(journal_run, done)}")
         if isinstance(exc, LockWaitExhausted):
             return LockWaitExhausted(f"{exc}; {self._what_remains(journal_run, done)}", exc.blockers)
         if isinstance(exc, (Interrupted, LockLost)):

@@ -157,8 +157,9 @@ def test_an_anonymous_block_sent_through_the_bind_is_a_write_outside_the_operati
     code, error = _run(database, "upgrade", "-d", directory)
     assert code == 1
     assert error.endswith(
-        "; but 1 writes outside its operations (the first: DO $$ BEGIN INSERT INTO rt_a (id) VALUES (1); END $$)"
-        " committed: it will not be run again over them (undo them by hand, then run `db journal clear 0013`)"
+        "; but 1 writes outside its operations (the first: DO $$ BEGIN INSERT INTO rt_a (id) VALUES (1);"
+        " END $$) committed: it will not be run again over them (undo them by hand, then run"
+        " `db journal clear 0013`)"
     ), error
     execute(database, "DROP TABLE rt_block")
     code, error = _run(database, "upgrade", "-d", directory)
@@ -168,3 +169,49 @@ def test_an_anonymous_block_sent_through_the_bind_is_a_write_outside_the_operati
     ), error
     assert query(database, "SELECT id FROM rt_a ORDER BY id") == [(1,), (2,)]
     assert current(database) == {PROJECT_HEAD}
+
+
+NEW_ROWS_BEFORE_APPLIED = """
+lint_allow = {"not-analysable": "the data fix reads the rows still to fix"}
+
+
+def upgrade():
+    rows = op.get_bind().execute(sa.text("SELECT id FROM rt_app WHERE fixed = 0 ORDER BY id")).fetchall()
+    for (row_id,) in rows:
+        op.execute(sa.text("UPDATE rt_app SET fixed = 1 WHERE id = :i").bindparams(i=row_id))
+    op.create_table("rt_b", sa.Column("id", sa.Integer()))
+    op.create_table("rt_c", sa.Column("id", sa.Integer()))
+    op.create_table("rt_block", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+
+
+def downgrade():
+    op.drop_table("rt_block")
+    op.drop_table("rt_c")
+    op.drop_table("rt_b")
+"""
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_a_refusal_after_passing_over_says_what_this_run_applied(database: Database, tmp_path: Path) -> None:
+    # the first run had no rows to fix; the application added one before the rerun, whose UPDATE came
+    # where the applied CREATE TABLE rt_b was: passed over, the UPDATE ran (committed, journaled), then
+    # rt_b came again and the run stopped saying "no operation of it was run this time"
+    execute(
+        database,
+        "CREATE TABLE rt_app (id INTEGER PRIMARY KEY, fixed INTEGER)",
+        "CREATE TABLE rt_block (other INTEGER)",  # the cause
+    )
+    directory = _directory(tmp_path, NEW_ROWS_BEFORE_APPLIED)
+    assert _run(database, "upgrade", "-d", directory)[0] == 1
+    execute(database, "INSERT INTO rt_app (id, fixed) VALUES (1, 0)", "DROP TABLE rt_block")
+    code, error = _run(database, "upgrade", "-d", directory)
+    assert (code, error) == (
+        1,
+        "Error: revision 0013 issued operation 4 (CREATE TABLE rt_b ( id INTEGER )) again after passing over"
+        " it as applied by an earlier run; finish or undo its applied operations by hand, then run"
+        " `db journal clear 0013` and `db upgrade` again; 1 operations of it were run this time;"
+        " 3 operations applied and journaled; `db upgrade` resumes at operation 4",
+    )
+    assert query(database, "SELECT id, fixed FROM rt_app") == [(1, 1)]
+    assert _run(database, "upgrade", "-d", directory) == (0, "")
+    assert {"rt_b", "rt_c", "rt_block"} <= database.tables()
