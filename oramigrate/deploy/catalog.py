@@ -35,6 +35,8 @@ def _decide(inspector: Inspector, connection: Connection, construct: Any) -> str
         index = construct.element
         if index.table is None:
             return UNDECIDED
+        if index.name in _invalid_indexes(inspector, index.table.name, index.table.schema):
+            return UNDECIDED  # PostgreSQL: a CONCURRENTLY build or drop that stopped half-way
         there = index.name in _index_names(inspector, index.table.name, index.table.schema)
         return _outcome(there, isinstance(construct, ddl.CreateIndex))
     if isinstance(construct, (ddl.CreateSequence, ddl.DropSequence)):
@@ -85,6 +87,14 @@ def _index_names(inspector: Inspector, table: str, schema: str | None) -> set[st
         return set()
     names = {index["name"] for index in inspector.get_indexes(table, schema=schema)}
     return names | {unique["name"] for unique in inspector.get_unique_constraints(table, schema=schema)}
+
+
+def _invalid_indexes(inspector: Inspector, table: str, schema: str | None) -> set[str | None]:
+    # PostgreSQL keeps an index it marks invalid (the planner ignores it) when a CONCURRENTLY build stops
+    if not inspector.has_table(table, schema=schema):
+        return set()
+    indexes = inspector.get_indexes(table, schema=schema)
+    return {index["name"] for index in indexes if index.get("dialect_options", {}).get("postgresql_invalid")}
 
 
 def _constraint_names(inspector: Inspector, table: str, schema: str | None) -> set[str | None]:

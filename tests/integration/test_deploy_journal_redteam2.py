@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from support.cli import migrations_with, run_manage, run_manage_process
 from support.databases import PROJECT_HEAD, Database
-from support.deploy import current, query
-from support.faults import execute
+from support.deploy import JOURNAL, current, query, start_manage, wait_for
+from support.faults import BIG_ROWS, execute, kill_session, make_big_table, session_running
 
 HEADER = '''"""Red-team revision."""
 from alembic import op
@@ -215,3 +215,54 @@ def test_a_refusal_after_passing_over_says_what_this_run_applied(database: Datab
     assert query(database, "SELECT id, fixed FROM rt_app") == [(1, 1)]
     assert _run(database, "upgrade", "-d", directory) == (0, "")
     assert {"rt_b", "rt_c", "rt_block"} <= database.tables()
+
+
+CONCURRENT_INDEX = """
+lint_allow = {"not-analysable": "x"}
+
+
+def upgrade():
+    with op.get_context().autocommit_block():
+        op.create_index("ix_deploy_big_payload", "deploy_big", ["payload"], postgresql_concurrently=True)
+    op.create_table("rt_after", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+
+
+def downgrade():
+    op.drop_table("rt_after")
+    op.drop_index("ix_deploy_big_payload", "deploy_big")
+"""
+
+
+VALID = "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_deploy_big_payload'::regclass"
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_concurrent_index_build_killed_half_way_is_not_taken_for_applied(
+    database: Database, tmp_path: Path
+) -> None:
+    # a CREATE INDEX CONCURRENTLY whose session ends mid-build leaves an index PostgreSQL marks invalid
+    # (in the catalog, unused by the planner); the rerun took its name for "applied"
+    make_big_table(database, BIG_ROWS)
+    directory = _directory(tmp_path, CONCURRENT_INDEX)
+    runner = start_manage("db", "upgrade", "-d", directory, database_url=database.url)
+    wait_for(lambda: session_running(database, "CREATE INDEX CONCURRENTLY") is not None, "the index build")
+    session = session_running(database, "CREATE INDEX CONCURRENTLY")
+    assert session is not None
+    kill_session(database, session)
+    _out, err = runner.communicate(timeout=120)
+    assert runner.returncode == 1, err
+    assert query(database, VALID) == [(False,)]
+    code, error = _run(database, "upgrade", "-d", directory)
+    assert code == 1
+    assert error.startswith("Error: revision 0013 failed at operation 1 (CREATE INDEX CONCURRENTLY"), error
+    assert (
+        "was started by a runner that stopped before it finished, and the catalog cannot show whether it took"
+        " effect; check it by hand, then run `db journal resolve 0013 --applied` if it took effect or"
+        " `db journal resolve 0013 --not-applied` if it did not, and `db upgrade` again"
+    ) in error, error
+    assert current(database) == {PROJECT_HEAD}
+    # the way out: the invalid index dropped by hand, the statement settled as not applied
+    execute(database, "DROP INDEX ix_deploy_big_payload")
+    assert _run(database, "-d", directory, "journal", "resolve", "0013", "--not-applied")[0] == 0
+    assert _run(database, "upgrade", "-d", directory) == (0, "")
+    assert query(database, VALID) == [(True,)]
