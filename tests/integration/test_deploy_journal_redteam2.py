@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from support.cli import migrations_with, run_manage, run_manage_process
 from support.databases import PROJECT_HEAD, Database
-from support.deploy import JOURNAL, current, query, start_manage, wait_for
+from support.deploy import current, query, start_manage, wait_for
 from support.faults import BIG_ROWS, execute, kill_session, make_big_table, session_running
 
 HEADER = '''"""Red-team revision."""
