@@ -61,6 +61,8 @@ _WRITE_WORDS = frozenset(
     | {"COMMENT", "CALL", "DECLARE", "DO", "EXEC", "EXECUTE", "LOAD", "PURGE", "FLASHBACK"}
 )
 _FINGERPRINT = 10
+_DML_AFTER_WITH = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+_SELECT_INTO = re.compile(r"\bINTO\s+(?!@)", re.IGNORECASE)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # an object's default repr names its address
 _VALUES = re.compile(r" \[values [0-9a-f]{10}\]$")
 # the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
@@ -196,6 +198,10 @@ def writes(statement: str) -> bool:
     word = match.group(1).upper()
     if word == "BEGIN":  # a PL/SQL block; a bare BEGIN (;) starts a transaction
         return match.group(2) is None
+    if word == "WITH":  # PostgreSQL: a query whose common table expressions or main statement write
+        return _DML_AFTER_WITH.search(statement) is not None
+    if word == "SELECT":  # PostgreSQL's SELECT ... INTO makes a table (MariaDB's INTO @variable does not)
+        return _SELECT_INTO.search(statement) is not None
     return word in _WRITE_WORDS
 
 

@@ -134,7 +134,7 @@ DO_BLOCK = """
 
 def upgrade():
     op.create_table("rt_a", sa.Column("id", sa.Integer()))
-    op.get_bind().execute(sa.text("DO $$ BEGIN INSERT INTO rt_a (id) VALUES (1); END $$"))
+    op.get_bind().execute(sa.text("@@WRITE"))
     with op.get_context().autocommit_block():
         op.execute("INSERT INTO rt_a (id) VALUES (2)")
     op.create_table("rt_block", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
@@ -146,26 +146,31 @@ def downgrade():
 """
 
 
+ANONYMOUS_BLOCK = "DO $$ BEGIN INSERT INTO rt_a (id) VALUES (1); END $$"
+DATA_MODIFYING_WITH = "WITH v AS (SELECT 1 AS id) INSERT INTO rt_a (id) SELECT id FROM v"
+
+
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
-def test_an_anonymous_block_sent_through_the_bind_is_a_write_outside_the_operations(
-    database: Database, tmp_path: Path
+@pytest.mark.parametrize("write", [ANONYMOUS_BLOCK, DATA_MODIFYING_WITH])
+def test_an_anonymous_block_or_a_data_modifying_with_is_a_write_outside_the_operations(
+    database: Database, tmp_path: Path, write: str
 ) -> None:
-    # before: PostgreSQL's DO was not taken for a write, so the autocommit block committed its row
-    # unjournaled; the rerun ran it again: rows (1, 1, 2), exit 0
-    directory = _directory(tmp_path, DO_BLOCK)
+    # before: PostgreSQL's DO and WITH ... INSERT were not taken for writes, so the autocommit block
+    # committed their row unjournaled; the rerun ran them again: rows (1, 1, 2), exit 0
+    directory = _directory(tmp_path, DO_BLOCK.replace("@@WRITE", write))
     execute(database, "CREATE TABLE rt_block (other INTEGER)")  # the cause
     code, error = _run(database, "upgrade", "-d", directory)
     assert code == 1
     assert error.endswith(
-        "; but 1 writes outside its operations (the first: DO $$ BEGIN INSERT INTO rt_a (id) VALUES (1);"
-        " END $$) committed: it will not be run again over them (undo them by hand, then run"
-        " `db journal clear 0013`)"
+        f"; but 1 writes outside its operations (the first: {write}) committed: it will not be run again"
+        " over them (undo them by hand, then run `db journal clear 0013`)"
     ), error
     execute(database, "DROP TABLE rt_block")
     code, error = _run(database, "upgrade", "-d", directory)
     assert code == 1
     assert error.startswith(
-        "Error: revision 0013 stopped after 1 writes outside its operations (the first: DO $$ BEGIN"
+        f"Error: revision 0013 stopped after 1 writes outside its operations (the first: {write}) had"
+        " committed"
     ), error
     assert query(database, "SELECT id FROM rt_a ORDER BY id") == [(1,), (2,)]
     assert current(database) == {PROJECT_HEAD}

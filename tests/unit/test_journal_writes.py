@@ -27,6 +27,10 @@ from oramigrate.deploy.journal import is_dml, writes
         "BEGIN UPDATE t SET n = 0; END;",
         "DECLARE n INTEGER; BEGIN NULL; END;",
         "(INSERT INTO t (n) VALUES (5))",
+        "DO $$ BEGIN INSERT INTO t (n) VALUES (6); END $$",  # PostgreSQL's anonymous block
+        "WITH v AS (SELECT 1 AS n) INSERT INTO t (n) SELECT n FROM v",  # PostgreSQL: data-modifying
+        "WITH gone AS (DELETE FROM t RETURNING n) SELECT COUNT(*) FROM gone",
+        "SELECT n INTO t_copy FROM t",  # PostgreSQL: makes a table
     ],
 )
 def test_a_write(statement: str) -> None:
@@ -39,7 +43,8 @@ def test_a_write(statement: str) -> None:
         "SELECT COUNT(*) FROM t",
         "# a MySQL comment\nSELECT 1",
         "(SELECT 1)",
-        "WITH a AS (SELECT 1 AS n) SELECT n FROM a",  # on MariaDB and Oracle (the journaled ones), a query
+        "WITH a AS (SELECT 1 AS n) SELECT n FROM a",
+        "SELECT n INTO @kept FROM t",  # MariaDB: into a session variable
         "SHOW FULL TABLES",
         "DESCRIBE t",
         "SET NAMES utf8mb4",
