@@ -601,7 +601,7 @@ class StatementJournal:
                 raise JournalMismatch(
                     f"revision {self.revision} issued operation {self.index} ({self.current}) again after"
                     " passing over it as applied by an earlier run; finish or undo its applied operations by"
-                    f" hand, then run `db journal clear {self.revision}` and `db upgrade` again"
+                    f" hand, then run `db journal clear {self.revision}` and `db {self.direction}` again"
                 )
             return
         later = self.index + 1

@@ -271,3 +271,44 @@ def test_a_concurrent_index_build_killed_half_way_is_not_taken_for_applied(
     assert _run(database, "-d", directory, "journal", "resolve", "0013", "--not-applied")[0] == 0
     assert _run(database, "upgrade", "-d", directory) == (0, "")
     assert query(database, VALID) == [(True,)]
+
+
+DOWNGRADE_WITH_A_LOOP = """
+lint_allow = {"not-analysable": "the data fix reads the rows still to fix"}
+
+
+def upgrade():
+    op.create_table("rt_b", sa.Column("id", sa.Integer()))
+    op.create_table("rt_c", sa.Column("id", sa.Integer()))
+    op.create_table("rt_d", sa.Column("id", sa.Integer()))
+
+
+def downgrade():
+    rows = op.get_bind().execute(sa.text("SELECT id FROM rt_app WHERE fixed = 0 ORDER BY id")).fetchall()
+    for (row_id,) in rows:
+        op.execute(sa.text("UPDATE rt_app SET fixed = 1 WHERE id = :i").bindparams(i=row_id))
+    op.drop_table("rt_b")
+    op.drop_table("rt_c")
+    op.drop_table("rt_d")
+"""
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_a_downgrade_refused_after_passing_over_names_db_downgrade(
+    database: Database, tmp_path: Path
+) -> None:
+    # before: "... and `db upgrade` again", which refuses over a half-downgraded revision
+    execute(database, "CREATE TABLE rt_app (id INTEGER PRIMARY KEY, fixed INTEGER)")
+    directory = _directory(tmp_path, DOWNGRADE_WITH_A_LOOP)
+    assert _run(database, "upgrade", "-d", directory) == (0, "")
+    execute(database, "DROP TABLE rt_d")  # the cause: the downgrade's last statement fails
+    assert _run(database, "downgrade", "-d", directory, "--allow-data-loss", PROJECT_HEAD)[0] == 1
+    execute(database, "CREATE TABLE rt_d (id INTEGER)", "INSERT INTO rt_app (id, fixed) VALUES (1, 0)")
+    code, error = _run(database, "downgrade", "-d", directory, "--allow-data-loss", PROJECT_HEAD)
+    assert code == 1
+    assert error.startswith(
+        "Error: revision 0013 issued operation 4 (DROP TABLE rt_b) again after passing over it as applied by"
+        " an earlier run; finish or undo its applied operations by hand, then run `db journal clear 0013`"
+        " and `db downgrade` again; 1 operations of it were run this time;"
+    ), error
+    assert current(database) == {"0013"}
