@@ -659,8 +659,9 @@ class StatementJournal:
     def _journaled(
         self, execute: Callable[..., Any], construct: Any, args: Any, options: Any, session: bool = False
     ) -> tuple[bool, Any, list[Any]]:
-        if is_dml(construct):
-            # the rows and their journal row commit together, or neither does
+        if is_dml(construct) and not self._autocommit():
+            # the rows and their journal row commit together, or neither does (in an autocommit block
+            # the statement commits on its own: journaled like a DDL, started before, done after)
             with self.checkpoint.statement_running():
                 ran, result, blockers = self._attempt(
                     lambda: execute(construct, *args, **options), session=session

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from support.cli import migrations_with, run_manage, run_manage_process
 from support.databases import PROJECT_HEAD, Database
-from support.deploy import current, query, start_manage, wait_for
+from support.deploy import JOURNAL, current, query, start_manage, wait_for
 from support.faults import BIG_ROWS, execute, kill_session, make_big_table, session_running
 
 HEADER = '''"""Red-team revision."""
@@ -312,3 +312,58 @@ def test_a_downgrade_refused_after_passing_over_names_db_downgrade(
         " and `db downgrade` again; 1 operations of it were run this time;"
     ), error
     assert current(database) == {"0013"}
+
+
+DML_IN_A_BLOCK = """
+
+def upgrade():
+    with op.get_context().autocommit_block():
+        op.execute("INSERT INTO rt_src (id) SELECT 1 FROM (SELECT @@SLEEP) AS slow")
+    op.create_table("rt_after", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+
+
+def downgrade():
+    op.drop_table("rt_after")
+"""
+
+
+@pytest.mark.parametrize("database", ["postgresql", "mariadb"], indirect=True)
+def test_a_session_lost_after_a_blocks_dml_before_its_journal_row_leaves_it_undecided(
+    database: Database, tmp_path: Path
+) -> None:
+    # inside an autocommit block a DML commits on its own, so its journal row cannot share its commit:
+    # before, a session lost between the two said "rolled back as a unit" / "nothing of it was applied",
+    # and the rerun inserted the row again (exit 0)
+    sleep = "pg_sleep(1)" if database.backend == "postgresql" else "SLEEP(1)"
+    execute(database, "CREATE TABLE rt_src (id INTEGER)")
+    directory = _directory(tmp_path, DML_IN_A_BLOCK.replace("@@SLEEP", sleep))
+    assert _run(database, "upgrade", "-d", directory, PROJECT_HEAD) == (0, "")
+    runner = start_manage("db", "upgrade", "-d", directory, database_url=database.url)
+    engine = database.engine()
+    try:
+        with engine.connect() as holder:
+            # the journal row, held while the statement runs: the runner's next write to it waits
+            wait_for(lambda: query(database, f"SELECT state FROM {JOURNAL}") == [("started",)], "the row")
+            holder.exec_driver_sql(f"SELECT * FROM {JOURNAL} FOR UPDATE").fetchall()
+            wait_for(lambda: session_running(database, f"UPDATE {JOURNAL}") is not None, "the done mark")
+            session = session_running(database, f"UPDATE {JOURNAL}")
+            assert session is not None
+            kill_session(database, session)
+            holder.rollback()
+    finally:
+        engine.dispose()
+    _out, err = runner.communicate(timeout=120)
+    assert runner.returncode == 1
+    assert "the connection was lost while operation 1 ran, so its outcome is unknown" in err, err
+    assert query(database, "SELECT id FROM rt_src") == [(1,)]
+    code, error = _run(database, "upgrade", "-d", directory)
+    assert code == 1
+    assert error.endswith(
+        "was started by a runner that stopped before it finished, and the catalog cannot show whether it took"
+        " effect; check it by hand, then run `db journal resolve 0013 --applied` if it took effect or"
+        " `db journal resolve 0013 --not-applied` if it did not, and `db upgrade` again"
+        + ("; rolled back as a unit" if database.backend == "postgresql" else "; nothing of it was applied")
+    ), error
+    assert _run(database, "-d", directory, "journal", "resolve", "0013", "--applied")[0] == 0
+    assert _run(database, "upgrade", "-d", directory) == (0, "")
+    assert query(database, "SELECT id FROM rt_src") == [(1,)]
