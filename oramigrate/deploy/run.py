@@ -618,7 +618,7 @@ class DeployRun:
         if not journal_run.journaling and journal_run.kept:
             return (
                 f"rolled back but for {len(journal_run.kept)} operations an autocommit block committed"
-                f" (journaled); `db upgrade` resumes after them"
+                f" (journaled); `db {journal_run.direction}` resumes after them"
             )
         if not journal_run.journaling:
             return "rolled back as a unit"

@@ -367,3 +367,39 @@ def test_a_session_lost_after_a_blocks_dml_before_its_journal_row_leaves_it_unde
     assert _run(database, "-d", directory, "journal", "resolve", "0013", "--applied")[0] == 0
     assert _run(database, "upgrade", "-d", directory) == (0, "")
     assert query(database, "SELECT id FROM rt_src") == [(1,)]
+
+
+BLOCK_IN_A_DOWNGRADE = """
+
+def upgrade():
+    op.create_table("rt_b", sa.Column("id", sa.Integer()))
+    op.create_index("ix_rt_b", "rt_b", ["id"])
+    op.create_table("rt_d", sa.Column("id", sa.Integer()))
+
+
+def downgrade():
+    with op.get_context().autocommit_block():
+        op.drop_index("ix_rt_b", "rt_b", postgresql_concurrently=True)
+    op.drop_table("rt_d")
+    op.drop_table("rt_b")
+"""
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_downgrade_that_failed_after_an_autocommit_block_names_db_downgrade(
+    database: Database, tmp_path: Path
+) -> None:
+    # before: "`db upgrade` resumes after them", which refuses over a half-downgraded revision
+    directory = _directory(tmp_path, BLOCK_IN_A_DOWNGRADE)
+    assert _run(database, "upgrade", "-d", directory) == (0, "")
+    execute(database, "DROP TABLE rt_d")  # the cause
+    code, error = _run(database, "downgrade", "-d", directory, "--allow-data-loss", PROJECT_HEAD)
+    assert code == 1
+    assert error.endswith(
+        "; rolled back but for 1 operations an autocommit block committed (journaled); `db downgrade` resumes"
+        " after them"
+    ), error
+    execute(database, "CREATE TABLE rt_d (id INTEGER)")
+    assert _run(database, "downgrade", "-d", directory, "--allow-data-loss", PROJECT_HEAD) == (0, "")
+    assert current(database) == {PROJECT_HEAD}
+    assert not {"rt_b", "rt_d"} & database.tables()
