@@ -24,11 +24,12 @@ superseded them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -422,11 +423,31 @@ class StatementJournal:
         connection = self._connection()
         # transactional DDL too: an autocommit block commits the writes sent before it with the rest
         sa.event.listen(connection, "before_cursor_execute", self._outside_write)
+        self.context.autocommit_block = self._journaled_block(self.context.autocommit_block)  # type: ignore[method-assign]
         try:
             self._run_whole(migration_fn, kwargs)
         finally:
             replace_statement_executor(self.context.impl, None)
             sa.event.remove(connection, "before_cursor_execute", self._outside_write)
+            del self.context.autocommit_block  # Alembic's own again
+
+    def _journaled_block(self, block: Callable[[], Any]) -> Callable[[], Any]:
+        # transactional DDL: Alembic commits the statements before an autocommit block when it begins,
+        # whether or not the block issues any; their rows go in that commit (a failure after the block,
+        # or a kill as it begins, leaves them journaled, never committed unjournaled)
+        @contextlib.contextmanager
+        def journaled_block() -> Iterator[None]:
+            if not self.journaling and not self.context.as_sql:
+                self._own = True  # the journal's rows, not the revision's writes
+                try:
+                    self._journal_committed(self.index + 1)
+                finally:
+                    self._own = False
+                self.committed.update({index: "" for index in range(1, self.index + 1)} | self.committed)
+            with block():
+                yield
+
+        return journaled_block
 
     def _refuse_outside_writes(self) -> None:
         outside = [entry for entry in self.applied.values() if entry.state == OUTSIDE]
@@ -495,7 +516,7 @@ class StatementJournal:
         if self._autocommit():
             # its own transaction: retried alone, and a retry of the revision must not run it again; it
             # and what ran before it are committed, so journaled: a rerun after a failure skips them
-            self._journal_committed()
+            self._journal_committed(self.index)
             result = self._retried(lambda: self._journaled(execute, construct, args, options, session=True))
             self.kept.add(self.index)
             self.committed.update({index: "" for index in range(1, self.index)})
@@ -508,9 +529,9 @@ class StatementJournal:
             raise _RevisionLockWait(blockers)
         return result
 
-    def _journal_committed(self) -> None:
-        # the statements before this one that Alembic's autocommit block committed when it began
-        for index in range(1, self.index):
+    def _journal_committed(self, upto: int) -> None:
+        # the statements before ``upto`` that Alembic's autocommit block commits (or committed) as it begins
+        for index in range(1, upto):
             if index in self.kept or index in self.applied or index not in self._issued:
                 continue
             description = describe_statement(

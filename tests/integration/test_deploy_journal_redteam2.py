@@ -403,3 +403,43 @@ def test_a_downgrade_that_failed_after_an_autocommit_block_names_db_downgrade(
     assert _run(database, "downgrade", "-d", directory, "--allow-data-loss", PROJECT_HEAD) == (0, "")
     assert current(database) == {PROJECT_HEAD}
     assert not {"rt_b", "rt_d"} & database.tables()
+
+
+EMPTY_BLOCK = """
+lint_allow = {"not-analysable": "its guard reads the catalog"}
+
+
+def upgrade():
+    op.create_table("rt_a", sa.Column("id", sa.Integer()))
+    op.execute("INSERT INTO rt_a (id) VALUES (1)")
+    with op.get_context().autocommit_block():
+        big = op.get_bind().execute(sa.text("SELECT COUNT(*) FROM rt_a")).scalar() > 1000
+        if big:  # only a large table needs its index built without blocking writes
+            op.create_index("ix_rt_a", "rt_a", ["id"], postgresql_concurrently=True)
+    op.create_table("rt_block", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+
+
+def downgrade():
+    op.drop_table("rt_block")
+    op.drop_table("rt_a")
+"""
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_what_an_autocommit_block_with_no_statement_committed_is_journaled(
+    database: Database, tmp_path: Path
+) -> None:
+    # Alembic commits the statements before a block when it begins, whether or not the block issues
+    # any: before, those of a block whose guard issued nothing went unjournaled, the failure said
+    # "rolled back as a unit" and every rerun failed on "relation rt_a already exists"
+    execute(database, "CREATE TABLE rt_block (other INTEGER)")  # the cause
+    directory = _directory(tmp_path, EMPTY_BLOCK)
+    code, error = _run(database, "upgrade", "-d", directory)
+    assert code == 1
+    assert error.endswith(
+        "; rolled back but for 2 operations an autocommit block committed (journaled); `db upgrade` resumes"
+        " after them"
+    ), error
+    execute(database, "DROP TABLE rt_block")
+    assert _run(database, "upgrade", "-d", directory) == (0, "")
+    assert query(database, "SELECT id FROM rt_a") == [(1,)]
