@@ -344,7 +344,7 @@ def test_a_session_lost_after_a_blocks_dml_before_its_journal_row_leaves_it_unde
     # inside an autocommit block a DML commits on its own, so its journal row cannot share its commit:
     # before, a session lost between the two said "rolled back as a unit" / "nothing of it was applied",
     # and the rerun inserted the row again (exit 0)
-    sleep = "pg_sleep(1)" if database.backend == "postgresql" else "SLEEP(1)"
+    sleep = "pg_sleep(3)" if database.backend == "postgresql" else "SLEEP(3)"
     execute(database, "CREATE TABLE rt_src (id INTEGER)")
     directory = _directory(tmp_path, DML_IN_A_BLOCK.replace("@@SLEEP", sleep))
     assert _run(database, "upgrade", "-d", directory, PROJECT_HEAD) == (0, "")
