@@ -134,6 +134,14 @@ def outside_summary(rows: Iterable[Entry]) -> str:
     return f"{len(found)} writes outside its operations (the first: {found[0].statement[:200]})"
 
 
+def outside_way_out(revision: str, direction: str) -> str:
+    """What settles the writes a half-applied revision committed outside its operations."""
+    return (
+        f"undo them by hand, then run `db journal clear {revision}` and `db {direction}` again"
+        f" (or finish the revision by hand and run `db stamp` and `db journal clear {revision}`)"
+    )
+
+
 def describe_statement(construct: Any, dialect: Dialect, options: dict[str, Any] | None = None) -> str:
     """The statement as one line of SQL (what the journal stores and compares).
 
@@ -404,13 +412,10 @@ class StatementJournal:
         outside = [entry for entry in self.applied.values() if entry.state == OUTSIDE]
         if not outside:
             return
-        again = "db upgrade" if self.direction == "upgrade" else "db downgrade"
         raise JournalOutside(
             f"revision {self.revision} stopped after {outside_summary(outside)} had committed"
             f" (sent by its {self.direction}() through op.get_bind() or a Session, not by an operation);"
-            f" running it again would repeat them: undo what they did by hand, then run"
-            f" `db journal clear {self.revision}` and `{again}` again (or finish the revision by hand"
-            f" and run `db stamp` and `db journal clear {self.revision}`)"
+            f" running it again would repeat them: {outside_way_out(self.revision, self.direction)}"
         )
 
     def _outside_write(

@@ -161,7 +161,7 @@ class Status:
                     f"revision {p.revision}: {p.done} of {total} operations applied ({p.direction}), running"
                 )
             elif p.outside:
-                lines.append(f"{p}: undo them by hand, then run `db journal clear {p.revision}`")
+                lines.append(f"{p}: {journal.outside_way_out(p.revision, p.direction)}")
             elif p.started is not None:
                 lines.append(
                     f"{p}; the next `db {p.direction}` decides it from the catalog"

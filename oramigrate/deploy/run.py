@@ -583,7 +583,7 @@ class DeployRun:
                 remains = "none of its operations was applied"
             remains = (
                 f"{remains}; but {journal.outside_summary(outside)} committed: it will not be run again over"
-                f" them (undo them by hand, then run `db journal clear {self._revision}`)"
+                f" them; {journal.outside_way_out(self._revision, journal_run.direction)}"
             )
         message = f"{where}: {error}; {remains}"
         if isinstance(exc, Interrupted):

@@ -76,6 +76,11 @@ def _unblock_last(database: Database, *more: str) -> None:
 
 
 FIRST_WRITE = "INSERT INTO bind_probe (n) VALUES (1)"
+# the way out every message names for writes committed outside the operations (the same words each time)
+WAY_OUT = (
+    "undo them by hand, then run `db journal clear 0013` and `db upgrade` again"
+    " (or finish the revision by hand and run `db stamp` and `db journal clear 0013`)"
+)
 
 
 @pytest.mark.parametrize("database", ["mariadb"], indirect=True)
@@ -89,8 +94,7 @@ def test_a_revision_that_stopped_after_committed_outside_writes_is_not_run_again
     assert error.startswith("Error: revision 0013 failed at operation 3 (CREATE TABLE bind_last")
     assert error.endswith(
         "; 2 operations applied and journaled; `db upgrade` resumes at operation 3; but 3 writes outside its"
-        f" operations (the first: {FIRST_WRITE}) committed: it will not be run again over them (undo them"
-        " by hand, then run `db journal clear 0013`)"
+        f" operations (the first: {FIRST_WRITE}) committed: it will not be run again over them; {WAY_OUT}"
     ), error
     assert query(database, "SELECT n FROM bind_probe ORDER BY n") == [(1,), (2,), (3,), (9,)]
     assert query(database, f"SELECT op_index, state FROM {JOURNAL} ORDER BY op_index") == [
@@ -116,8 +120,7 @@ def test_a_revision_that_stopped_after_committed_outside_writes_is_not_run_again
     assert status.stdout.splitlines()[3:] == [
         "revision 0013: 2 of ? operations applied (upgrade; last applied: INSERT INTO bind_probe (n) VALUES"
         " (%(n)s) [values 8b28b58f2e]); 3 writes outside its operations (the first: INSERT INTO bind_probe"
-        " (n) VALUES (1)) committed, so it is not resumed over them: undo them by hand, then run"
-        " `db journal clear 0013`"
+        f" (n) VALUES (1)) committed, so it is not resumed over them: {WAY_OUT}"
     ]
 
     # the cause is gone, but running upgrade() again would insert 1, 2 and 3 a second time
@@ -127,9 +130,7 @@ def test_a_revision_that_stopped_after_committed_outside_writes_is_not_run_again
         1,
         "Error: revision 0013 stopped after 3 writes outside its operations (the first:"
         f" {FIRST_WRITE}) had committed (sent by its upgrade() through op.get_bind() or a Session, not by"
-        " an operation); running it again would repeat them: undo what they did by hand, then run"
-        " `db journal clear 0013` and `db upgrade` again (or finish the revision by hand and run `db stamp`"
-        " and `db journal clear 0013`)",
+        f" an operation); running it again would repeat them: {WAY_OUT}",
     )
     assert query(database, "SELECT n FROM bind_probe ORDER BY n") == [(1,), (2,), (3,), (9,)]
     assert current(database) == {PROJECT_HEAD}

@@ -324,7 +324,9 @@ def test_a_type_an_event_created_before_an_autocommit_block_stops_the_rerun_nami
     assert code == 1
     assert error.endswith(
         "; but 1 writes outside its operations (the first: CREATE TYPE rp_mood AS ENUM ('sad', 'ok'))"
-        " committed: it will not be run again over them (undo them by hand, then run `db journal clear 0013`)"
+        " committed: it will not be run again over them; undo them by hand, then run `db journal clear 0013`"
+        " and `db upgrade` again (or finish the revision by hand and run `db stamp` and"
+        " `db journal clear 0013`)"
     ), error
     _unblock(database)
     code, error = _run(database, "upgrade", "-d", directory)
