@@ -97,7 +97,8 @@ def log_data(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def verify_files(config: Config) -> list[str]:
-    """The applied revisions checked against the files: raises VerifyFailed if any differ."""
+    """The applied revisions checked against the files: raises VerifyFailed if any differ, HalfAppliedFound
+    if they match but a revision no runner is working on is half-applied."""
     scripts = scripts_of(config)
     names = names_of(config)
     engine = engine_of(config)
@@ -116,7 +117,7 @@ def verify_files(config: Config) -> list[str]:
     if findings:
         raise VerifyFailed(findings)
     if half:
-        raise HalfAppliedFound("; ".join(f"half-applied: {p}; `db {p.direction}` resumes it" for p in half))
+        raise HalfAppliedFound("; ".join(f"half-applied: {p}{_way_on(p)}" for p in half))
     return [f"{len(applied(scripts, heads))} applied revisions match their files"]
 
 
@@ -160,15 +161,8 @@ class Status:
                 lines.append(
                     f"revision {p.revision}: {p.done} of {total} operations applied ({p.direction}), running"
                 )
-            elif p.outside:
-                lines.append(f"{p}: {journal.outside_way_out(p.revision, p.direction)}")
-            elif p.started is not None:
-                lines.append(
-                    f"{p}; the next `db {p.direction}` decides it from the catalog"
-                    " or names the command to run"
-                )
             else:
-                lines.append(f"{p}; the next `db {p.direction}` resumes at operation {p.done + 1}")
+                lines.append(f"{p}{_way_on(p)}")
         return lines
 
     def _running(self, progress: Progress) -> bool:
@@ -215,6 +209,15 @@ def _half_applied(found: list[Progress], scripts: Any, heads: Any) -> list[Progr
     # progress only for what is still half-way: never for a revision already where its journal leads
     done = {script.revision for script in applied(scripts, heads)}
     return [p for p in found if (p.revision in done) != (p.direction == "upgrade")]
+
+
+def _way_on(p: Progress) -> str:
+    """What finishes a half-applied revision, said after its progress (``db status``, ``db verify``)."""
+    if p.outside:
+        return f": {journal.outside_way_out(p.revision, p.direction)}"
+    if p.started is not None:
+        return f"; the next `db {p.direction}` decides it from the catalog or names the command to run"
+    return f"; the next `db {p.direction}` resumes at operation {p.done + 1}"
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:

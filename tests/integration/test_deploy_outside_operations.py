@@ -122,6 +122,13 @@ def test_a_revision_that_stopped_after_committed_outside_writes_is_not_run_again
         " (%(n)s) [values 8b28b58f2e]); 3 writes outside its operations (the first: INSERT INTO bind_probe"
         f" (n) VALUES (1)) committed, so it is not resumed over them: {WAY_OUT}"
     ]
+    verify = run_manage("db", "-d", directory, "verify", database_url=database.url)
+    assert (verify.returncode, verify.stderr.splitlines()[-1]) == (
+        1,
+        "Error: half-applied: revision 0013: 2 of ? operations applied (upgrade; last applied: INSERT INTO"
+        " bind_probe (n) VALUES (%(n)s) [values 8b28b58f2e]); 3 writes outside its operations (the first:"
+        f" INSERT INTO bind_probe (n) VALUES (1)) committed, so it is not resumed over them: {WAY_OUT}",
+    )
 
     # the cause is gone, but running upgrade() again would insert 1, 2 and 3 a second time
     _unblock_last(database)
