@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -135,7 +134,7 @@ class Status:
     migration: Activity | None
     journal: list[Progress]
     # rows left 'running' while no runner holds the lock: their runner was killed (the next run closes them)
-    abandoned: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    abandoned: list[tuple[str, str]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The status for people, one fact a line."""
