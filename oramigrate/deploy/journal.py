@@ -429,21 +429,10 @@ class StatementJournal:
         self.outside += 1
         self._own = True
         try:
-            connection.execute(
-                self.table.insert().values(
-                    revision=self.revision,
-                    direction=self.direction,
-                    op_index=-self.outside,
-                    op_total=self.total,
-                    description=describe_statement(statement, self.context.dialect),
-                    applied=utcnow(),
-                    state=OUTSIDE,
-                    attempt=self.attempt,
-                )
-            )
+            description = describe_statement(statement, self.context.dialect)
+            self._write(OUTSIDE, -self.outside, description, connection)
         finally:
             self._own = False
-        self.wrote = True
 
     @property
     def _where(self) -> str:
@@ -490,23 +479,9 @@ class StatementJournal:
         for index in range(1, self.index):
             if index in self.kept or index in self.applied or index not in self._issued:
                 continue
-            description = describe_statement(
-                *self._issued[index][:1], self.context.dialect, self._issued[index][1]
-            )
-            self._connection().execute(
-                self.table.insert().values(
-                    revision=self.revision,
-                    direction=self.direction,
-                    op_index=index,
-                    op_total=self.total,
-                    description=description,
-                    applied=utcnow(),
-                    state=DONE,
-                    attempt=self.attempt,
-                )
-            )
+            construct, options = self._issued[index]
+            self._write(DONE, index, describe_statement(construct, self.context.dialect, options))
             self.kept.add(index)
-            self.wrote = True
 
     def _counted(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
         with self.checkpoint.statement_running():
@@ -668,14 +643,21 @@ class StatementJournal:
         self._end_transaction(commit=False)
         self._forget_started()
 
-    def _write(self, state: str) -> None:
-        self._connection().execute(
+    def _write(
+        self,
+        state: str,
+        index: int | None = None,
+        description: str | None = None,
+        connection: Connection | None = None,
+    ) -> None:
+        # the row of the statement running, or of another one given (an earlier one, an outside write)
+        (connection if connection is not None else self._connection()).execute(
             self.table.insert().values(
                 revision=self.revision,
                 direction=self.direction,
-                op_index=self.index,
+                op_index=self.index if index is None else index,
                 op_total=self.total,
-                description=self.current,
+                description=self.current if description is None else description,
                 applied=utcnow(),
                 state=state,
                 attempt=self.attempt,
