@@ -15,6 +15,7 @@ import pytest
 from support.cli import migrations_with, run_manage
 from support.databases import PROJECT_HEAD, Database
 from support.deploy import JOURNAL, current, history, query
+from support.faults import execute
 
 REVISION = '''"""Writes through op.get_bind() and a Session between operations; the last one may fail."""
 from alembic import op
@@ -60,21 +61,6 @@ def _upgrade(database: Database, directory: str) -> tuple[int, str]:
     return ran.returncode, ran.stderr.strip().splitlines()[-1] if ran.stderr.strip() else ""
 
 
-def _block_last(database: Database) -> None:
-    engine = database.engine()
-    with engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE bind_last (other INTEGER)")  # the cause
-    engine.dispose()
-
-
-def _unblock_last(database: Database, *more: str) -> None:
-    engine = database.engine()
-    with engine.begin() as connection:
-        for sql in ("DROP TABLE bind_last", *more):
-            connection.exec_driver_sql(sql)
-    engine.dispose()
-
-
 FIRST_WRITE = "INSERT INTO bind_probe (n) VALUES (1)"
 # the way out every message names for writes committed outside the operations (the same words each time)
 WAY_OUT = (
@@ -88,7 +74,7 @@ def test_a_revision_that_stopped_after_committed_outside_writes_is_not_run_again
     database: Database, tmp_path: Path
 ) -> None:
     directory = _prepared(tmp_path)
-    _block_last(database)
+    execute(database, "CREATE TABLE bind_last (other INTEGER)")  # the cause: the last operation fails
     code, error = _upgrade(database, directory)
     assert (code, error) == (
         1,
@@ -132,7 +118,7 @@ def test_a_revision_that_stopped_after_committed_outside_writes_is_not_run_again
     )
 
     # the cause is gone, but running upgrade() again would insert 1, 2 and 3 a second time
-    _unblock_last(database)
+    execute(database, "DROP TABLE bind_last")
     code, error = _upgrade(database, directory)
     assert (code, error) == (
         1,
@@ -144,10 +130,7 @@ def test_a_revision_that_stopped_after_committed_outside_writes_is_not_run_again
     assert current(database) == {PROJECT_HEAD}
 
     # the way out it names: undo by hand, clear, upgrade: every row exactly once
-    engine = database.engine()
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE bind_probe")
-    engine.dispose()
+    execute(database, "DROP TABLE bind_probe")
     cleared = run_manage("db", "-d", directory, "journal", "clear", "0013", database_url=database.url)
     assert cleared.returncode == 0, cleared.stderr
     code, error = _upgrade(database, directory)
@@ -174,10 +157,7 @@ def test_outside_writes_that_never_committed_leave_the_revision_resumable(
     assert code == 1
     assert error.startswith("Error: revision 0013 failed at operation 2")
     assert "writes outside" not in error
-    engine = database.engine()
-    with engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE bind_source (n INTEGER)")
-    engine.dispose()
+    execute(database, "CREATE TABLE bind_source (n INTEGER)")
     code, error = _upgrade(database, directory)
     assert code == 0, error
     assert query(database, "SELECT n FROM bind_probe ORDER BY n") == [(1,), (9,)]
