@@ -10,6 +10,7 @@ import pytest
 from support.cli import migrations_with, run_manage
 from support.databases import PROJECT_HEAD, Database
 from support.deploy import current, history, query, start_manage, wait_for
+from support.faults import execute
 
 from oramigrate.settings import mask_url
 
@@ -154,10 +155,7 @@ def test_downgrade_through_a_rename_counts_the_live_table(database: Database, tm
     directory = migrations_with(tmp_path, CHAIN)
     upgraded = run_manage("db", "upgrade", "-d", str(directory), "--allow-unsafe", database_url=database.url)
     assert upgraded.returncode == 0, upgraded.stderr
-    engine = database.engine()
-    with engine.begin() as connection:
-        connection.exec_driver_sql("INSERT INTO renamed VALUES (1), (2), (3)")
-    engine.dispose()
+    execute(database, "INSERT INTO renamed VALUES (1), (2), (3)")
 
     # the recreated scratch holds only the downgrade's own seed row: not listed
     refused = run_manage("db", "downgrade", "-d", str(directory), PROJECT_HEAD, database_url=database.url)
@@ -171,9 +169,7 @@ def test_downgrade_through_a_rename_counts_the_live_table(database: Database, tm
     assert offline.returncode == 0, offline.stderr
     assert offline.stdout.startswith("-- data loss: 0013: drops table renamed (rows not counted offline)\n")
 
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DELETE FROM renamed")
-    engine.dispose()
+    execute(database, "DELETE FROM renamed")
     allowed = run_manage("db", "downgrade", "-d", str(directory), PROJECT_HEAD, database_url=database.url)
     assert allowed.returncode == 0, allowed.stderr
     assert current(database) == {PROJECT_HEAD}
