@@ -263,6 +263,12 @@ def progress(connection: Connection, names: DeployTables) -> list[Progress]:
     return found
 
 
+def half_way(revision: str, direction: str, applied: set[str]) -> bool:
+    """Whether a journal of ``revision`` run in ``direction`` still stands half-way, the ``applied``
+    revisions known: not when the revision is already where the journal leads (finished by hand)."""
+    return (revision in applied) != (direction == "upgrade")
+
+
 _SHAPE = {"revision", "direction", "op_index", "state", "description"}
 
 

@@ -207,7 +207,7 @@ class Status:
 def _half_applied(found: list[Progress], scripts: Any, heads: Any) -> list[Progress]:
     # progress only for what is still half-way: never for a revision already where its journal leads
     done = {script.revision for script in applied(scripts, heads)}
-    return [p for p in found if (p.revision in done) != (p.direction == "upgrade")]
+    return [p for p in found if journal.half_way(p.revision, p.direction, done)]
 
 
 def _way_on(p: Progress) -> str:
