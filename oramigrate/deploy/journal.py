@@ -128,9 +128,14 @@ class Progress:
         return text
 
 
+def in_sent_order(outside: Iterable[Entry]) -> list[Entry]:
+    """``outside`` rows in the order their writes were sent (they are numbered -1, -2, ...)."""
+    return sorted(outside, key=lambda row: -row.index)
+
+
 def outside_summary(rows: Iterable[Entry]) -> str:
     """ "2 writes outside its operations (the first: INSERT ...)"."""
-    found = sorted(rows, key=lambda row: -row.index)
+    found = in_sent_order(rows)
     return f"{len(found)} writes outside its operations (the first: {found[0].statement[:200]})"
 
 

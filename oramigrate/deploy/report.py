@@ -196,7 +196,7 @@ class Status:
                         "operation": p.started.index, "statement": p.started.statement,
                     },
                     # writes its code sent past its operations, committed: not resumed over them
-                    "outside": [row.statement for row in sorted(p.outside, key=lambda row: -row.index)],
+                    "outside": [row.statement for row in journal.in_sent_order(p.outside)],
                     "running": self._running(p),
                 }
                 for p in self.journal
