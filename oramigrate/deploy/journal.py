@@ -305,7 +305,7 @@ def clear(connection: Connection, names: DeployTables, revisions: Iterable[str])
         connection.execute(names.journal.delete().where(names.journal.c.revision.in_(wanted)))
 
 
-def settle_command(revision: str, direction: str = "upgrade") -> str:
+def settle_command(revision: str, direction: str) -> str:
     """The commands that settle a started statement of ``revision`` by hand (``direction``: the run's)."""
     return (
         f"check it by hand, then run `db journal resolve {revision} --applied` if it took effect"
