@@ -112,7 +112,7 @@ def verify_files(config: Config) -> list[str]:
             # (an offline script's history comes without the journal table: nothing half-applied then)
             journaled = sa.inspect(connection).has_table(names.journal.name)
             if journaled and not MigrationLock(engine, names).held_now():
-                half = _half_applied(journal.progress(connection, names), scripts, heads)
+                half = half_applied(journal.progress(connection, names), scripts, heads)
     if findings:
         raise VerifyFailed(findings)
     if half:
@@ -204,8 +204,9 @@ class Status:
         }  # fmt: skip
 
 
-def _half_applied(found: list[Progress], scripts: Any, heads: Any) -> list[Progress]:
-    # progress only for what is still half-way: never for a revision already where its journal leads
+def half_applied(found: list[Progress], scripts: Any, heads: Any) -> list[Progress]:
+    """Progress only for what is still half-way: never for a revision already where its journal leads
+    (finished by hand and stamped by another tool, before a run of ours tidies the journal)."""
     done = {script.revision for script in applied(scripts, heads)}
     return [p for p in found if journal.half_way(p.revision, p.direction, done)]
 
@@ -242,7 +243,7 @@ def status(config: Config) -> Status:
             connection.rollback()
         half = journal.progress(connection, names) if tables else []
         running = history.running(connection, names) if tables else []
-    half = _half_applied(half, scripts, heads)
+    half = half_applied(half, scripts, heads)
     return Status(
         current=list(heads),
         heads=sorted(scripts.get_heads()),
