@@ -182,6 +182,7 @@ def _updates(revision: str, effect: Effect, names: _Names) -> list[Loss]:
 def _phase(
     scripts: ScriptDirectory, script: Script, dialect_name: str, engine_name: str | None, names: _Names
 ) -> list[Loss]:
+    # what ``script``'s downgrade drops or empties (rows not counted yet), as the lint records it
     from ..lint import LintTarget
     from ..lint.effects import effects
     from ..lint.offline import offline_environment
@@ -206,13 +207,6 @@ def _phase(
     if error is not None:
         found.append(Loss(revision, "cannot be listed", error))
     return found
-
-
-def planned(
-    scripts: ScriptDirectory, script: Script, dialect_name: str, engine_name: str | None = None
-) -> list[Loss]:
-    """What ``script``'s downgrade drops or empties (rows not counted yet), as the lint records it."""
-    return planned_all(scripts, [script], dialect_name, engine_name)
 
 
 def planned_all(

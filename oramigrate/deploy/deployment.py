@@ -117,7 +117,7 @@ def _tidy(run: DeployRun) -> None:
     heads = current_heads(run.connection, run.names.version_table)
     done = set(applied_or_empty(run.scripts, heads))
     # a journal whose revision is already where it leads (finished by hand and stamped): superseded
-    stale = {p.revision for p in found if (p.revision in done) == (p.direction == "upgrade")}
+    stale = {p.revision for p in found if not journal.half_way(p.revision, p.direction, done)}
     journal.clear(run.connection, run.names, stale)
     found = [p for p in found if p.revision not in stale]
     run.journaled = {p.revision for p in found}
@@ -126,7 +126,7 @@ def _tidy(run: DeployRun) -> None:
         table: pairs
         for table, rows in journal.other_journals(run.connection, run.names).items()
         # as for our own journal: a revision already where the journal leads is no longer half-way
-        if (pairs := [(r, d) for r, d in rows if (r in done) != (d == "upgrade")])
+        if (pairs := [(r, d) for r, d in rows if journal.half_way(r, d, done)])
     }
     half_applied = {(p.revision, p.direction) for p in found}
     history.close_abandoned(run.connection, run.names, half_applied)

@@ -132,10 +132,23 @@ class Progress:
         return text
 
 
+def in_sent_order(outside: Iterable[Entry]) -> list[Entry]:
+    """``outside`` rows in the order their writes were sent (they are numbered -1, -2, ...)."""
+    return sorted(outside, key=lambda row: -row.index)
+
+
 def outside_summary(rows: Iterable[Entry]) -> str:
     """ "2 writes outside its operations (the first: INSERT ...)"."""
-    found = sorted(rows, key=lambda row: -row.index)
+    found = in_sent_order(rows)
     return f"{len(found)} writes outside its operations (the first: {found[0].statement[:200]})"
+
+
+def outside_way_out(revision: str, direction: str) -> str:
+    """What settles the writes a half-applied revision committed outside its operations."""
+    return (
+        f"undo them by hand, then run `db journal clear {revision}` and `db {direction}` again"
+        f" (or finish the revision by hand and run `db stamp` and `db journal clear {revision}`)"
+    )
 
 
 def describe_statement(construct: Any, dialect: Dialect, options: dict[str, Any] | None = None) -> str:
@@ -283,6 +296,12 @@ def progress(connection: Connection, names: DeployTables) -> list[Progress]:
     return found
 
 
+def half_way(revision: str, direction: str, applied: set[str]) -> bool:
+    """Whether a journal of ``revision`` run in ``direction`` still stands half-way, the ``applied``
+    revisions known: not when the revision is already where the journal leads (finished by hand)."""
+    return (revision in applied) != (direction == "upgrade")
+
+
 _SHAPE = {"revision", "direction", "op_index", "state", "description"}
 
 
@@ -314,7 +333,7 @@ def clear(connection: Connection, names: DeployTables, revisions: Iterable[str])
         connection.execute(names.journal.delete().where(names.journal.c.revision.in_(wanted)))
 
 
-def settle_command(revision: str, direction: str = "upgrade") -> str:
+def settle_command(revision: str, direction: str) -> str:
     """The commands that settle a started statement of ``revision`` by hand (``direction``: the run's)."""
     return (
         f"check it by hand, then run `db journal resolve {revision} --applied` if it took effect"
@@ -453,13 +472,10 @@ class StatementJournal:
         outside = [entry for entry in self.applied.values() if entry.state == OUTSIDE]
         if not outside:
             return
-        again = "db upgrade" if self.direction == "upgrade" else "db downgrade"
         raise JournalOutside(
             f"revision {self.revision} stopped after {outside_summary(outside)} had committed"
             f" (sent by its {self.direction}() through op.get_bind() or a Session, not by an operation);"
-            f" running it again would repeat them: undo what they did by hand, then run"
-            f" `db journal clear {self.revision}` and `{again}` again (or finish the revision by hand"
-            f" and run `db stamp` and `db journal clear {self.revision}`)"
+            f" running it again would repeat them: {outside_way_out(self.revision, self.direction)}"
         )
 
     def _outside_write(
@@ -473,21 +489,10 @@ class StatementJournal:
         self.outside += 1
         self._own = True
         try:
-            connection.execute(
-                self.table.insert().values(
-                    revision=self.revision,
-                    direction=self.direction,
-                    op_index=-self.outside,
-                    op_total=self.total,
-                    description=describe_statement(statement, self.context.dialect),
-                    applied=utcnow(),
-                    state=OUTSIDE,
-                    attempt=self.attempt,
-                )
-            )
+            description = describe_statement(statement, self.context.dialect)
+            self._write(OUTSIDE, -self.outside, description, connection)
         finally:
             self._own = False
-        self.wrote = True
 
     @property
     def _where(self) -> str:
@@ -534,23 +539,9 @@ class StatementJournal:
         for index in range(1, upto):
             if index in self.kept or index in self.applied or index not in self._issued:
                 continue
-            description = describe_statement(
-                *self._issued[index][:1], self.context.dialect, self._issued[index][1]
-            )
-            self._connection().execute(
-                self.table.insert().values(
-                    revision=self.revision,
-                    direction=self.direction,
-                    op_index=index,
-                    op_total=self.total,
-                    description=description,
-                    applied=utcnow(),
-                    state=DONE,
-                    attempt=self.attempt,
-                )
-            )
+            construct, options = self._issued[index]
+            self._write(DONE, index, describe_statement(construct, self.context.dialect, options))
             self.kept.add(index)
-            self.wrote = True
 
     def _counted(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
         with self.checkpoint.statement_running():
@@ -729,14 +720,21 @@ class StatementJournal:
         self._end_transaction(commit=False)
         self._forget_started()
 
-    def _write(self, state: str) -> None:
-        self._connection().execute(
+    def _write(
+        self,
+        state: str,
+        index: int | None = None,
+        description: str | None = None,
+        connection: Connection | None = None,
+    ) -> None:
+        # the row of the statement running, or of another one given (an earlier one, an outside write)
+        (connection if connection is not None else self._connection()).execute(
             self.table.insert().values(
                 revision=self.revision,
                 direction=self.direction,
-                op_index=self.index,
+                op_index=self.index if index is None else index,
                 op_total=self.total,
-                description=self.current,
+                description=self.current if description is None else description,
                 applied=utcnow(),
                 state=state,
                 attempt=self.attempt,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -97,7 +96,8 @@ def log_data(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def verify_files(config: Config) -> list[str]:
-    """The applied revisions checked against the files: raises VerifyFailed if any differ."""
+    """The applied revisions checked against the files: raises VerifyFailed if any differ, HalfAppliedFound
+    if they match but a revision no runner is working on is half-applied."""
     scripts = scripts_of(config)
     names = names_of(config)
     engine = engine_of(config)
@@ -112,11 +112,11 @@ def verify_files(config: Config) -> list[str]:
             # (an offline script's history comes without the journal table: nothing half-applied then)
             journaled = sa.inspect(connection).has_table(names.journal.name)
             if journaled and not MigrationLock(engine, names).held_now():
-                half = _half_applied(journal.progress(connection, names), scripts, heads)
+                half = half_applied(journal.progress(connection, names), scripts, heads)
     if findings:
         raise VerifyFailed(findings)
     if half:
-        raise HalfAppliedFound("; ".join(f"half-applied: {p}; `db {p.direction}` resumes it" for p in half))
+        raise HalfAppliedFound("; ".join(f"half-applied: {p}{_way_on(p)}" for p in half))
     return [f"{len(applied(scripts, heads))} applied revisions match their files"]
 
 
@@ -134,7 +134,7 @@ class Status:
     migration: Activity | None
     journal: list[Progress]
     # rows left 'running' while no runner holds the lock: their runner was killed (the next run closes them)
-    abandoned: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    abandoned: list[tuple[str, str]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The status for people, one fact a line."""
@@ -160,15 +160,8 @@ class Status:
                 lines.append(
                     f"revision {p.revision}: {p.done} of {total} operations applied ({p.direction}), running"
                 )
-            elif p.outside:
-                lines.append(f"{p}: undo them by hand, then run `db journal clear {p.revision}`")
-            elif p.started is not None:
-                lines.append(
-                    f"{p}; the next `db {p.direction}` decides it from the catalog"
-                    " or names the command to run"
-                )
             else:
-                lines.append(f"{p}; the next `db {p.direction}` resumes at operation {p.done + 1}")
+                lines.append(f"{p}{_way_on(p)}")
         return lines
 
     def _running(self, progress: Progress) -> bool:
@@ -203,7 +196,7 @@ class Status:
                         "operation": p.started.index, "statement": p.started.statement,
                     },
                     # writes its code sent past its operations, committed: not resumed over them
-                    "outside": [row.statement for row in sorted(p.outside, key=lambda row: -row.index)],
+                    "outside": [row.statement for row in journal.in_sent_order(p.outside)],
                     "running": self._running(p),
                 }
                 for p in self.journal
@@ -211,10 +204,20 @@ class Status:
         }  # fmt: skip
 
 
-def _half_applied(found: list[Progress], scripts: Any, heads: Any) -> list[Progress]:
-    # progress only for what is still half-way: never for a revision already where its journal leads
+def half_applied(found: list[Progress], scripts: Any, heads: Any) -> list[Progress]:
+    """Progress only for what is still half-way: never for a revision already where its journal leads
+    (finished by hand and stamped by another tool, before a run of ours tidies the journal)."""
     done = {script.revision for script in applied(scripts, heads)}
-    return [p for p in found if (p.revision in done) != (p.direction == "upgrade")]
+    return [p for p in found if journal.half_way(p.revision, p.direction, done)]
+
+
+def _way_on(p: Progress) -> str:
+    """What finishes a half-applied revision, said after its progress (``db status``, ``db verify``)."""
+    if p.outside:
+        return f": {journal.outside_way_out(p.revision, p.direction)}"
+    if p.started is not None:
+        return f"; the next `db {p.direction}` decides it from the catalog or names the command to run"
+    return f"; the next `db {p.direction}` resumes at operation {p.done + 1}"
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:
@@ -240,7 +243,7 @@ def status(config: Config) -> Status:
             connection.rollback()
         half = journal.progress(connection, names) if tables else []
         running = history.running(connection, names) if tables else []
-    half = _half_applied(half, scripts, heads)
+    half = half_applied(half, scripts, heads)
     return Status(
         current=list(heads),
         heads=sorted(scripts.get_heads()),

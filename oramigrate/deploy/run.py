@@ -95,6 +95,10 @@ def _direction(step: RevisionStep) -> str:
     return "upgrade" if step.is_upgrade else "downgrade"
 
 
+def _downgrades(plan: list[Any]) -> list[RevisionStep]:
+    return [step for step in plan if isinstance(step, RevisionStep) and not step.is_upgrade]
+
+
 @dataclass
 class DeployRun:
     """State of one locked run: its connection and the revision now running."""
@@ -321,10 +325,7 @@ class DeployRun:
         # downgrading the parent of a half-applied revision takes away what its applied operations
         # stand on (a dropped table takes their columns with it), while its journal still says they
         # are applied: the next upgrade would skip them
-        reverting = {
-            step.revision.revision for step in plan if isinstance(step, RevisionStep) and not step.is_upgrade
-        }
-        self._refuse_under_half_applied(reverting)
+        self._refuse_under_half_applied({step.revision.revision for step in _downgrades(plan)})
 
     def _refuse_under_half_applied(self, reverting: set[str]) -> None:
         # a downgrade, or a stamp that marks the parent not applied: `db upgrade` would then apply the
@@ -346,7 +347,7 @@ class DeployRun:
                 )
 
     def _check_data_loss(self, plan: list[Any], ctx: MigrationContext) -> None:
-        downgrades = [step for step in plan if isinstance(step, RevisionStep) and not step.is_upgrade]
+        downgrades = _downgrades(plan)
         if not downgrades:
             return
         connection = ctx.connection
@@ -586,7 +587,7 @@ class DeployRun:
                 remains = "none of its operations was applied"
             remains = (
                 f"{remains}; but {journal.outside_summary(outside)} committed: it will not be run again over"
-                f" them (undo them by hand, then run `db journal clear {self._revision}`)"
+                f" them; {journal.outside_way_out(self._revision, journal_run.direction)}"
             )
         message = f"{where}: {error}; {remains}"
         if isinstance(exc, Interrupted):

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..deploy import history, journal
 from ..deploy.checksums import Findings, verify
+from ..deploy.report import half_applied
 from ..deploy.tables import DeployTables, check_own
 from ..revisions import current_heads, pending
 
@@ -70,7 +71,12 @@ def probe(engine: Engine, context: ProbeContext) -> Standing:
             waiting = ()
         if not _has_history(connection, context.names):
             return Standing(current, waiting)
-        half = tuple(str(p) for p in journal.progress(connection, context.names))
+        found = journal.progress(connection, context.names)
+        try:
+            found = half_applied(found, context.scripts, current)
+        except CommandError:  # a head no file defines: every journal is shown
+            pass
+        half = tuple(str(p) for p in found)
         table = context.names.history
         last = connection.execute(
             sa.select(table.c.id, table.c.outcome, table.c.error).order_by(table.c.id.desc()).limit(1)

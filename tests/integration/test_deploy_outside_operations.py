@@ -15,6 +15,7 @@ import pytest
 from support.cli import migrations_with, run_manage
 from support.databases import PROJECT_HEAD, Database
 from support.deploy import JOURNAL, current, history, query
+from support.faults import execute
 
 REVISION = '''"""Writes through op.get_bind() and a Session between operations; the last one may fail."""
 from alembic import op
@@ -60,22 +61,12 @@ def _upgrade(database: Database, directory: str) -> tuple[int, str]:
     return ran.returncode, ran.stderr.strip().splitlines()[-1] if ran.stderr.strip() else ""
 
 
-def _block_last(database: Database) -> None:
-    engine = database.engine()
-    with engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE bind_last (other INTEGER)")  # the cause
-    engine.dispose()
-
-
-def _unblock_last(database: Database, *more: str) -> None:
-    engine = database.engine()
-    with engine.begin() as connection:
-        for sql in ("DROP TABLE bind_last", *more):
-            connection.exec_driver_sql(sql)
-    engine.dispose()
-
-
 FIRST_WRITE = "INSERT INTO bind_probe (n) VALUES (1)"
+# the way out every message names for writes committed outside the operations (the same words each time)
+WAY_OUT = (
+    "undo them by hand, then run `db journal clear 0013` and `db upgrade` again"
+    " (or finish the revision by hand and run `db stamp` and `db journal clear 0013`)"
+)
 
 
 @pytest.mark.parametrize("database", ["mariadb"], indirect=True)
@@ -83,15 +74,15 @@ def test_a_revision_that_stopped_after_committed_outside_writes_is_not_run_again
     database: Database, tmp_path: Path
 ) -> None:
     directory = _prepared(tmp_path)
-    _block_last(database)
+    execute(database, "CREATE TABLE bind_last (other INTEGER)")  # the cause: the last operation fails
     code, error = _upgrade(database, directory)
-    assert code == 1
-    assert error.startswith("Error: revision 0013 failed at operation 3 (CREATE TABLE bind_last")
-    assert error.endswith(
-        "; 2 operations applied and journaled; `db upgrade` resumes at operation 3; but 3 writes outside its"
-        f" operations (the first: {FIRST_WRITE}) committed: it will not be run again over them (undo them"
-        " by hand, then run `db journal clear 0013`)"
-    ), error
+    assert (code, error) == (
+        1,
+        "Error: revision 0013 failed at operation 3 (CREATE TABLE bind_last ( id INTEGER NOT NULL, CONSTRAINT"
+        " pk_bind_last PRIMARY KEY (id) )): database error: (1050, \"Table 'bind_last' already exists\");"
+        " 2 operations applied and journaled; `db upgrade` resumes at operation 3; but 3 writes outside its"
+        f" operations (the first: {FIRST_WRITE}) committed: it will not be run again over them; {WAY_OUT}",
+    )
     assert query(database, "SELECT n FROM bind_probe ORDER BY n") == [(1,), (2,), (3,), (9,)]
     assert query(database, f"SELECT op_index, state FROM {JOURNAL} ORDER BY op_index") == [
         (-3, "outside"),
@@ -116,29 +107,30 @@ def test_a_revision_that_stopped_after_committed_outside_writes_is_not_run_again
     assert status.stdout.splitlines()[3:] == [
         "revision 0013: 2 of ? operations applied (upgrade; last applied: INSERT INTO bind_probe (n) VALUES"
         " (%(n)s) [values 8b28b58f2e]); 3 writes outside its operations (the first: INSERT INTO bind_probe"
-        " (n) VALUES (1)) committed, so it is not resumed over them: undo them by hand, then run"
-        " `db journal clear 0013`"
+        f" (n) VALUES (1)) committed, so it is not resumed over them: {WAY_OUT}"
     ]
+    verify = run_manage("db", "-d", directory, "verify", database_url=database.url)
+    assert (verify.returncode, verify.stderr.splitlines()[-1]) == (
+        1,
+        "Error: half-applied: revision 0013: 2 of ? operations applied (upgrade; last applied: INSERT INTO"
+        " bind_probe (n) VALUES (%(n)s) [values 8b28b58f2e]); 3 writes outside its operations (the first:"
+        f" INSERT INTO bind_probe (n) VALUES (1)) committed, so it is not resumed over them: {WAY_OUT}",
+    )
 
     # the cause is gone, but running upgrade() again would insert 1, 2 and 3 a second time
-    _unblock_last(database)
+    execute(database, "DROP TABLE bind_last")
     code, error = _upgrade(database, directory)
     assert (code, error) == (
         1,
         "Error: revision 0013 stopped after 3 writes outside its operations (the first:"
         f" {FIRST_WRITE}) had committed (sent by its upgrade() through op.get_bind() or a Session, not by"
-        " an operation); running it again would repeat them: undo what they did by hand, then run"
-        " `db journal clear 0013` and `db upgrade` again (or finish the revision by hand and run `db stamp`"
-        " and `db journal clear 0013`)",
+        f" an operation); running it again would repeat them: {WAY_OUT}",
     )
     assert query(database, "SELECT n FROM bind_probe ORDER BY n") == [(1,), (2,), (3,), (9,)]
     assert current(database) == {PROJECT_HEAD}
 
     # the way out it names: undo by hand, clear, upgrade: every row exactly once
-    engine = database.engine()
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE bind_probe")
-    engine.dispose()
+    execute(database, "DROP TABLE bind_probe")
     cleared = run_manage("db", "-d", directory, "journal", "clear", "0013", database_url=database.url)
     assert cleared.returncode == 0, cleared.stderr
     code, error = _upgrade(database, directory)
@@ -165,10 +157,7 @@ def test_outside_writes_that_never_committed_leave_the_revision_resumable(
     assert code == 1
     assert error.startswith("Error: revision 0013 failed at operation 2")
     assert "writes outside" not in error
-    engine = database.engine()
-    with engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE bind_source (n INTEGER)")
-    engine.dispose()
+    execute(database, "CREATE TABLE bind_source (n INTEGER)")
     code, error = _upgrade(database, directory)
     assert code == 0, error
     assert query(database, "SELECT n FROM bind_probe ORDER BY n") == [(1,), (9,)]

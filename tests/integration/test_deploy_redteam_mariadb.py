@@ -121,7 +121,7 @@ def test_downgrade_killed_half_way_resumes_and_upgrade_and_verify_refuse_meanwhi
         assert (verify.returncode, verify.stdout) == (1, "")
         assert verify.stderr.splitlines()[-1] == (
             "Error: half-applied: revision 0013: 1 of 4 operations applied (downgrade; last applied:"
-            " ALTER TABLE rt_t DROP COLUMN c); `db downgrade` resumes it"
+            " ALTER TABLE rt_t DROP COLUMN c); the next `db downgrade` resumes at operation 2"
         )
         # db upgrade is at head by alembic_version, yet 0013 is half taken apart: not "nothing to do"
         up = run_manage("db", "upgrade", "-d", directory, database_url=database.url)

@@ -113,6 +113,19 @@ def test_a_target_failing_at_statement_3_on_mariadb_then_the_rerun_finishes_only
         ]
 
 
+def test_a_half_applied_target_finished_by_hand_and_stamped_elsewhere_is_at_head(tmp_path: Path) -> None:
+    # a DBA finished 0013 by hand and stamped it with another tool: its journal is stale, not progress
+    directory = migrations_with(tmp_path, {"0013_fails.py": FAILING_REVISION})
+    with make_fleet(tmp_path, schemas=0, mariadb=1, sqlite=0) as fleet:
+        fleet.execute("maria_1", "CREATE TABLE deploy_probe_b (other INTEGER)")
+        args = ("--targets", str(fleet.file))
+        assert _fleet("upgrade", *args, directory=directory)[0] == 1
+        fleet.execute("maria_1", "UPDATE alembic_version SET version_num = '0013'")
+        code, out, err = _fleet("status", *args, "--json", directory=directory)
+        assert code == 0, err
+        assert [(row["name"], row["state"]) for row in json.loads(out)["targets"]] == [("maria_1", "at-head")]
+
+
 def test_a_failing_canary_stops_the_rollout_before_any_other_target(tmp_path: Path) -> None:
     directory = migrations_with(tmp_path, {"0013_fails.py": FAILING_REVISION})
     with make_fleet(tmp_path, schemas=4, mariadb=1, sqlite=1) as fleet:
