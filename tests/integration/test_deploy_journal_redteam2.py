@@ -163,7 +163,8 @@ def test_an_anonymous_block_or_a_data_modifying_with_is_a_write_outside_the_oper
     assert code == 1
     assert error.endswith(
         f"; but 1 writes outside its operations (the first: {write}) committed: it will not be run again"
-        " over them (undo them by hand, then run `db journal clear 0013`)"
+        " over them; undo them by hand, then run `db journal clear 0013` and `db upgrade` again (or finish"
+        " the revision by hand and run `db stamp` and `db journal clear 0013`)"
     ), error
     execute(database, "DROP TABLE rt_block")
     code, error = _run(database, "upgrade", "-d", directory)
