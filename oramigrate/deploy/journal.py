@@ -140,7 +140,8 @@ def in_sent_order(outside: Iterable[Entry]) -> list[Entry]:
 def outside_summary(rows: Iterable[Entry]) -> str:
     """ "2 writes outside its operations (the first: INSERT ...)"."""
     found = in_sent_order(rows)
-    return f"{len(found)} writes outside its operations (the first: {found[0].statement[:200]})"
+    writes = "1 write" if len(found) == 1 else f"{len(found)} writes"
+    return f"{writes} outside its operations (the first: {found[0].statement[:200]})"
 
 
 def outside_way_out(revision: str, direction: str) -> str:

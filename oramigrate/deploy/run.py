@@ -582,11 +582,19 @@ class DeployRun:
                 f"revision {self._revision} failed at operation {journal_run.index}{of_total} ({statement})"
             )
         remains = self._what_remains(journal_run, done)
-        if outside:
-            if done == 0 and not journal_run.in_doubt:
-                remains = "none of its operations was applied"
+        if outside:  # not resumed over them: what is applied, and the way out instead of a resume
+            if journal_run.in_doubt:
+                applied = remains
+            elif not journal_run.journaling and journal_run.kept:
+                applied = (
+                    f"rolled back but for {len(journal_run.kept)} operations an autocommit block committed"
+                )
+            elif done:
+                applied = f"{done} operations applied and journaled"
+            else:
+                applied = "none of its operations was applied"
             remains = (
-                f"{remains}; but {journal.outside_summary(outside)} committed: it will not be run again over"
+                f"{applied}; but {journal.outside_summary(outside)} committed: it will not be run again over"
                 f" them; {journal.outside_way_out(self._revision, journal_run.direction)}"
             )
         message = f"{where}: {error}; {remains}"

@@ -162,7 +162,7 @@ def test_an_anonymous_block_or_a_data_modifying_with_is_a_write_outside_the_oper
     code, error = _run(database, "upgrade", "-d", directory)
     assert code == 1
     assert error.endswith(
-        f"; but 1 writes outside its operations (the first: {write}) committed: it will not be run again"
+        f"; but 1 write outside its operations (the first: {write}) committed: it will not be run again"
         " over them; undo them by hand, then run `db journal clear 0013` and `db upgrade` again (or finish"
         " the revision by hand and run `db stamp` and `db journal clear 0013`)"
     ), error
@@ -170,7 +170,7 @@ def test_an_anonymous_block_or_a_data_modifying_with_is_a_write_outside_the_oper
     code, error = _run(database, "upgrade", "-d", directory)
     assert code == 1
     assert error.startswith(
-        f"Error: revision 0013 stopped after 1 writes outside its operations (the first: {write}) had"
+        f"Error: revision 0013 stopped after 1 write outside its operations (the first: {write}) had"
         " committed"
     ), error
     assert query(database, "SELECT id FROM rt_a ORDER BY id") == [(1,), (2,)]

@@ -80,7 +80,7 @@ def test_a_revision_that_stopped_after_committed_outside_writes_is_not_run_again
         1,
         "Error: revision 0013 failed at operation 3 (CREATE TABLE bind_last ( id INTEGER NOT NULL, CONSTRAINT"
         " pk_bind_last PRIMARY KEY (id) )): database error: (1050, \"Table 'bind_last' already exists\");"
-        " 2 operations applied and journaled; `db upgrade` resumes at operation 3; but 3 writes outside its"
+        " 2 operations applied and journaled; but 3 writes outside its"
         f" operations (the first: {FIRST_WRITE}) committed: it will not be run again over them; {WAY_OUT}",
     )
     assert query(database, "SELECT n FROM bind_probe ORDER BY n") == [(1,), (2,), (3,), (9,)]
