@@ -89,6 +89,33 @@ def _index_names(inspector: Inspector, table: str, schema: str | None) -> set[st
     return names | {unique["name"] for unique in inspector.get_unique_constraints(table, schema=schema)}
 
 
+_CONCURRENT_INDEX = re.compile(
+    r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?\"?(\w+)\"?\s+ON\s+(?:ONLY\s+)?"
+    r"(?:\"?(\w+)\"?\.)?\"?(\w+)\"?",
+    re.IGNORECASE,
+)
+
+
+def invalid_index_left(connection: Connection, construct: Any) -> str | None:
+    """The name of the invalid index a failed PostgreSQL ``CREATE INDEX CONCURRENTLY`` left behind
+    (the server keeps it, and every rerun of the statement fails with "already exists"), or None."""
+    if connection.dialect.name != "postgresql":
+        return None
+    if isinstance(construct, ddl.CreateIndex):
+        index = construct.element
+        if index.table is None or not index.dialect_options["postgresql"].get("concurrently"):
+            return None
+        name, table, schema = str(index.name), str(index.table.name), index.table.schema
+    else:
+        text = construct if isinstance(construct, str) else getattr(construct, "text", None)
+        match = _CONCURRENT_INDEX.match(text.strip()) if isinstance(text, str) else None
+        if match is None:
+            return None
+        name, schema, table = match.groups()
+    invalid = _invalid_indexes(sa.inspect(connection), table, schema)
+    return name if name in invalid else None
+
+
 def _invalid_indexes(inspector: Inspector, table: str, schema: str | None) -> set[str | None]:
     # PostgreSQL keeps an index it marks invalid (the planner ignores it) when a CONCURRENTLY build stops
     if not inspector.has_table(table, schema=schema):

@@ -78,6 +78,17 @@ class JournalUndecided(MigrationError):
     """A statement started by a runner that died, whose effect the catalog cannot show."""
 
 
+class InvalidIndexLeft(MigrationError):
+    """A PostgreSQL ``CREATE INDEX CONCURRENTLY`` failed and left its invalid index behind."""
+
+    def __init__(self, detail: str, name: str, direction: str) -> None:
+        super().__init__(detail)
+        self.way_out = (
+            f"PostgreSQL keeps the invalid index {name} the failed CONCURRENTLY build left: fix the cause,"
+            f" run `DROP INDEX CONCURRENTLY {name}`, then `db {direction}` again"
+        )
+
+
 class JournalOutside(MigrationError):
     """A half-applied revision committed writes outside its operations: running it again would repeat them."""
 
@@ -720,6 +731,10 @@ class StatementJournal:
         # the server said no: the statement did nothing, forget that it started
         self._end_transaction(commit=False)
         self._forget_started()
+        left = catalog.invalid_index_left(self._connection(), self._construct)
+        if left is not None:  # but a CONCURRENTLY build keeps what it made: the rerun would trip on it
+            detail = f"database error: {exc.orig}" if exc.orig is not None else str(exc)
+            raise InvalidIndexLeft(detail.strip().splitlines()[0], left, self.direction) from exc
 
     def _write(
         self,

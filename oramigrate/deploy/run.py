@@ -39,7 +39,7 @@ from . import dataloss, history, journal
 from .blockers import Watcher
 from .checksums import checksum
 from .interrupts import Interrupted, Interruptions
-from .journal import JournalMismatch, JournalOutside, StatementJournal
+from .journal import InvalidIndexLeft, JournalMismatch, JournalOutside, StatementJournal
 from .lock import LockLost, MigrationLock
 from .lockwait import Budget, LockWaitExhausted, LockWaits
 from .tables import DeployTables
@@ -582,6 +582,8 @@ class DeployRun:
                 f"revision {self._revision} failed at operation {journal_run.index}{of_total} ({statement})"
             )
         remains = self._what_remains(journal_run, done)
+        if isinstance(exc, InvalidIndexLeft):
+            remains = exc.way_out if remains == "rolled back as a unit" else f"{remains}; {exc.way_out}"
         if outside:  # not resumed over them: what is applied, and the way out instead of a resume
             if journal_run.in_doubt:
                 applied = remains

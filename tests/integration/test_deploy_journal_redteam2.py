@@ -454,3 +454,50 @@ def test_what_an_autocommit_block_with_no_statement_committed_is_journaled(
     execute(database, "DROP TABLE rt_block")
     assert _run(database, "upgrade", "-d", directory) == (0, "")
     assert query(database, "SELECT id FROM rt_a") == [(1,)]
+
+
+UNIQUE_CONCURRENTLY = """
+
+def upgrade():
+    with op.get_context().autocommit_block():
+        op.create_index("ix_rt_dup_v", "rt_dup", ["v"], unique=True, postgresql_concurrently=True)
+
+
+def downgrade():
+    with op.get_context().autocommit_block():
+        op.drop_index("ix_rt_dup_v", table_name="rt_dup", postgresql_concurrently=True)
+"""
+
+
+RAW_CONCURRENTLY = 'op.execute("CREATE UNIQUE INDEX CONCURRENTLY ix_rt_dup_v ON public.rt_dup (v)")'
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("raw", [False, True], ids=["op.create_index", "op.execute"])
+def test_a_failed_concurrent_unique_index_names_the_invalid_index_it_left(
+    database: Database, raw: bool, tmp_path: Path
+) -> None:
+    # PostgreSQL keeps an index whose CONCURRENTLY build failed (invalid); every rerun said
+    # "already exists" while the message said nothing of it
+    execute(database, "CREATE TABLE rt_dup (v INTEGER)", "INSERT INTO rt_dup (v) VALUES (1), (1)")
+    body = UNIQUE_CONCURRENTLY
+    if raw:
+        body = body.replace(
+            'op.create_index("ix_rt_dup_v", "rt_dup", ["v"], unique=True, postgresql_concurrently=True)',
+            RAW_CONCURRENTLY,
+        )
+    directory = _directory(tmp_path, body)
+    code, error = _run(database, "upgrade", "-d", directory)
+    assert (code, error) == (
+        1,
+        "Error: revision 0013 failed at operation 1 (CREATE UNIQUE INDEX CONCURRENTLY ix_rt_dup_v ON"
+        + (" public." if raw else " ")
+        + 'rt_dup (v)): database error: could not create unique index "ix_rt_dup_v"; PostgreSQL keeps'
+        " the invalid index ix_rt_dup_v the failed CONCURRENTLY build left:"
+        " fix the cause, run `DROP INDEX CONCURRENTLY ix_rt_dup_v`, then `db upgrade` again",
+    )
+    execute(database, "DELETE FROM rt_dup WHERE ctid IN (SELECT max(ctid) FROM rt_dup)")
+    execute(database, "DROP INDEX ix_rt_dup_v")
+    code, error = _run(database, "upgrade", "-d", directory)
+    assert code == 0, error
+    assert current(database) == {"0013"}
