@@ -18,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 from ..configuration import ENGINE, LINTED, SCRIPTS, SETTINGS, Settings
-from ..deploy.lock import LockTimeout
+from ..deploy.lock import LockTimeout, MigrationLock
 from ..failures import crash_log, describe
 from ..lint import LintReport
 from ..revisions import first_line
@@ -117,6 +117,10 @@ def _verify(chain: Chain, job: Job, engine: Engine) -> Outcome:
     name = job.target.name
     if findings:
         return Outcome(name, FAILED, detail=findings.summary())
+    # as `db verify`: a half-applied revision no runner is working on fails it too
+    half = probe(engine, chain.probes).half_applied
+    if half and not MigrationLock(engine, chain.probes.names).held_now():
+        return Outcome(name, FAILED, detail="; ".join(f"half-applied: {line}" for line in half))
     return Outcome(name, VERIFIED, detail="applied revisions match their files")
 
 

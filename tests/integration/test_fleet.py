@@ -113,13 +113,24 @@ def test_a_target_failing_at_statement_3_on_mariadb_then_the_rerun_finishes_only
         ]
 
 
-def test_a_half_applied_target_finished_by_hand_and_stamped_elsewhere_is_at_head(tmp_path: Path) -> None:
+def test_a_half_applied_target_fails_verify_and_once_stamped_elsewhere_is_at_head(tmp_path: Path) -> None:
     # a DBA finished 0013 by hand and stamped it with another tool: its journal is stale, not progress
     directory = migrations_with(tmp_path, {"0013_fails.py": FAILING_REVISION})
     with make_fleet(tmp_path, schemas=0, mariadb=1, sqlite=0) as fleet:
         fleet.execute("maria_1", "CREATE TABLE deploy_probe_b (other INTEGER)")
         args = ("--targets", str(fleet.file))
         assert _fleet("upgrade", *args, directory=directory)[0] == 1
+        # as `db verify`: the applied revisions match their files, but one is half-applied
+        code, out, err = _fleet("verify", *args, "--json", directory=directory)
+        assert code == 1
+        assert [(row["name"], row["state"], row["detail"]) for row in json.loads(out)["targets"]] == [
+            (
+                "maria_1",
+                "failed",
+                "half-applied: revision 0013: 2 of 4 operations applied (upgrade; last applied: ALTER TABLE"
+                " deploy_probe_a ADD COLUMN note VARCHAR(20))",
+            )
+        ]
         fleet.execute("maria_1", "UPDATE alembic_version SET version_num = '0013'")
         code, out, err = _fleet("status", *args, "--json", directory=directory)
         assert code == 0, err
