@@ -129,6 +129,7 @@ class Progress:
     last: str
     started: Entry | None = None
     outside: tuple[Entry, ...] = ()
+    file_gone: bool = False  # no revision file defines it any more: nothing resumes it
 
     def __str__(self) -> str:
         total = "?" if self.total is None else str(self.total)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic.config import Config
 
 from ..configuration import engine_of, scripts_of
 from ..errors import MigrationError
-from ..revisions import applied, current_heads, pending
+from ..revisions import applied, current_heads, find, pending
 from . import history, journal
 from . import tables as deploy_tables
 from .blockers import Activity, activity
@@ -208,11 +208,20 @@ def half_applied(found: list[Progress], scripts: Any, heads: Any) -> list[Progre
     """Progress only for what is still half-way: never for a revision already where its journal leads
     (finished by hand and stamped by another tool, before a run of ours tidies the journal)."""
     done = {script.revision for script in applied(scripts, heads)}
-    return [p for p in found if journal.half_way(p.revision, p.direction, done)]
+    return [
+        replace(p, file_gone=find(scripts, p.revision) is None)
+        for p in found
+        if journal.half_way(p.revision, p.direction, done)
+    ]
 
 
 def _way_on(p: Progress) -> str:
     """What finishes a half-applied revision, said after its progress (``db status``, ``db verify``)."""
+    if p.file_gone:
+        return (
+            f"; no revision file defines {p.revision} any more, so nothing resumes it: restore the file, or"
+            f" undo its applied operations by hand and run `db journal clear {p.revision}`"
+        )
     if p.outside:
         return f": {journal.outside_way_out(p.revision, p.direction)}"
     if p.started is not None:

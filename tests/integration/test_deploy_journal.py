@@ -97,3 +97,20 @@ def test_third_operation_fails_then_the_fixed_rerun_completes(database: Database
         "resumed: skipped 2 operations applied by an earlier run" if database.backend == "mariadb" else None
     )
     assert history(database)[-1] == ("0013", "upgrade", "success", None, note)
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_a_half_applied_revision_whose_file_is_gone_says_nothing_resumes_it(
+    database: Database, tmp_path: Path
+) -> None:
+    # renamed or rebased away: no `db upgrade` will run it again, whatever the journal holds
+    directory = migrations_with(tmp_path, {"0013_fails.py": FAILING_REVISION})
+    _execute(database, "CREATE TABLE deploy_probe_b (other INTEGER)")
+    assert run_manage("db", "upgrade", "-d", str(directory), database_url=database.url).returncode == 1
+    (directory / "versions" / "0013_fails.py").unlink()
+    status = run_manage("db", "-d", str(directory), "status", database_url=database.url)
+    assert status.stdout.splitlines()[3:] == [
+        "revision 0013: 2 of 4 operations applied (upgrade; last applied: ALTER TABLE deploy_probe_a ADD"
+        " COLUMN note VARCHAR(20)); no revision file defines 0013 any more, so nothing resumes it: restore"
+        " the file, or undo its applied operations by hand and run `db journal clear 0013`"
+    ]
