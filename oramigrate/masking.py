@@ -43,19 +43,29 @@ _PAIR = re.compile(
 _ORACLE_CREDENTIALS = re.compile(r"(?<![\w.$#/])(?P<user>[\w.$#]+)/(?P<password>[^\s/@\"']+)@(?=[\w\[(./-])")
 
 
-def _mask_url(match: re.Match[str]) -> str:
-    rest = match["rest"]
-    # the authority ends at the path; an unencoded '@' in the password still belongs to it, so the
-    # host starts after the last '@' before the query or fragment
+def _userinfo(rest: str) -> tuple[str, str | None, int] | None:
+    """(user, password (None without a ':'), index of the host's '@') of a URL's text after its scheme.
+
+    The authority ends at the path; an unencoded '@' in the password still belongs to it, so the
+    host starts after the last '@' before the query or fragment. None when there is no '@'.
+    """
     head = re.split(r"[?#]", rest, maxsplit=1)[0]
     if "@" not in head:
-        return match[0]
+        return None
     cut = head.rindex("@")
-    userinfo = head[:cut]
-    user, colon, password = userinfo.partition(":")
+    user, colon, password = head[:cut].partition(":")
+    return user, password if colon else None, cut
+
+
+def _mask_url(match: re.Match[str]) -> str:
+    rest = match["rest"]
+    found = _userinfo(rest)
+    if found is None:
+        return match[0]
+    user, password, cut = found
     # the word itself is how help texts write the form (user:password@host); were it the real
     # password, its known value is masked below
-    if not colon or password in (MASK, "password"):
+    if password is None or password in (MASK, "password"):
         return match[0]
     return f"{match['scheme']}{user}:{MASK}{rest[cut:]}"
 
@@ -78,13 +88,8 @@ def _encoded_forms(value: str) -> set[str]:
 def _raw_password(raw_url: str) -> str | None:
     """The password of a URL as written, split where a person meant it (the last '@')."""
     found = _URL.search(raw_url)
-    if found is None:
-        return None
-    head = re.split(r"[?#]", found["rest"], maxsplit=1)[0]
-    if "@" not in head:
-        return None
-    _user, colon, password = head[: head.rindex("@")].partition(":")
-    return password if colon and password else None
+    userinfo = None if found is None else _userinfo(found["rest"])
+    return None if userinfo is None else userinfo[1] or None
 
 
 def known_secrets(url: URL | None = None, environ: Mapping[str, str] | None = None) -> list[str]:
