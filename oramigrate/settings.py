@@ -178,12 +178,18 @@ def parse_database_url(raw: str, source: str = "DATABASE_URL") -> URL:
     return url
 
 
-def sqlite_under(url: URL, base: Path) -> URL:
-    """``url`` with a relative SQLite file path made absolute under ``base`` (other URLs as they are)."""
+def _sqlite_file(url: URL) -> str | None:
+    """A SQLite URL's file path (None for other URLs, ``:memory:`` and ``file:``, which the driver reads)."""
     database = url.database
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
-        return url
-    if database.startswith("file:") or Path(database).is_absolute():  # file: is uri=true: the driver's
+        return None
+    return None if database.startswith("file:") else database  # file: is uri=true: the driver's
+
+
+def sqlite_under(url: URL, base: Path) -> URL:
+    """``url`` with a relative SQLite file path made absolute under ``base`` (other URLs as they are)."""
+    database = _sqlite_file(url)
+    if database is None or Path(database).is_absolute():
         return url
     return url.set(database=str(base / database))
 
@@ -191,13 +197,8 @@ def sqlite_under(url: URL, base: Path) -> URL:
 def resolve_sqlite(url: URL, base: Path, source: str = "DATABASE_URL") -> URL:
     """``url`` with a relative SQLite path made absolute under ``base``; its folder must exist."""
     url = sqlite_under(url, base)
-    database = url.database
-    if (
-        url.get_backend_name() != "sqlite"
-        or not database
-        or database == ":memory:"
-        or database.startswith("file:")
-    ):
+    database = _sqlite_file(url)
+    if database is None:
         return url
     path = Path(database)
     if not path.parent.is_dir():
