@@ -213,9 +213,10 @@ def check(config: Config) -> str:
         alembic_command.check(config)
     except CommandError as exc:
         drift = str(exc).strip().splitlines()[0]
+    target = gate.gate_target(settings_of(config))
     reports = [
-        lint(own, every=True, target=replace(gate.gate_target(settings_of(config)), engine_name=bind))
-        for bind, own in ((own.attributes.get(BIND), own) for _name, own in bind_configs(config))
+        lint(own, every=True, target=replace(target, engine_name=own.attributes.get(BIND)))
+        for _name, own in bind_configs(config)
     ]
     errors = sum(len(report.errors_unacknowledged()) for report in reports)
     text = "\n\n".join(report_to_text(report) for report in reports)
