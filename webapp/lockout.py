@@ -26,6 +26,8 @@ from sqlalchemy import and_, case, false, select, update
 
 from models import User, db, utc_now
 
+from .users import clear_failed_sign_ins, has_failed_sign_ins
+
 # the Schema page lists at most this many accounts, most failures first
 LISTED_ACCOUNTS = 1000
 
@@ -61,8 +63,8 @@ def record_failure(app: Flask, user: Any = None, **extra: Any) -> None:
 
 def record_success(app: Flask, user: Any = None, **extra: Any) -> None:
     """A successful sign-in ends the run of failures (committed with the sign-in's own changes)."""
-    if user is not None and (user.failed_logins or user.last_failed_login_at is not None):
-        user.failed_logins, user.last_failed_login_at = 0, None
+    if user is not None and has_failed_sign_ins(user):
+        clear_failed_sign_ins(user)
 
 
 def limits(app: Flask) -> tuple[int, int]:

@@ -23,6 +23,7 @@ from webapp.users import (
     RowProblem,
     RowsRejected,
     UserSpec,
+    clear_failed_sign_ins,
     require_schema,
     user_changes,
     validated,
@@ -211,7 +212,7 @@ def _write(planned: list[_Planned], roles: Mapping[str, Any], update: bool) -> l
             datastore.set_uniquifier(user)
         if "password" in changes or "failed_logins" in changes:
             # a new password (the failures were against the old one), or an operator's --unlock
-            user.failed_logins, user.last_failed_login_at = 0, None
+            clear_failed_sign_ins(user)
         outcomes.append(
             Outcome(user.email, "updated" if changes else "unchanged", changes, existed=not update)
         )

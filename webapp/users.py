@@ -205,6 +205,16 @@ def user_changes(user: Any, spec: UserSpec) -> list[str]:
         changes.append("active")
     if spec.password_hash is not None and spec.password_hash != user.password:
         changes.append("password")
-    if spec.unlock and (user.failed_logins or user.last_failed_login_at is not None):
+    if spec.unlock and has_failed_sign_ins(user):
         changes.append("failed_logins")
     return changes
+
+
+def has_failed_sign_ins(user: Any) -> bool:
+    """Whether ``user`` has a run of failed sign-ins to end (a count, or the time of the last one)."""
+    return bool(user.failed_logins or user.last_failed_login_at is not None)
+
+
+def clear_failed_sign_ins(user: Any) -> None:
+    """End ``user``'s run of failed sign-ins, and with it any lock-out (webapp/lockout.py)."""
+    user.failed_logins, user.last_failed_login_at = 0, None
