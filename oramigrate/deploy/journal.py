@@ -51,7 +51,7 @@ from ..private import (
 from . import catalog
 from .lock import utcnow
 from .lockwait import LockWaits, waits_unbounded
-from .tables import TEXT_LENGTH, DeployTables
+from .tables import OWN_COLUMNS, TEXT_LENGTH, DeployTables
 
 STARTED, DONE, OUTSIDE = "started", "done", "outside"
 _DML_WORDS = ("INSERT", "UPDATE", "DELETE", "MERGE")
@@ -315,9 +315,6 @@ def half_way(revision: str, direction: str, applied: set[str]) -> bool:
     return (revision in applied) != (direction == "upgrade")
 
 
-_SHAPE = {"revision", "direction", "op_index", "state", "description"}
-
-
 def other_journals(connection: Connection, names: DeployTables) -> dict[str, list[tuple[str, str]]]:
     """(revision, direction) pairs in the journals of other history tables (``MIGRATION_HISTORY_TABLE``)
     of this schema, by table: runners with another history share the version table and the lock, so a
@@ -330,7 +327,10 @@ def other_journals(connection: Connection, names: DeployTables) -> dict[str, lis
     for table in inspector.get_table_names():
         if not table.lower().endswith("_journal") or table.lower() == own:
             continue
-        if not _SHAPE <= {column["name"].lower() for column in inspector.get_columns(table)}:
+        # one of ours, as the tool's table check knows them (older versions' journals have no state)
+        if not set(OWN_COLUMNS["journal"]) <= {
+            column["name"].lower() for column in inspector.get_columns(table)
+        }:
             continue
         other = sa.table(table, sa.column("revision"), sa.column("direction"))
         rows = connection.execute(sa.select(other.c.revision, other.c.direction).distinct()).all()
