@@ -10,7 +10,7 @@ import gc
 
 # Start-up (Flask, SQLAlchemy, Alembic, the app) allocates some 300,000 objects that live as long as
 # the process; the collector would walk them again and again while they are made (a sixth of a
-# ``db upgrade``). So it rests until the command is found, and they are then frozen out of its reach
+# ``db upgrade``). So it rests until the app is made, and they are then frozen out of its reach
 # (gc.freeze, as the gc module documents for long-lived start-up objects). Only when run as a program.
 _STARTING = __name__ == "__main__" and gc.isenabled()
 if _STARTING:

@@ -24,8 +24,9 @@ def check_new_names(
     scripts: ScriptDirectory, rev_id: str | None, branch_label: str | None, message: str | None
 ) -> None:
     """Refuse, before anything is written, a revision id or branch label the chain cannot hold."""
-    known = {script.revision for script in scripts.walk_revisions()}
-    labels = {label for script in scripts.walk_revisions() for label in script.branch_labels}
+    chain = list(scripts.walk_revisions())
+    known = {script.revision for script in chain}
+    labels = {label for script in chain for label in script.branch_labels}
     if rev_id is not None:
         _check_name("--rev-id", rev_id)
         if rev_id in known:

@@ -162,18 +162,15 @@ def create_index_online(operations: Operations, operation: CreateIndexOnlineOp) 
     if dialect.name == "postgresql":
         with context.autocommit_block():
             operations.invoke(operation.plain(postgresql_concurrently=True))
-    elif dialect.name == "oracle":
+    elif dialect.name in ("oracle", "mariadb", "mysql"):
         plain = operation.plain()
         creation_checks(plain, dialect)
-        online = oracle_target.builds_index_online(_oracle_edition(context))
-        sql = _compiled(CreateIndex(plain.to_index(context)), dialect)
-        operations.execute(f"{sql} ONLINE" if online else sql)
-    elif dialect.name in ("mariadb", "mysql"):
-        plain = operation.plain()
-        creation_checks(plain, dialect)
-        operations.execute(
-            f"{_compiled(CreateIndex(plain.to_index(context)), dialect)} {' '.join(MARIADB_ONLINE)}"
-        )
+        if dialect.name == "oracle":
+            online = oracle_target.builds_index_online(_oracle_edition(context))
+            options: tuple[str, ...] = ("ONLINE",) if online else ()
+        else:
+            options = MARIADB_ONLINE
+        operations.execute(" ".join((_compiled(CreateIndex(plain.to_index(context)), dialect), *options)))
     else:
         operations.invoke(operation.plain())
 

@@ -48,12 +48,12 @@ def setup(plugin: Plugin) -> None:
     operations.guard(ops.AlterColumnOp, operations.alter_column_checks)
     for naming_class in operations.NAMING_OPERATIONS:
         operations.guard(naming_class, operations.creation_checks)
-    # sequences first, then the filter that hides drops of the tool's own tables
-    # (each returns None, which Alembic reads as PriorityDispatchResult.CONTINUE)
     # Oracle's stored default text against the model's, after Alembic's compare_server_default switch
     plugin.add_autogenerate_comparator(
         oracle_compare.server_default_noise, "column", "server_default", priority=DispatchPriority.FIRST
     )
+    # sequences first, then the filter that hides drops of the tool's own tables
+    # (each returns None, which Alembic reads as PriorityDispatchResult.CONTINUE)
     comparators: tuple[Any, ...] = (compare.compare_sequences, compare.forget_own_objects)
     for comparator in comparators:
         plugin.add_autogenerate_comparator(comparator, "schema", priority=DispatchPriority.LAST)

@@ -19,6 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from .sessions import number
+
 _TEXT = 160
 
 POSTGRESQL = """\
@@ -94,15 +96,15 @@ def describe(blockers: list[Blocker]) -> str:
 
 def blockers_of(connection: Connection, session: str) -> list[Blocker]:
     """The sessions blocking ``session`` now (server id as ``sessions.session_id`` gives it)."""
-    dialect = connection.dialect.name
+    dialect, server_number = connection.dialect.name, number(session)
     try:
         if dialect == "postgresql":
-            rows = _rows(connection, POSTGRESQL, int(session.split("@")[0]))
+            rows = _rows(connection, POSTGRESQL, server_number)
         elif dialect in ("mysql", "mariadb"):
-            rows = _rows(connection, MARIADB_ROW_LOCKS, int(session))
-            rows = rows or _metadata_holders(connection, int(session))
+            rows = _rows(connection, MARIADB_ROW_LOCKS, server_number)
+            rows = rows or _metadata_holders(connection, server_number)
         elif dialect == "oracle":
-            rows = _rows(connection, ORACLE, int(session.partition(",")[0]))
+            rows = _rows(connection, ORACLE, server_number)
         else:
             return []
     except sa.exc.DBAPIError:  # no right to read the session views: say so through "unnamed"
@@ -257,9 +259,8 @@ def activity(connection: Connection, session: str) -> Activity | None:
     sql = ACTIVITY.get(dialect)
     if sql is None:
         return None
-    number = int(session.split("@")[0].partition(",")[0])
     try:
-        row = connection.execute(sa.text(sql), {"session": number}).first()
+        row = connection.execute(sa.text(sql), {"session": number(session)}).first()
     except sa.exc.DBAPIError:
         row = None
     finally:

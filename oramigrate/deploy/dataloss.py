@@ -7,11 +7,10 @@ database. A table or column that holds rows is data lost: refused unless ``--all
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -263,8 +262,8 @@ def counted(connection: Connection, losses: Iterable[Loss]) -> list[Loss]:
                     matched.append((schema, table, column))
         if len(matched) == 1:  # named as the database names it ("UserData", not userdata)
             schema, table, column = matched[0]
-            loss = dataclasses.replace(loss, schema=schema, table=table, column=column)
-        result.append(dataclasses.replace(loss, rows=rows))
+            loss = replace(loss, schema=schema, table=table, column=column)
+        result.append(replace(loss, rows=rows))
     if connection.in_transaction():
         connection.commit()
     return result

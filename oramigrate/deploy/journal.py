@@ -51,7 +51,7 @@ from ..private import (
 from . import catalog
 from .lock import utcnow
 from .lockwait import LockWaits, waits_unbounded
-from .tables import TEXT_LENGTH, DeployTables
+from .tables import OWN_COLUMNS, TEXT_LENGTH, DeployTables
 
 STARTED, DONE, OUTSIDE = "started", "done", "outside"
 _DML_WORDS = ("INSERT", "UPDATE", "DELETE", "MERGE")
@@ -315,9 +315,6 @@ def half_way(revision: str, direction: str, applied: set[str]) -> bool:
     return (revision in applied) != (direction == "upgrade")
 
 
-_SHAPE = {"revision", "direction", "op_index", "state", "description"}
-
-
 def other_journals(connection: Connection, names: DeployTables) -> dict[str, list[tuple[str, str]]]:
     """(revision, direction) pairs in the journals of other history tables (``MIGRATION_HISTORY_TABLE``)
     of this schema, by table: runners with another history share the version table and the lock, so a
@@ -330,7 +327,10 @@ def other_journals(connection: Connection, names: DeployTables) -> dict[str, lis
     for table in inspector.get_table_names():
         if not table.lower().endswith("_journal") or table.lower() == own:
             continue
-        if not _SHAPE <= {column["name"].lower() for column in inspector.get_columns(table)}:
+        # one of ours, as the tool's table check knows them (older versions' journals have no state)
+        if not set(OWN_COLUMNS["journal"]) <= {
+            column["name"].lower() for column in inspector.get_columns(table)
+        }:
             continue
         other = sa.table(table, sa.column("revision"), sa.column("direction"))
         rows = connection.execute(sa.select(other.c.revision, other.c.direction).distinct()).all()
@@ -427,11 +427,8 @@ class StatementJournal:
         self._refuse_outside_writes()
 
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:
-            self._own = True
-            try:
+            with self._owned():
                 return operation(construct, *args, **options)
-            finally:
-                self._own = False
 
         def operation(construct: Any, *args: Any, **options: Any) -> Any:
             self.index += 1
@@ -470,11 +467,8 @@ class StatementJournal:
         @contextlib.contextmanager
         def journaled_block() -> Iterator[None]:
             if not self.journaling and not self.context.as_sql:
-                self._own = True  # the journal's rows, not the revision's writes
-                try:
+                with self._owned():  # the journal's rows, not the revision's writes
                     self._journal_committed(self.index + 1)
-                finally:
-                    self._own = False
                 self.committed.update({index: "" for index in range(1, self.index + 1)} | self.committed)
             with block():
                 yield
@@ -491,8 +485,17 @@ class StatementJournal:
             f" running it again would repeat them: {outside_way_out(self.revision, self.direction)}"
         )
 
+    @contextlib.contextmanager
+    def _owned(self) -> Iterator[None]:
+        # what is sent meanwhile is this journal's (an operation, a journal row): not an outside write
+        self._own = True
+        try:
+            yield
+        finally:
+            self._own = False
+
     def _outside_write(
-        self, connection: Connection, _cursor: Any, statement: str, *_args: Any, **_kwargs: Any
+        self, _connection: Connection, _cursor: Any, statement: str, *_args: Any, **_kw: Any
     ) -> None:
         # SQLAlchemy's hook before any statement of the revision's connection: one the revision's code
         # sent past its operations gets its journal row first, in its transaction (a DML commits with it;
@@ -500,12 +503,8 @@ class StatementJournal:
         if self._own or not writes(statement):
             return
         self.outside += 1
-        self._own = True
-        try:
-            description = describe_statement(statement, self.context.dialect)
-            self._write(OUTSIDE, -self.outside, description, connection)
-        finally:
-            self._own = False
+        with self._owned():
+            self._write(OUTSIDE, -self.outside, describe_statement(statement, self.context.dialect))
 
     @property
     def _where(self) -> str:
@@ -625,8 +624,7 @@ class StatementJournal:
             if entry is None and any(issued(passed.statement) for passed in self._passed_over):
                 raise JournalMismatch(
                     f"revision {self.revision} issued operation {self.index} ({self.current}) again after"
-                    " passing over it as applied by an earlier run; finish or undo its applied operations by"
-                    f" hand, then run `db journal clear {self.revision}` and `db {self.direction}` again"
+                    f" passing over it as applied by an earlier run; {self._finish_or_undo()}"
                 )
             return
         later = self.index + 1
@@ -644,6 +642,13 @@ class StatementJournal:
         self.decided.append(f"{which} applied by an earlier run, not issued again")
         self.index = later
 
+    def _finish_or_undo(self) -> str:
+        # the way out of a journal the rerun cannot follow
+        return (
+            "finish or undo its applied operations by hand, then run"
+            f" `db journal clear {self.revision}` and `db {self.direction}` again"
+        )
+
     def _settled_before(self, construct: Any) -> bool:
         # True: skip the statement (applied by an earlier run); False: run it now
         entry = self.applied[self.index]
@@ -652,14 +657,12 @@ class StatementJournal:
                 f"revision {self.revision} issued operation {self.index} ({self.current}) with other"
                 " bound values than the earlier run that applied it (a loop over rows that changed since, or"
                 " a value made at run time such as a timestamp or uuid4()): the journal cannot tell whether"
-                " it would write the same rows; finish or undo its applied operations by hand, then run"
-                f" `db journal clear {self.revision}` and `db {self.direction}` again"
+                f" it would write the same rows; {self._finish_or_undo()}"
             )
         if not self._same(entry):
             raise JournalMismatch(
                 f"revision {self.revision} changed since it was half-applied: operation {self.index} was"
-                f" {entry.statement!r}, is now {self.current!r}; finish or undo its applied operations by"
-                f" hand, then run `db journal clear {self.revision}` and `db {self.direction}` again"
+                f" {entry.statement!r}, is now {self.current!r}; {self._finish_or_undo()}"
             )
         if entry.state == DONE:
             return True
@@ -737,15 +740,9 @@ class StatementJournal:
             detail = f"database error: {exc.orig}" if exc.orig is not None else str(exc)
             raise InvalidIndexLeft(detail.strip().splitlines()[0], left, self.direction) from exc
 
-    def _write(
-        self,
-        state: str,
-        index: int | None = None,
-        description: str | None = None,
-        connection: Connection | None = None,
-    ) -> None:
+    def _write(self, state: str, index: int | None = None, description: str | None = None) -> None:
         # the row of the statement running, or of another one given (an earlier one, an outside write)
-        (connection if connection is not None else self._connection()).execute(
+        self._connection().execute(
             self.table.insert().values(
                 revision=self.revision,
                 direction=self.direction,

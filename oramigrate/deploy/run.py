@@ -581,24 +581,14 @@ class DeployRun:
             where = (
                 f"revision {self._revision} failed at operation {journal_run.index}{of_total} ({statement})"
             )
-        remains = self._what_remains(journal_run, done)
-        if isinstance(exc, InvalidIndexLeft):
-            remains = exc.way_out if remains == "rolled back as a unit" else f"{remains}; {exc.way_out}"
+        remains = self._what_remains(journal_run, done, resumed=not outside)
         if outside:  # not resumed over them: what is applied, and the way out instead of a resume
-            if journal_run.in_doubt:
-                applied = remains
-            elif not journal_run.journaling and journal_run.kept:
-                applied = (
-                    f"rolled back but for {len(journal_run.kept)} operations an autocommit block committed"
-                )
-            elif done:
-                applied = f"{done} operations applied and journaled"
-            else:
-                applied = "none of its operations was applied"
             remains = (
-                f"{applied}; but {journal.outside_summary(outside)} committed: it will not be run again over"
+                f"{remains}; but {journal.outside_summary(outside)} committed: it will not be run again over"
                 f" them; {journal.outside_way_out(self._revision, journal_run.direction)}"
             )
+        elif isinstance(exc, InvalidIndexLeft):
+            remains = exc.way_out if remains == "rolled back as a unit" else f"{remains}; {exc.way_out}"
         message = f"{where}: {error}; {remains}"
         if isinstance(exc, Interrupted):
             return Interrupted(exc.signum, message)
@@ -619,7 +609,8 @@ class DeployRun:
         mine = rows.get((journal_run.revision, journal_run.direction), [])
         return [row for row in mine if row.state == journal.OUTSIDE]
 
-    def _what_remains(self, journal_run: StatementJournal, done: int) -> str:
+    def _what_remains(self, journal_run: StatementJournal, done: int, *, resumed: bool = True) -> str:
+        # what the failed run leaves, and (``resumed``) how the next run goes on from it
         if journal_run.in_doubt:
             return (
                 f"the connection was lost while operation {journal_run.index} ran, so its outcome is unknown;"
@@ -627,9 +618,11 @@ class DeployRun:
                 " from the catalog"
             )
         if not journal_run.journaling and journal_run.kept:
+            kept = f"rolled back but for {len(journal_run.kept)} operations an autocommit block committed"
+            return f"{kept} (journaled); `db {journal_run.direction}` resumes after them" if resumed else kept
+        if not resumed:  # writes outside its operations committed: it is not resumed
             return (
-                f"rolled back but for {len(journal_run.kept)} operations an autocommit block committed"
-                f" (journaled); `db {journal_run.direction}` resumes after them"
+                f"{done} operations applied and journaled" if done else "none of its operations was applied"
             )
         if not journal_run.journaling:
             return "rolled back as a unit"

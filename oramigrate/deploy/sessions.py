@@ -85,13 +85,19 @@ def presence(connection: Connection, session: str) -> Presence:
     return Presence(True, statement)
 
 
+def number(session: str) -> int:
+    """The server's number of a session id as ``session_id`` gives it: PostgreSQL's pid (``pid@start``),
+    MariaDB's connection id, Oracle's SID (``sid,serial``)."""
+    return int(session.split("@")[0].partition(",")[0])
+
+
 def end(connection: Connection, session: str) -> None:
     """End ``session`` on the server (its running statement is aborted); needs the right to."""
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": int(session.split("@")[0])})
+        connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": number(session)})
     elif dialect in ("mysql", "mariadb"):
-        connection.exec_driver_sql(f"KILL {int(session)}")
+        connection.exec_driver_sql(f"KILL {number(session)}")
     elif dialect == "oracle":
         sid, _, serial = session.partition(",")
         if not serial:

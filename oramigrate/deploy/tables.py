@@ -124,7 +124,7 @@ HOLDER_ROW = 2
 
 
 # columns every version of the tool gave its tables: a table of that name without them is not ours
-_OWN_COLUMNS = {
+OWN_COLUMNS = {
     "history": ("revision", "direction", "started", "outcome"),
     "journal": ("revision", "direction", "op_index", "description"),
     "lock": ("id", "host", "pid"),
@@ -159,7 +159,7 @@ def _existing_columns(connection: Connection, deploy_tables: DeployTables) -> di
         if table.name.lower() not in names:
             continue
         present = {column["name"].lower() for column in inspector.get_columns(table.name)}
-        missing = [column for column in _OWN_COLUMNS[role] if column not in present]
+        missing = [column for column in OWN_COLUMNS[role] if column not in present]
         if missing:
             setting = "the version table" if role == "lock" else "MIGRATION_HISTORY_TABLE"
             raise ConfigurationError(

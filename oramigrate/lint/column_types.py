@@ -18,7 +18,7 @@ from sqlalchemy.types import TypeEngine
 
 from .effects import Effect
 from .model import RecordedRevision
-from .walk import phase_effects, position
+from .walk import PhaseName, phase_effects, position
 
 _TYPE_TEXT = re.compile(r"^([A-Za-z][A-Za-z0-9_ ]*)(?:\(([^()]*)\))?(.*)$", re.DOTALL)
 _STRINGS = {"VARCHAR2", "VARCHAR", "NVARCHAR2", "NVARCHAR", "CHARACTER VARYING", "VARCHARACTER"}
@@ -147,13 +147,13 @@ def left_by(effects: Iterable[Effect], left: Left) -> Left:
 
 
 def type_before(
-    recorded: RecordedRevision, phase: str, effect: Effect, dialect: str
+    recorded: RecordedRevision, phase: PhaseName, effect: Effect, dialect: str
 ) -> TypeEngine[Any] | None:
     """The type ``effect``'s column had just before it: stated, made earlier in the revision, or left
     by an earlier revision of the chain (``recorded.earlier_type``)."""
     if effect.old_type is not None:
         return as_type(effect.old_type, dialect)
-    every = phase_effects(recorded, phase)  # type: ignore[arg-type]
+    every = phase_effects(recorded, phase)
     left = left_by(reversed(every[: position(every, effect)]), Left(str(effect.table), str(effect.column)))
     if not left.settled and phase == "downgrade":
         left = left_by(reversed(phase_effects(recorded, "upgrade")), left)
