@@ -71,12 +71,7 @@ def probe(engine: Engine, context: ProbeContext) -> Standing:
             waiting = ()
         if not _has_history(connection, context.names):
             return Standing(current, waiting)
-        found = journal.progress(connection, context.names)
-        try:
-            found = half_applied(found, context.scripts, current)
-        except CommandError:  # a head no file defines: every journal is shown
-            pass
-        half = tuple(str(p) for p in found)
+        half = _half_applied(connection, context, current)
         table = context.names.history
         last = connection.execute(
             sa.select(table.c.id, table.c.outcome, table.c.error).order_by(table.c.id.desc()).limit(1)
@@ -107,15 +102,28 @@ def applied_here(engine: Engine, names: DeployTables, since_id: int) -> list[str
     return [row.revision for row in rows]
 
 
-def verify_files(engine: Engine, context: ProbeContext) -> Findings:
-    """Applied revisions checked against the files (``checksums.verify``) on the loaded chain."""
+def verify_files(engine: Engine, context: ProbeContext) -> tuple[Findings, tuple[str, ...]]:
+    """Applied revisions checked against the files (``checksums.verify``) on the loaded chain, and
+    the half-applied revisions' progress, on one session."""
     with engine.connect() as connection:
         heads = current_heads(connection, context.version_table)
         if not _has_history(connection, context.names):
             from ..revisions import applied
 
-            return Findings(unknown=[script.revision for script in applied(context.scripts, heads)])
-        return verify(connection, context.names, context.scripts, heads)
+            return Findings(unknown=[script.revision for script in applied(context.scripts, heads)]), ()
+        return verify(connection, context.names, context.scripts, heads), _half_applied(
+            connection, context, heads
+        )
+
+
+def _half_applied(connection: Connection, context: ProbeContext, heads: tuple[str, ...]) -> tuple[str, ...]:
+    # one line per revision still half-way (not one already where its journal leads)
+    found = journal.progress(connection, context.names)
+    try:
+        found = half_applied(found, context.scripts, heads)
+    except CommandError:  # a head no file defines: every journal is shown
+        pass
+    return tuple(str(p) for p in found)
 
 
 def _has_history(connection: Connection, names: DeployTables) -> bool:

@@ -113,12 +113,11 @@ def _status(chain: Chain, job: Job, engine: Engine) -> Outcome:
 
 
 def _verify(chain: Chain, job: Job, engine: Engine) -> Outcome:
-    findings = verify_files(engine, chain.probes)
+    findings, half = verify_files(engine, chain.probes)
     name = job.target.name
     if findings:
         return Outcome(name, FAILED, detail=findings.summary())
     # as `db verify`: a half-applied revision no runner is working on fails it too
-    half = probe(engine, chain.probes).half_applied
     if half and not MigrationLock(engine, chain.probes.names).held_now():
         return Outcome(name, FAILED, detail="; ".join(f"half-applied: {line}" for line in half))
     return Outcome(name, VERIFIED, detail="applied revisions match their files")
