@@ -64,6 +64,15 @@ _WRITE_WORDS = frozenset(
 _FINGERPRINT = 10
 _DML_AFTER_WITH = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 _SELECT_INTO = re.compile(r"\bINTO\s+(?!@)", re.IGNORECASE)
+# PostgreSQL's COPY of a table (not of a query) from a file, a program or the client
+_COPY_IN = re.compile(r"COPY\s+[^\s(]+\s*(?:\([^)]*\)\s*)?FROM\b", re.IGNORECASE)
+# what is not the statement's own words: string literals ('' and \' inside), PostgreSQL's dollar quotes,
+# quoted names, comments; and a row lock's FOR [NO KEY] UPDATE (a read)
+_NOT_WORDS = re.compile(
+    r"'(?:[^'\\]|\\.|'')*'|\$(\w*)\$.*?\$\1\$|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*|#[^\n]*|/\*.*?\*/"
+    r"|\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b",
+    re.IGNORECASE | re.DOTALL,
+)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # an object's default repr names its address
 _VALUES = re.compile(r" \[values [0-9a-f]{10}\]$")
 # the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
@@ -225,10 +234,14 @@ def writes(statement: str) -> bool:
     word = match.group(1).upper()
     if word == "BEGIN":  # a PL/SQL block; a bare BEGIN (;) starts a transaction
         return match.group(2) is None
-    if word == "WITH":  # PostgreSQL: a query whose common table expressions or main statement write
-        return _DML_AFTER_WITH.search(statement) is not None
-    if word == "SELECT":  # PostgreSQL's SELECT ... INTO makes a table (MariaDB's INTO @variable does not)
-        return _SELECT_INTO.search(statement) is not None
+    if word in ("WITH", "SELECT", "COPY"):  # by the words of the statement itself, not of its literals
+        words = _NOT_WORDS.sub(" x ", statement)
+        if word == "WITH":  # PostgreSQL: a query whose common table expressions or main statement write
+            return _DML_AFTER_WITH.search(words) is not None
+        if word == "COPY":  # PostgreSQL: rows in (COPY ... TO is a read)
+            return _COPY_IN.search(words) is not None
+        # PostgreSQL's SELECT ... INTO makes a table (MariaDB's INTO @variable does not)
+        return _SELECT_INTO.search(words) is not None
     return word in _WRITE_WORDS
 
 
