@@ -124,7 +124,13 @@ def _leave(run: DeployRun, notify: Notify, quiet: bool) -> None:
 
 
 def _tidy(run: DeployRun) -> None:
-    # rows a killed runner left 'running'; revisions applied before the history existed
+    # rows a killed runner left 'running'; revisions applied before the history existed. Other chains'
+    # live runners are looked for first (only if rows are open): reading the sessions ends the transaction
+    live = (
+        holder.live_elsewhere(run.connection, run.names)
+        if history.running(run.connection, run.names)
+        else set()
+    )
     found = journal.progress(run.connection, run.names)
     heads = current_heads(run.connection, run.names.version_table)
     done = set(applied_or_empty(run.scripts, heads))
@@ -141,7 +147,7 @@ def _tidy(run: DeployRun) -> None:
         if (pairs := [(r, d) for r, d in rows if journal.half_way(r, d, done)])
     }
     half_applied = {(p.revision, p.direction) for p in found}
-    history.close_abandoned(run.connection, run.names, half_applied)
+    history.close_abandoned(run.connection, run.names, half_applied, live)
     if not history.rows(run.connection, run.names):
         for script in applied(run.scripts, heads):
             history.record(run.connection, run.names, script.revision, "stamp", checksum(script), ADOPTED)
