@@ -457,6 +457,7 @@ class StatementJournal:
         self.set_again: set[int] = set()  # applied session settings this run issued again
         # transactional DDL: what committed statements before the revision's end ("an autocommit block")
         self.committers: dict[str, None] = {}
+        self._adopt = False  # the revision's code committed Alembic's transaction (SQLAlchemy's commit())
         self.ran = 0  # statements this run executed (not skipped)
         self.outside = 0  # writes the revision's code sent past its operations in this run
         self._own = False  # a statement of this journal's (an operation, a journal row) is being sent
@@ -487,6 +488,7 @@ class StatementJournal:
                 return operation(construct, *args, **options)
 
         def operation(construct: Any, *args: Any, **options: Any) -> Any:
+            self._adopt_transaction()
             self.index += 1
             self._construct, self._options, self._described = construct, options, None
             if not self.journaling:
@@ -511,6 +513,7 @@ class StatementJournal:
         connection = self._connection()
         # transactional DDL too: an autocommit block commits the writes sent before it with the rest
         sa.event.listen(connection, "before_cursor_execute", self._outside_write)
+        sa.event.listen(connection, "commit", self._code_commits)
         sqlite = self.context.dialect.name == "sqlite"
         if sqlite:
             sa.event.listen(connection, "after_cursor_execute", _begin_after_commit)
@@ -521,6 +524,7 @@ class StatementJournal:
         finally:
             replace_statement_executor(self.context.impl, None)
             sa.event.remove(connection, "before_cursor_execute", self._outside_write)
+            sa.event.remove(connection, "commit", self._code_commits)
             if sqlite:
                 sa.event.remove(connection, "after_cursor_execute", _begin_after_commit)
                 sa.event.remove(connection, "before_cursor_execute", _begin_in_transaction)
@@ -555,9 +559,11 @@ class StatementJournal:
     def _commits_here(self, who: str) -> None:
         # transactional DDL: the transaction commits now (an autocommit block begins, the revision sends
         # COMMIT), with the rows of the statements it commits (this one included) written just before
+        kept = len(self.kept)
         self._journal_committed(self.index + 1)
         self.committed.update({index: "" for index in range(1, self.index + 1)} | self.committed)
-        self.committers[who] = None
+        if len(self.kept) > kept:
+            self.committers[who] = None
 
     @property
     def committed_by(self) -> str:
@@ -577,11 +583,11 @@ class StatementJournal:
     @contextlib.contextmanager
     def _owned(self) -> Iterator[None]:
         # what is sent meanwhile is this journal's (an operation, a journal row): not an outside write
-        self._own = True
+        before, self._own = self._own, True
         try:
             yield
         finally:
-            self._own = False
+            self._own = before
 
     def _outside_write(
         self, _connection: Connection, _cursor: Any, statement: str, *_args: Any, **_kw: Any
@@ -604,6 +610,27 @@ class StatementJournal:
         with self._owned():
             self._write(OUTSIDE, -self.outside, describe_statement(statement, self.context.dialect))
 
+    def _code_commits(self, _connection: Connection) -> None:
+        # SQLAlchemy's hook before a commit of the revision's connection: the revision's code committing
+        # (op.get_bind().commit()) commits what ran before it, as a COMMIT it sends does
+        if self._own or self._autocommit() or self.context.as_sql:
+            return
+        if not self.journaling:  # where each statement commits with its journal row, nothing is left
+            self.checkpoint.before_statement(self._where, check_lock=True)
+            with self._owned():
+                self._commits_here("the revision itself")
+        self._adopt = True
+
+    def _adopt_transaction(self) -> None:
+        # after the revision's code committed through SQLAlchemy, Alembic's transaction is over: what
+        # follows runs in one SQLAlchemy begins, which Alembic is handed here, so that the version update
+        # and the revision's end commit it (else they were rolled back at exit 0, the revision unrecorded)
+        if not self._adopt:
+            return
+        self._adopt = False
+        connection = self._connection()
+        set_open_transaction(self.context, connection.get_transaction() or connection.begin())
+
     @property
     def _where(self) -> str:
         return f"operation {self.index} of revision {self.revision}"
@@ -616,6 +643,7 @@ class StatementJournal:
         while True:
             try:
                 migration_fn(**kwargs)
+                self._adopt_transaction()
                 return
             except _RevisionLockWait as wait:
                 retry += 1
@@ -889,6 +917,11 @@ class StatementJournal:
 
     def _end_transaction(self, commit: bool) -> None:
         # end Alembic's per-revision transaction, then hand it a new one
+        self._adopt_transaction()
+        with self._owned():  # this journal's commit, not the revision's code's
+            self._end_owned_transaction(commit)
+
+    def _end_owned_transaction(self, commit: bool) -> None:
         connection = self._connection()
         transaction = open_transaction(self.context)
         if transaction is None and self._autocommit():
