@@ -67,6 +67,8 @@ _SELECT_INTO = re.compile(r"\bINTO\s+(?!@)", re.IGNORECASE)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # an object's default repr names its address
 _VALUES = re.compile(r" \[values [0-9a-f]{10}\]$")
 # the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
+# a revision's own end of transaction, sent as SQL (``op.execute("COMMIT")`` before CREATE INDEX CONCURRENTLY)
+_ENDS_TRANSACTION = re.compile(r"\s*(?:COMMIT|END)(?:\s+(?:WORK|TRANSACTION))?\s*;?\s*", re.IGNORECASE)
 # the one table a CREATE TABLE or DROP TABLE names (DROP of several tables is not matched)
 _TABLE_DDL = re.compile(
     r"\s*(CREATE|DROP)\s+TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([`\"\w.$#]+)(\s*(?:CASCADE|PURGE)?\s*;?\s*$)?",
@@ -395,6 +397,7 @@ class StatementJournal:
         # block commits what ran before it and each of its own statements: a later failure cannot undo them)
         self._issued: dict[int, tuple[Any, dict[str, Any]]] = {}
         self.kept: set[int] = set()
+        self.committed_by = "an autocommit block"  # what committed the ``kept`` statements
         self._passed_over: list[Entry] = []  # journaled statements a rerun did not issue again
         self.lock_retries = 0
         # on transactional DDL the statements are only counted and named (for the error message)
@@ -555,6 +558,15 @@ class StatementJournal:
             self._journal_committed(self.index)
             result = self._retried(lambda: self._journaled(execute, construct, args, options, session=True))
             self.kept.add(self.index)
+            self.committed.update({index: "" for index in range(1, self.index)})
+            self.committed[self.index] = self.current
+            return result
+        if _ENDS_TRANSACTION.fullmatch(self.current):
+            # it commits what ran before it, as an autocommit block's start does: their rows go in that
+            # commit (before: "rolled back as a unit", then "already exists" on every rerun)
+            self._journal_committed(self.index + 1)
+            result = self._counted(execute, construct, args, options)
+            self.committed_by = "a COMMIT it sent"
             self.committed.update({index: "" for index in range(1, self.index)})
             self.committed[self.index] = self.current
             return result

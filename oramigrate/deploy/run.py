@@ -631,7 +631,8 @@ class DeployRun:
                 " from the catalog"
             )
         if not journal_run.journaling and journal_run.kept:
-            kept = f"rolled back but for {len(journal_run.kept)} operations an autocommit block committed"
+            by = journal_run.committed_by
+            kept = f"rolled back but for {len(journal_run.kept)} operations {by} committed"
             return f"{kept} (journaled); `db {journal_run.direction}` resumes after them" if resumed else kept
         if not resumed:  # writes outside its operations committed: it is not resumed
             return (

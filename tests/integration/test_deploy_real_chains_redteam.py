@@ -271,3 +271,55 @@ def test_a_revision_that_commits_through_the_bind_upgrades(database: Database, t
     assert _db(database, directory, "upgrade") == (0, "")
     assert current(database) == {"0013"}
     assert query(database, "SELECT id, canon FROM rp_rel") == [(1, "a")]
+
+
+COMMIT_SENT = """
+
+def upgrade():
+    op.create_table(
+        "rp_grp",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("name", sa.String(40)),
+    )
+    op.execute("INSERT INTO rp_grp (id, name) VALUES (1, 'a')")
+    # creating a concurrent index does not work inside a transaction
+    op.execute("COMMIT")
+INDEX
+
+def downgrade():
+    op.drop_index(op.f("ix__rp_grp__name"), "rp_grp")
+    op.drop_table("rp_grp")
+"""
+INDEX = """    op.create_index(op.f("ix__rp_grp__name"), "rp_grp", ["name"], postgresql_concurrently=True)
+"""
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_commit_the_revision_sends_is_journaled_with_what_it_committed(
+    database: Database, tmp_path: Path
+) -> None:
+    # hypothesis/h's `op.execute("COMMIT")` before CREATE INDEX CONCURRENTLY: psycopg 3 begins a new
+    # transaction for the index, so it fails (in raw Alembic too). Before: "rolled back as a unit",
+    # though the COMMIT had committed the table and its row, and every rerun failed on "already exists"
+    directory = _revisions(tmp_path, COMMIT_SENT.replace("INDEX\n", INDEX))
+    code, error = _db(database, directory, "upgrade")
+    assert (code, error) == (
+        1,
+        "Error: revision 0013 failed at operation 4 (CREATE INDEX CONCURRENTLY ix__rp_grp__name ON rp_grp"
+        " (name)): database error: CREATE INDEX CONCURRENTLY cannot run inside a transaction block; rolled"
+        " back but for 3 operations a COMMIT it sent committed (journaled); `db upgrade` resumes after them",
+    )
+    assert query(database, f"SELECT op_index, state FROM {JOURNAL} ORDER BY op_index") == [
+        (1, "done"), (2, "done"), (3, "done")
+    ]  # fmt: skip
+    # the fix a user makes: the index in an autocommit block; the rerun goes on after the COMMIT
+    fixed = "    with op.get_context().autocommit_block():\n    " + INDEX
+    source = HEADER.format(revision="0013", down=PROJECT_HEAD) + COMMIT_SENT.replace("INDEX\n", fixed)
+    (directory / "versions" / "0013_real.py").write_text(source, encoding="utf-8")
+    assert _db(database, directory, "upgrade") == (0, "")
+    assert current(database) == {"0013"}
+    assert query(database, "SELECT id, name FROM rp_grp") == [(1, "a")]
+    assert query(database, f"SELECT COUNT(*) FROM {JOURNAL}") == [(0,)]
+    assert history(database)[-1] == (
+        "0013", "upgrade", "success", None, "resumed: skipped 3 operations applied by an earlier run"
+    )  # fmt: skip
