@@ -64,9 +64,17 @@ _WRITE_WORDS = frozenset(
 _FINGERPRINT = 10
 _DML_AFTER_WITH = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 _SELECT_INTO = re.compile(r"\bINTO\s+(?!@)", re.IGNORECASE)
+# PostgreSQL's COPY of a table (not of a query) from a file, a program or the client
+_COPY_IN = re.compile(r"COPY\s+[^\s(]+\s*(?:\([^)]*\)\s*)?FROM\b", re.IGNORECASE)
+# what is not the statement's own words: string literals ('' and \' inside), PostgreSQL's dollar quotes,
+# quoted names, comments; and a row lock's FOR [NO KEY] UPDATE (a read)
+_NOT_WORDS = re.compile(
+    r"'(?:[^'\\]|\\.|'')*'|\$(\w*)\$.*?\$\1\$|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*|#[^\n]*|/\*.*?\*/"
+    r"|\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b",
+    re.IGNORECASE | re.DOTALL,
+)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # an object's default repr names its address
 _VALUES = re.compile(r" \[values [0-9a-f]{10}\]$")
-# the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
 # a revision's own end of transaction, sent as SQL (``op.execute("COMMIT")`` before CREATE INDEX CONCURRENTLY)
 _ENDS_TRANSACTION = re.compile(r"\s*(?:COMMIT|END)(?:\s+(?:WORK|TRANSACTION))?\s*;?\s*", re.IGNORECASE)
 # the one table a CREATE TABLE or DROP TABLE names (DROP of several tables is not matched)
@@ -74,6 +82,9 @@ _TABLE_DDL = re.compile(
     r"\s*(CREATE|DROP)\s+TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([`\"\w.$#]+)(\s*(?:CASCADE|PURGE)?\s*;?\s*$)?",
     re.IGNORECASE,
 )
+# a session's setting: belongs to the session that ran it (a rerun's new session needs it again)
+_SETTING = re.compile(r"(?:SET|RESET|USE)\b|ALTER\s+SESSION\b", re.IGNORECASE)
+# the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
 _FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
 
 
@@ -240,11 +251,21 @@ def writes(statement: str) -> bool:
     word = match.group(1).upper()
     if word == "BEGIN":  # a PL/SQL block; a bare BEGIN (;) starts a transaction
         return match.group(2) is None
-    if word == "WITH":  # PostgreSQL: a query whose common table expressions or main statement write
-        return _DML_AFTER_WITH.search(statement) is not None
-    if word == "SELECT":  # PostgreSQL's SELECT ... INTO makes a table (MariaDB's INTO @variable does not)
-        return _SELECT_INTO.search(statement) is not None
+    if word in ("WITH", "SELECT", "COPY"):  # by the words of the statement itself, not of its literals
+        words = _NOT_WORDS.sub(" x ", statement)
+        if word == "WITH":  # PostgreSQL: a query whose common table expressions or main statement write
+            return _DML_AFTER_WITH.search(words) is not None
+        if word == "COPY":  # PostgreSQL: rows in (COPY ... TO is a read)
+            return _COPY_IN.search(words) is not None
+        # PostgreSQL's SELECT ... INTO makes a table (MariaDB's INTO @variable does not)
+        return _SELECT_INTO.search(words) is not None
     return word in _WRITE_WORDS
+
+
+def session_setting(statement: str) -> bool:
+    """Whether SQL text only sets the session's state (``SET``, ``RESET``, ``USE``, ``ALTER SESSION``)."""
+    match = _FIRST_WORD.match(statement)
+    return match is not None and _SETTING.match(statement, match.start(1)) is not None
 
 
 def is_dml(construct: Any) -> bool:
@@ -424,6 +445,7 @@ class StatementJournal:
         self.undone = 0  # statements of this run whose DROP TABLE undid an earlier CREATE TABLE of it
         self.decided: list[str] = []
         self.found_applied = 0
+        self.set_again: set[int] = set()  # applied session settings this run issued again
         self.ran = 0  # statements this run executed (not skipped)
         self.outside = 0  # writes the revision's code sent past its operations in this run
         self._own = False  # a statement of this journal's (an operation, a journal row) is being sent
@@ -438,7 +460,8 @@ class StatementJournal:
     @property
     def resumed(self) -> int:
         """How many statements a previous run applied (or the catalog showed applied)."""
-        return sum(1 for entry in self.applied.values() if entry.state == DONE) + self.found_applied
+        done = (index for index, entry in self.applied.items() if entry.state == DONE)
+        return sum(1 for index in done if index not in self.set_again) + self.found_applied
 
     def run(self, migration_fn: Callable[..., Any], **kwargs: Any) -> None:
         """Run the revision, each statement journaled (or skipped if a previous run applied it)."""
@@ -460,6 +483,8 @@ class StatementJournal:
             # a statement that commits on its own needs the lock now; one inside the revision's
             # transaction is covered by the check before that transaction commits
             self.checkpoint.before_statement(self._where, check_lock=self.journaling or self._autocommit())
+            if self._set_again():
+                return self._counted(execute, construct, args, options)
             self._skip_not_reissued()
             if self.index in self.applied and self._settled_before(construct):
                 self.completed = self.index
@@ -481,6 +506,18 @@ class StatementJournal:
             replace_statement_executor(self.context.impl, None)
             sa.event.remove(connection, "before_cursor_execute", self._outside_write)
             del self.context.autocommit_block  # Alembic's own again
+
+    def _set_again(self) -> bool:
+        # a session's setting (SET FOREIGN_KEY_CHECKS=0, ALTER SESSION SET CURRENT_SCHEMA) an earlier run
+        # applied belongs to that run's session, not to the database: this run's session needs it again
+        # before what follows (running it twice changes nothing; its journal row stays, marked done)
+        entry = self.applied.get(self.index)
+        if entry is None or not session_setting(self.current) or not self._same(entry):
+            return False
+        if entry.state != DONE and self.journaling:
+            self._mark_done()
+        self.set_again.add(self.index)
+        return True
 
     def _journaled_block(self, block: Callable[[], Any]) -> Callable[[], Any]:
         # transactional DDL: Alembic commits the statements before an autocommit block when it begins,
