@@ -75,8 +75,6 @@ _NOT_WORDS = re.compile(
 )
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # an object's default repr names its address
 _VALUES = re.compile(r" \[values [0-9a-f]{10}\]$")
-# a revision's own end of transaction, sent as SQL (``op.execute("COMMIT")`` before CREATE INDEX CONCURRENTLY)
-_ENDS_TRANSACTION = re.compile(r"\s*(?:COMMIT|END)(?:\s+(?:WORK|TRANSACTION))?\s*;?\s*", re.IGNORECASE)
 # the one table a CREATE TABLE or DROP TABLE names (DROP of several tables is not matched)
 _TABLE_DDL = re.compile(
     r"\s*(CREATE|DROP)\s+TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([`\"\w.$#]+)(\s*(?:CASCADE|PURGE)?\s*;?\s*$)?",
@@ -268,6 +266,23 @@ def session_setting(statement: str) -> bool:
     return match is not None and _SETTING.match(statement, match.start(1)) is not None
 
 
+def ends_transaction(statement: str) -> bool:
+    """Whether SQL text commits the transaction it runs in (``COMMIT``, PostgreSQL's ``END``)."""
+    match = _FIRST_WORD.match(statement)
+    return match is not None and match.group(1).upper() in ("COMMIT", "END")
+
+
+def _begin_after_commit(connection: Connection, cursor: Any, statement: str, *_args: Any) -> None:
+    # SQLite, where this tool sends BEGIN itself (the driver's own transaction handling is off): after
+    # a COMMIT the revision sent, what follows is a transaction again, as PostgreSQL's driver makes it
+    # (else each statement committed on its own, and a failure later rolled none of them back)
+    if not ends_transaction(statement) or cursor.connection.in_transaction:
+        return
+    autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    if connection.in_transaction() and not autocommit:
+        cursor.execute("BEGIN")
+
+
 def is_dml(construct: Any) -> bool:
     """Whether a statement is DML (transactional everywhere) rather than DDL (committing on its own)."""
     if isinstance(construct, dml.UpdateBase):
@@ -418,7 +433,6 @@ class StatementJournal:
         # block commits what ran before it and each of its own statements: a later failure cannot undo them)
         self._issued: dict[int, tuple[Any, dict[str, Any]]] = {}
         self.kept: set[int] = set()
-        self.committed_by = "an autocommit block"  # what committed the ``kept`` statements
         self._passed_over: list[Entry] = []  # journaled statements a rerun did not issue again
         self.lock_retries = 0
         # on transactional DDL the statements are only counted and named (for the error message)
@@ -446,6 +460,8 @@ class StatementJournal:
         self.decided: list[str] = []
         self.found_applied = 0
         self.set_again: set[int] = set()  # applied session settings this run issued again
+        # transactional DDL: what committed statements before the revision's end ("an autocommit block")
+        self.committers: dict[str, None] = {}
         self.ran = 0  # statements this run executed (not skipped)
         self.outside = 0  # writes the revision's code sent past its operations in this run
         self._own = False  # a statement of this journal's (an operation, a journal row) is being sent
@@ -482,7 +498,8 @@ class StatementJournal:
                 self._issued[self.index] = (construct, options)
             # a statement that commits on its own needs the lock now; one inside the revision's
             # transaction is covered by the check before that transaction commits
-            self.checkpoint.before_statement(self._where, check_lock=self.journaling or self._autocommit())
+            commits = self.journaling or self._autocommit() or ends_transaction(self.current)
+            self.checkpoint.before_statement(self._where, check_lock=commits)
             if self._set_again():
                 return self._counted(execute, construct, args, options)
             self._skip_not_reissued()
@@ -499,12 +516,17 @@ class StatementJournal:
         connection = self._connection()
         # transactional DDL too: an autocommit block commits the writes sent before it with the rest
         sa.event.listen(connection, "before_cursor_execute", self._outside_write)
+        sqlite = self.context.dialect.name == "sqlite"
+        if sqlite:
+            sa.event.listen(connection, "after_cursor_execute", _begin_after_commit)
         self.context.autocommit_block = self._journaled_block(self.context.autocommit_block)  # type: ignore[method-assign]
         try:
             self._run_whole(migration_fn, kwargs)
         finally:
             replace_statement_executor(self.context.impl, None)
             sa.event.remove(connection, "before_cursor_execute", self._outside_write)
+            if sqlite:
+                sa.event.remove(connection, "after_cursor_execute", _begin_after_commit)
             del self.context.autocommit_block  # Alembic's own again
 
     def _set_again(self) -> bool:
@@ -527,12 +549,23 @@ class StatementJournal:
         def journaled_block() -> Iterator[None]:
             if not self.journaling and not self.context.as_sql:
                 with self._owned():  # the journal's rows, not the revision's writes
-                    self._journal_committed(self.index + 1)
-                self.committed.update({index: "" for index in range(1, self.index + 1)} | self.committed)
+                    self._commits_here("an autocommit block")
             with block():
                 yield
 
         return journaled_block
+
+    def _commits_here(self, who: str) -> None:
+        # transactional DDL: the transaction commits now (an autocommit block begins, the revision sends
+        # COMMIT), with the rows of the statements it commits (this one included) written just before
+        self._journal_committed(self.index + 1)
+        self.committed.update({index: "" for index in range(1, self.index + 1)} | self.committed)
+        self.committers[who] = None
+
+    @property
+    def committed_by(self) -> str:
+        """Who committed statements before the revision ended (an autocommit block, a COMMIT it sent)."""
+        return " and ".join(self.committers) or "an autocommit block"
 
     def _refuse_outside_writes(self) -> None:
         outside = [entry for entry in self.applied.values() if entry.state == OUTSIDE]
@@ -559,7 +592,16 @@ class StatementJournal:
         # SQLAlchemy's hook before any statement of the revision's connection: one the revision's code
         # sent past its operations gets its journal row first, in its transaction (a DML commits with it;
         # a DDL commits it before running, so the row says it may have run)
-        if self._own or not writes(statement):
+        if self._own:
+            return
+        if not self.journaling and not self._autocommit() and ends_transaction(statement):
+            # the revision's code commits through the bind: what it commits is journaled, as an
+            # operation's COMMIT is
+            self.checkpoint.before_statement(self._where, check_lock=True)
+            with self._owned():
+                self._commits_here("the revision itself")
+            return
+        if not writes(statement):
             return
         self.outside += 1
         with self._owned():
@@ -589,6 +631,11 @@ class StatementJournal:
                 self.checkpoint.before_statement(f"revision {self.revision}, retry {retry}")
 
     def _transactional(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
+        if ends_transaction(self.current) and not self._autocommit() and not self.context.as_sql:
+            # the revision commits itself (a COMMIT before ALTER TYPE ... ADD VALUE, as public chains do):
+            # what it commits is journaled in that commit, as for an autocommit block
+            self._commits_here("the revision itself")
+            return self._counted(execute, construct, args, options)
         if self._autocommit():
             # its own transaction: retried alone, and a retry of the revision must not run it again; it
             # and what ran before it are committed, so journaled: a rerun after a failure skips them
@@ -597,15 +644,7 @@ class StatementJournal:
             self.kept.add(self.index)
             self.committed.update({index: "" for index in range(1, self.index)})
             self.committed[self.index] = self.current
-            return result
-        if _ENDS_TRANSACTION.fullmatch(self.current):
-            # it commits what ran before it, as an autocommit block's start does: their rows go in that
-            # commit (before: "rolled back as a unit", then "already exists" on every rerun)
-            self._journal_committed(self.index + 1)
-            result = self._counted(execute, construct, args, options)
-            self.committed_by = "a COMMIT it sent"
-            self.committed.update({index: "" for index in range(1, self.index)})
-            self.committed[self.index] = self.current
+            self.committers["an autocommit block"] = None
             return result
         if self.waits is None:
             return self._counted(execute, construct, args, options)

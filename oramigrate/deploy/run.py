@@ -631,8 +631,8 @@ class DeployRun:
                 " from the catalog"
             )
         if not journal_run.journaling and journal_run.kept:
-            by = journal_run.committed_by
-            kept = f"rolled back but for {len(journal_run.kept)} operations {by} committed"
+            who = journal_run.committed_by
+            kept = f"rolled back but for {len(journal_run.kept)} operations {who} committed"
             return f"{kept} (journaled); `db {journal_run.direction}` resumes after them" if resumed else kept
         if not resumed:  # writes outside its operations committed: it is not resumed
             return (

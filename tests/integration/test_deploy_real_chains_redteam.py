@@ -295,19 +295,19 @@ INDEX = """    op.create_index(op.f("ix__rp_grp__name"), "rp_grp", ["name"], pos
 
 
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
-def test_a_commit_the_revision_sends_is_journaled_with_what_it_committed(
+def test_a_revision_that_commits_then_fails_resumes_once_the_index_is_in_an_autocommit_block(
     database: Database, tmp_path: Path
 ) -> None:
     # hypothesis/h's `op.execute("COMMIT")` before CREATE INDEX CONCURRENTLY: psycopg 3 begins a new
-    # transaction for the index, so it fails (in raw Alembic too). Before: "rolled back as a unit",
-    # though the COMMIT had committed the table and its row, and every rerun failed on "already exists"
+    # transaction for the index, so it fails (in raw Alembic too); test_deploy_explicit_commit.py has
+    # the journal of the COMMIT; here, the way on: the user's fix to the revision resumes after it
     directory = _revisions(tmp_path, COMMIT_SENT.replace("INDEX\n", INDEX))
     code, error = _db(database, directory, "upgrade")
     assert (code, error) == (
         1,
         "Error: revision 0013 failed at operation 4 (CREATE INDEX CONCURRENTLY ix__rp_grp__name ON rp_grp"
         " (name)): database error: CREATE INDEX CONCURRENTLY cannot run inside a transaction block; rolled"
-        " back but for 3 operations a COMMIT it sent committed (journaled); `db upgrade` resumes after them",
+        " back but for 3 operations the revision itself committed (journaled); `db upgrade` resumes after them",
     )
     assert query(database, f"SELECT op_index, state FROM {JOURNAL} ORDER BY op_index") == [
         (1, "done"), (2, "done"), (3, "done")
