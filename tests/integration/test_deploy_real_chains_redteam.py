@@ -307,7 +307,8 @@ def test_a_revision_that_commits_then_fails_resumes_once_the_index_is_in_an_auto
         1,
         "Error: revision 0013 failed at operation 4 (CREATE INDEX CONCURRENTLY ix__rp_grp__name ON rp_grp"
         " (name)): database error: CREATE INDEX CONCURRENTLY cannot run inside a transaction block; rolled"
-        " back but for 3 operations the revision itself committed (journaled); `db upgrade` resumes after them",
+        " back but for 3 operations the revision itself committed (journaled); `db upgrade` resumes after"
+        " them",
     )
     assert query(database, f"SELECT op_index, state FROM {JOURNAL} ORDER BY op_index") == [
         (1, "done"), (2, "done"), (3, "done")
