@@ -82,6 +82,10 @@ _TABLE_DDL = re.compile(
 )
 # a session's setting: belongs to the session that ran it (a rerun's new session needs it again)
 _SETTING = re.compile(r"(?:SET|RESET|USE)\b|ALTER\s+SESSION\b", re.IGNORECASE)
+# SQLite's BEGIN of a transaction, alone
+_BARE_BEGIN = re.compile(
+    r"\s*BEGIN(?:\s+(?:DEFERRED|IMMEDIATE|EXCLUSIVE))?(?:\s+TRANSACTION)?\s*;?\s*$", re.IGNORECASE
+)
 # the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
 _FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
 
@@ -281,6 +285,16 @@ def _begin_after_commit(connection: Connection, cursor: Any, statement: str, *_a
     autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
     if connection.in_transaction() and not autocommit:
         cursor.execute("BEGIN")
+
+
+def _begin_in_transaction(
+    _connection: Connection, cursor: Any, statement: str, parameters: Any, *_args: Any
+) -> tuple[str, Any]:
+    # SQLite: a BEGIN the revision sends inside the transaction this tool keeps open (after its own
+    # COMMIT, or on a rerun that skipped that COMMIT) does nothing, as on PostgreSQL (a warning there)
+    if cursor.connection.in_transaction and _BARE_BEGIN.match(statement):
+        return "SELECT 1", ()
+    return statement, parameters
 
 
 def is_dml(construct: Any) -> bool:
@@ -519,6 +533,7 @@ class StatementJournal:
         sqlite = self.context.dialect.name == "sqlite"
         if sqlite:
             sa.event.listen(connection, "after_cursor_execute", _begin_after_commit)
+            sa.event.listen(connection, "before_cursor_execute", _begin_in_transaction, retval=True)
         self.context.autocommit_block = self._journaled_block(self.context.autocommit_block)  # type: ignore[method-assign]
         try:
             self._run_whole(migration_fn, kwargs)
@@ -527,6 +542,7 @@ class StatementJournal:
             sa.event.remove(connection, "before_cursor_execute", self._outside_write)
             if sqlite:
                 sa.event.remove(connection, "after_cursor_execute", _begin_after_commit)
+                sa.event.remove(connection, "before_cursor_execute", _begin_in_transaction)
             del self.context.autocommit_block  # Alembic's own again
 
     def _set_again(self) -> bool:

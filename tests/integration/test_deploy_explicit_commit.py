@@ -45,6 +45,8 @@ COMMITS = {
     "op": 'op.execute("COMMIT")',
     "bind": 'op.get_bind().exec_driver_sql("COMMIT")',
     "text": 'op.get_bind().execute(sa.text("commit"))',
+    # the revision opens a transaction again itself (on SQLite: one was open already, as on PostgreSQL)
+    "begin": 'op.execute("COMMIT")\n    op.execute("BEGIN")',
 }
 
 
@@ -59,7 +61,7 @@ def _upgrade(database: Database, directory: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"], indirect=True)
-@pytest.mark.parametrize("commit", ["op", "bind", "text"])
+@pytest.mark.parametrize("commit", ["op", "bind", "text", "begin"])
 def test_what_a_revision_committed_itself_is_journaled_and_skipped_on_the_rerun(
     database: Database, tmp_path: Path, commit: str
 ) -> None:
@@ -70,10 +72,11 @@ def test_what_a_revision_committed_itself_is_journaled_and_skipped_on_the_rerun(
         "sqlite": "table cm_block already exists",
         "postgresql": 'relation "cm_block" already exists',
     }
-    operations = 3 if commit == "op" else 2  # a COMMIT sent through the bind is not an operation
+    operations = 2 if commit in ("bind", "text") else 3  # a COMMIT sent through the bind is not an operation
+    last = operations + (3 if commit == "begin" else 2)
     assert (code, error) == (
         1,
-        f"Error: revision 0013 failed at operation {operations + 2} ({BLOCK}): database error:"
+        f"Error: revision 0013 failed at operation {last} ({BLOCK}): database error:"
         f" {table_exists[database.backend]}; rolled back but for {operations} operations the revision"
         " itself committed (journaled); `db upgrade` resumes after them",
     )
