@@ -283,8 +283,9 @@ def upgrade(
         scripts = _script_scope(config, revision, dialect, upgrade=True)
         for bind in _bind_names(config):  # multi-database: every bind's script, each bind's part judged
             report = gate.check_before_upgrade(
-                scripts, pending(scripts, [], revision), settings, allow_unsafe, notify, engine_name=bind
-            )
+                scripts, pending(scripts, [], revision), settings, allow_unsafe, notify, engine_name=bind,
+                dialect=dialect,
+            )  # fmt: skip
             ensure_offline_renderable(report)  # a revision that cannot run offline: one line, nothing written
         alembic_command.upgrade(config, revision, sql=True, tag=tag)
         return
@@ -305,7 +306,7 @@ def upgrade(
             to_apply = pending(run.scripts, heads, revision)
             report = gate.check_before_upgrade(
                 run.scripts, to_apply, settings, allow_unsafe, notify, own.attributes.get(LINTED),
-                engine_name=own.attributes.get(BIND),
+                engine_name=own.attributes.get(BIND), dialect=run.connection.dialect.name,
             )  # fmt: skip
             checked.append((run, findings, report))
         for run, findings, report in checked:

@@ -2,7 +2,10 @@
 ``db check`` fails on drift or findings.
 
 The gate judges for the Oracle target (ORACLE_TARGET_VERSION, else 11.2), like ``db lint`` by
-default, so a chain that lints clean is a chain ``db upgrade`` applies on any database.
+default, so a chain that lints clean is a chain ``db upgrade`` applies on any database. Upgrading
+another database, it also records the revisions for that database's dialect and adds what loses data
+only there: a revision that branches on ``op.get_bind().dialect.name`` (Airflow, Superset) runs its
+PostgreSQL or MySQL branch on those, which the Oracle recording never entered.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from alembic.script import Script, ScriptDirectory
 from ..binds import label
 from ..configuration import Settings
 from ..errors import MigrationError
-from ..lint import LintReport, LintTarget, lint_revisions
+from ..lint import Finding, LintReport, LintTarget, lint_revisions
 from ..lint.report import report_to_text
 from ..quiet import quieter
 
@@ -48,6 +51,50 @@ def gate_target(settings: Settings) -> LintTarget:
     )
 
 
+# what loses rows or values: judged again for the database being upgraded, whose dialect branches
+# the Oracle recording did not take
+DATA_LOSS = frozenset(
+    {
+        "add-column-not-null-no-default",
+        "delete-without-where",
+        "drop-column",
+        "drop-recreate",
+        "drop-recreate-column",
+        "drop-table",
+        "narrowing-type",
+        "not-null-without-default",
+        "rename-as-drop-add",
+        "truncate-table",
+        "update-set-null",
+        "update-without-where",
+    }
+)
+
+
+def _where(finding: Finding) -> tuple[str | None, ...]:
+    return (finding.revision, finding.code, finding.phase, finding.table, finding.column)
+
+
+def with_live_dialect(
+    report: LintReport, scripts: ScriptDirectory, revisions: list[Script], dialect: str | None
+) -> LintReport:
+    """``report`` plus the data-loss findings only a recording for ``dialect`` (the live database's) has."""
+    if dialect is None or dialect == "oracle" or not revisions:
+        return report
+    target = LintTarget(dialect, None, engine_name=report.target.engine_name)
+    with _quiet_recording():
+        live = lint_revisions(scripts, revisions, target)
+    seen = {_where(finding) for finding in report.findings}
+    extra = [
+        replace(finding, message=f"{finding.message} (on {dialect})")
+        for finding in live.findings
+        if finding.code in DATA_LOSS and finding.phase != "chain" and _where(finding) not in seen
+    ]
+    order = {revision: number for number, revision in enumerate(report.revisions)}
+    merged = sorted([*report.findings, *extra], key=lambda finding: order.get(finding.revision, len(order)))
+    return LintReport(report.target, report.revisions, merged, report.skipped)
+
+
 def _quiet_recording() -> AbstractContextManager[None]:
     # the recording context is an offline Oracle one: its "Context impl OracleImpl" lines would
     # confuse someone upgrading SQLite
@@ -63,13 +110,16 @@ def check_before_upgrade(
     linted: LintReport | None = None,
     *,
     engine_name: str | None = None,
+    dialect: str | None = None,
 ) -> LintReport:
     """Lint what is about to be applied; refuse unacknowledged errors unless ``allow_unsafe``.
 
     ``linted``: the whole chain's report for the gate's target, made once by a caller that upgrades
     many databases (``db fleet``); each revision's findings do not depend on which others are linted.
     ``engine_name``: the bind of a multi-database chain whose part of each revision is judged.
+    ``dialect``: the database's, when it is not Oracle: what loses data only there is judged too.
     """
+    revisions = list(revisions)
     if linted is not None:
         wanted = [script.revision for script in revisions]
         findings = [f for f in linted if f.revision in wanted or f.phase == "chain"]
@@ -77,7 +127,8 @@ def check_before_upgrade(
     else:
         with _quiet_recording():
             target = replace(gate_target(settings), engine_name=engine_name)
-            report = lint_revisions(scripts, list(revisions), target)
+            report = lint_revisions(scripts, revisions, target)
+    report = with_live_dialect(report, scripts, revisions, dialect)
     if report.errors_unacknowledged():
         if not allow_unsafe:
             raise UnsafeRevisions(report)

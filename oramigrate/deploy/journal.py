@@ -75,13 +75,18 @@ _NOT_WORDS = re.compile(
 )
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # an object's default repr names its address
 _VALUES = re.compile(r" \[values [0-9a-f]{10}\]$")
-# the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
+# the one table a CREATE TABLE or DROP TABLE names (DROP of several tables is not matched)
+_TABLE_DDL = re.compile(
+    r"\s*(CREATE|DROP)\s+TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([`\"\w.$#]+)(\s*(?:CASCADE|PURGE)?\s*;?\s*$)?",
+    re.IGNORECASE,
+)
 # a session's setting: belongs to the session that ran it (a rerun's new session needs it again)
 _SETTING = re.compile(r"(?:SET|RESET|USE)\b|ALTER\s+SESSION\b", re.IGNORECASE)
 # SQLite's BEGIN of a transaction, alone
 _BARE_BEGIN = re.compile(
     r"\s*BEGIN(?:\s+(?:DEFERRED|IMMEDIATE|EXCLUSIVE))?(?:\s+TRANSACTION)?\s*;?\s*$", re.IGNORECASE
 )
+# the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
 _FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
 
 
@@ -120,6 +125,14 @@ class Checkpoint(Protocol):
     def before_statement(self, where: str, *, check_lock: bool = True) -> None: ...
 
     def statement_running(self) -> Any: ...
+
+
+def _table_ddl(statement: str, verb: str) -> str | None:
+    """The table a ``CREATE TABLE`` (``verb``) or a one-table ``DROP TABLE`` statement names, unquoted."""
+    matched = _TABLE_DDL.match(statement)
+    if matched is None or matched.group(1).upper() != verb or (verb == "DROP" and matched.group(3) is None):
+        return None
+    return matched.group(2).replace('"', "").replace("`", "").lower()
 
 
 @dataclass(frozen=True)
@@ -452,6 +465,12 @@ class StatementJournal:
         self._options: dict[str, Any] = {}
         self._described: str | None = None
         self.applied = {entry.index: entry for entry in resume or []}
+        # statements applied (journaled done) by this or an earlier run: a later DROP TABLE may undo one
+        self._done = {entry.index: entry.statement for entry in resume or [] if entry.state == DONE}
+        # transactional DDL: the first statement the server refused in this run (PostgreSQL refuses every
+        # later one, such as Alembic's cleanup after a failed batch copy, with "transaction is aborted")
+        self.first_failure: tuple[int, str, sa.exc.DBAPIError] | None = None
+        self.undone = 0  # statements of this run whose DROP TABLE undid an earlier CREATE TABLE of it
         self.decided: list[str] = []
         self.found_applied = 0
         self.set_again: set[int] = set()  # applied session settings this run issued again
@@ -689,7 +708,12 @@ class StatementJournal:
 
     def _counted(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
         with self.checkpoint.statement_running():
-            result = execute(construct, *args, **options)
+            try:
+                result = execute(construct, *args, **options)
+            except sa.exc.DBAPIError as exc:
+                if self.first_failure is None:
+                    self.first_failure = (self.index, self.current, exc)
+                raise
             self.completed = self.index
             self.ran += 1
         return result
@@ -831,6 +855,7 @@ class StatementJournal:
                     return False, None, blockers
                 self._write(DONE)
                 self._commit()
+                self._done[self.index] = self.current
                 self.completed = self.index
                 self.ran += 1
             return True, result, []
@@ -850,7 +875,7 @@ class StatementJournal:
                 self._forget_started()
                 return False, None, blockers
             try:
-                self._mark_done()
+                self._mark_done_or_undone()
             except sa.exc.DBAPIError:
                 # it ran, but whether its 'done' row landed is unknown (the session went as it was
                 # written): the next run decides from the catalog, or names the command that settles it
@@ -897,6 +922,40 @@ class StatementJournal:
             .values(state=DONE, applied=utcnow(), attempt=self.attempt)
         )
         self._commit()
+
+    def _mark_done_or_undone(self) -> None:
+        # a DROP TABLE of a table a done statement of this revision created undoes it (Alembic's batch
+        # drops its _alembic_tmp_ table when the copy into it fails): both rows go in one commit, so a
+        # rerun creates it again where it skipped the CREATE and failed on the missing table
+        dropped = _table_ddl(self.current, "DROP")
+        made = [i for i, text in self._done.items() if dropped and _table_ddl(text, "CREATE") == dropped]
+        if not made:
+            self._mark_done()
+            self._done[self.index] = self.current
+            return
+        table = self.table
+        self._connection().execute(
+            table.delete()
+            .where(table.c.revision == self.revision, table.c.direction == self.direction)
+            .where(table.c.op_index.in_([max(made), self.index]))
+        )
+        self._commit()
+        self._done.pop(max(made))
+        self.applied.pop(max(made), None)
+        self.undone += 1
+
+    @property
+    def applied_count(self) -> int:
+        """How many of its statements are journaled done (by this run or an earlier one)."""
+        return len(self._done)
+
+    @property
+    def resumes_at(self) -> int:
+        """The first operation a rerun runs: the first one not journaled done."""
+        first = 1
+        while first in self._done:
+            first += 1
+        return first
 
     def _forget_started(self) -> None:
         table = self.table

@@ -72,6 +72,12 @@ def _error_line(exc: BaseException) -> str:
     return first_line(text) or type(exc).__name__
 
 
+def _transaction_aborted(exc: BaseException) -> bool:
+    """PostgreSQL's "current transaction is aborted": a statement refused after an earlier one failed."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == "25P02" or getattr(orig, "pgcode", None) == "25P02"
+
+
 def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite begins transactions only before DML; with it out of the way we emit BEGIN ourselves
     dbapi_connection.isolation_level = None
@@ -563,6 +569,11 @@ class DeployRun:
             return None
         journal_run = self._journal
         assert journal_run is not None
+        first = journal_run.first_failure
+        if first is not None and first[2] is not exc and _transaction_aborted(exc):
+            error = _error_line(first[2])  # the statement that failed, not a later one refused after it
+        else:
+            first = None
         done = journal_run.completed
         outside = self._committed_outside(journal_run)
         if outcome == history.FAILED and journal_run.journaling and (done or journal_run.in_doubt or outside):
@@ -581,7 +592,9 @@ class DeployRun:
             return RevisionFailed(f"{exc}; {ran}; {self._what_remains(journal_run, done)}")
         if isinstance(exc, LockWaitExhausted):
             return LockWaitExhausted(f"{exc}; {self._what_remains(journal_run, done)}", exc.blockers)
-        if isinstance(exc, (Interrupted, LockLost)):
+        if first is not None:
+            where = f"revision {self._revision} failed at operation {first[0]}{of_total} ({first[1][:200]})"
+        elif isinstance(exc, (Interrupted, LockLost)):
             where = f"revision {self._revision} stopped after operation {done}{of_total}"
         elif journal_run.index and journal_run.completed == journal_run.index:
             # its own Python code raised after its last statement finished: not that statement's failure
@@ -645,6 +658,12 @@ class DeployRun:
             return (
                 f"all {done} operations applied and journaled;"
                 f" the next `db {journal_run.direction}` records the revision"
+            )
+        if journal_run.undone:  # a DROP TABLE undid a CREATE TABLE of it: the rerun makes the table again
+            applied, undone = journal_run.applied_count, journal_run.undone
+            return (
+                f"{applied} operations applied and journaled ({undone} tables it created were dropped again"
+                f" by it); `db {journal_run.direction}` resumes at operation {journal_run.resumes_at}"
             )
         resumes = f"`db {journal_run.direction}` resumes at operation {done + 1}"
         return f"{done} operations applied and journaled; {resumes}"

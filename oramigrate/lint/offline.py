@@ -21,6 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.mock import MockConnection
+from sqlalchemy.sql.elements import ClauseElement
 
 from .. import plugin
 from ..oracle import target as oracle_target
@@ -51,11 +52,19 @@ def config_for(scripts: ScriptDirectory) -> Config:
     return config
 
 
+def _text_of(statement: Any, dialect: Any) -> str:
+    # str() of a PostgreSQL CreateEnumType (what ENUM.create(bind) sends) raises AttributeError
+    # without a dialect: compile it for the bind's
+    if dialect is not None and isinstance(statement, ClauseElement):
+        return str(statement.compile(dialect=dialect))
+    return str(statement)
+
+
 class OfflineResult:
     """What executing a statement returns offline: nothing to read."""
 
-    def __init__(self, statement: Any) -> None:
-        self._statement = " ".join(str(statement).split())[:60]
+    def __init__(self, statement: Any, dialect: Any = None) -> None:
+        self._statement = " ".join(_text_of(statement, dialect).split())[:60]
 
     def close(self) -> None:
         """Nothing to release."""
@@ -80,7 +89,7 @@ class RecordingBind(MockConnection):
     def execute(self, obj: Any, parameters: Any = None, execution_options: Any = None) -> Any:
         """Record ``obj`` as sent through the bind."""
         self._record(obj, "op.get_bind().execute")
-        return OfflineResult(obj)
+        return OfflineResult(obj, self.dialect)
 
     def exec_driver_sql(self, statement: str, parameters: Any = None, execution_options: Any = None) -> Any:
         """Record a driver-level SQL string."""
@@ -90,7 +99,7 @@ class RecordingBind(MockConnection):
     def scalar(self, obj: Any, parameters: Any = None, execution_options: Any = None) -> Any:
         """A single value: recorded, then unreadable offline."""
         self._record(obj, "op.get_bind().scalar")
-        return OfflineResult(obj).scalar
+        return OfflineResult(obj, self.dialect).scalar
 
     def begin(self) -> RecordingBind:
         """Transactions are the environment's; a block is just the connection."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.sql import ClauseElement, TextClause, dml
-from sqlalchemy.sql.ddl import ExecutableDDLElement
+from sqlalchemy.sql.ddl import DDL, ExecutableDDLElement
 
 from ..private import update_values
 from ..quiet import quieter
@@ -267,6 +267,8 @@ def classify(sqltext: Any, dialect: str = "oracle") -> list[RawStatement]:
         return classify_text(sqltext, dialect)
     if isinstance(sqltext, TextClause):
         return classify_text(sqltext.text, dialect)
+    if isinstance(sqltext, DDL):  # sa.DDL("DROP TABLE t"): SQL text in a DDL construct
+        return classify_text(sqltext.statement, dialect)
     if isinstance(sqltext, ClauseElement):
         return _construct(sqltext)
     return [RawStatement("unknown", type(sqltext).__name__.lower(), repr(sqltext)[:80], parsed=False)]
