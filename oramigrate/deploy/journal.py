@@ -29,6 +29,7 @@ import functools
 import hashlib
 import io
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -567,11 +568,23 @@ class StatementJournal:
         # or a kill as it begins, leaves them journaled, never committed unjournaled)
         @contextlib.contextmanager
         def journaled_block() -> Iterator[None]:
+            self._adopt_transaction()  # the block begins by committing Alembic's transaction: the live one
             if not self.journaling and not self.context.as_sql:
                 with self._owned():  # the journal's rows, not the revision's writes
                     self._commits_here("an autocommit block")
-            with block():
+            # the commits Alembic makes as the block begins and ends are its own, not the revision's code's
+            inner = block()
+            with self._owned():
+                inner.__enter__()
+            try:
                 yield
+            except BaseException:
+                with self._owned():
+                    if not inner.__exit__(*sys.exc_info()):
+                        raise
+            else:
+                with self._owned():
+                    inner.__exit__(None, None, None)
 
         return journaled_block
 
@@ -644,7 +657,7 @@ class StatementJournal:
         # after the revision's code committed through SQLAlchemy, Alembic's transaction is over: what
         # follows runs in one SQLAlchemy begins, which Alembic is handed here, so that the version update
         # and the revision's end commit it (else they were rolled back at exit 0, the revision unrecorded)
-        if not self._adopt:
+        if not self._adopt or self._autocommit():
             return
         self._adopt = False
         connection = self._connection()

@@ -258,13 +258,6 @@ def downgrade():
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a revision that commits through the bind (op.get_bind().commit(), pypi/warehouse) ends the"
-    " transaction the run's journal and history write in: 'InvalidRequestError: This transaction is"
-    " inactive', and every rerun fails the same way; raw Alembic with Flask-Migrate's env.py exits 0"
-    " but never records the version",
-)
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 def test_a_revision_that_commits_through_the_bind_upgrades(database: Database, tmp_path: Path) -> None:
     directory = _revisions(tmp_path, COMMIT_THEN_CONCURRENTLY)
