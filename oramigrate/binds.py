@@ -121,11 +121,23 @@ def per_bind(notify: Notify, name: str | None) -> Notify:
     return lambda message: notify(f"bind {label(name)}: {message}")
 
 
+Runs = list[tuple[Config, "DeployRun"]]
+
+
 @contextmanager
 def deployments(
-    config: Config, lock_timeout: float | None, notify: Notify, *, kill_orphan: bool = False
-) -> Iterator[list[tuple[Config, DeployRun]]]:
-    """Hold every bind's lock (one wait budget for all of them) for the block: each bind's Config and run."""
+    config: Config,
+    lock_timeout: float | None,
+    notify: Notify,
+    *,
+    kill_orphan: bool = False,
+    ready: Callable[[Runs], None] | None = None,
+) -> Iterator[Runs]:
+    """Hold every bind's lock (one wait budget for all of them) for the block: each bind's Config and run.
+
+    When the first run is asked to be ready (env.py reached ``run()``), every bind's run is made ready,
+    then ``ready`` sees them all (the command's checks): so every bind is checked before any runs.
+    """
     from .deploy.deployment import deployment
     from .deploy.lock import LockTimeout
 
@@ -144,4 +156,21 @@ def deployments(
                 # the locks taken so far are given back by the stack: nothing ran on any bind
                 raise LockTimeout(exc.holder, timeout, f" of bind {label(name)}") from None
             runs.append((own, run))
+        _prepared_together(runs, ready)
         yield runs
+
+
+def _prepared_together(runs: Runs, ready: Callable[[Runs], None] | None) -> None:
+    own = [run.prepare for _config, run in runs]
+
+    def prepare_all() -> None:
+        for _config, run in runs:
+            run.prepare = None  # once, whichever bind asked first
+        for prepare in own:
+            if prepare is not None:
+                prepare()
+        if ready is not None:
+            ready(runs)
+
+    for _config, run in runs:
+        run.prepare = prepare_all

@@ -2,10 +2,11 @@
 
 Our commands replace Flask-Migrate's ``init``, ``migrate``, ``revision``, ``merge``, ``history``,
 ``check``, ``upgrade``, ``downgrade`` and ``stamp``, and add ``lint``, ``log``, ``verify``,
-``status`` and ``baseline``; Flask-Migrate's read-only commands (``current``, ``heads``, ``show``,
-``edit``, ...) keep their own. ``OracleSafe`` registers this group on the app, so ``flask db`` and
-``manage.py db`` are the same guarded door. The library is imported inside each command: ``--help``
-stays light.
+``status`` and ``baseline``. Its read-only ``current``, ``heads``, ``show``, ``branches`` and ``edit``
+keep their options but call Alembic directly: Flask-Migrate's own print a RuntimeError (an env.py
+that raises one) as a bare ``Error: boom``, where the error boundary names env.py. ``OracleSafe``
+registers this group on the app, so ``flask db`` and ``manage.py db`` are the same guarded door. The
+library is imported inside each command: ``--help`` stays light.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from flask_migrate import cli as flask_migrate_cli
 from .console import lint_and_print, lint_options
 from .failures import run_guarded
 
-# Flask-Migrate's commands that neither change what is applied nor need our checks
-KEPT = ("list-templates", "edit", "show", "heads", "branches", "current")
+# Flask-Migrate's commands that neither change what is applied nor run env.py
+KEPT = ("list-templates",)
 URL_KEY = "oramigrate.url"
 
 
@@ -234,11 +235,64 @@ def merge_command(directory: str | None, revisions: tuple[str, ...], **options: 
 @with_appcontext
 def history_command(directory: str | None, rev_range: str | None, **options: Any) -> None:
     """List changeset scripts in chronological order."""
-    import flask_migrate
+    from alembic import command as alembic_command
 
     if rev_range is not None and rev_range.count(":") > 1:  # Alembic's split(":") would crash on it
         raise click.BadParameter(f"{rev_range!r} is not [start]:[end]", param_hint="'--rev-range'")
-    flask_migrate.history(directory or g.get("directory"), rev_range, **options)
+    alembic_command.history(_flask_migrate_config(directory), rev_range, **options)
+
+
+def _flask_migrate_config(directory: str | None) -> Config:
+    # the Config Flask-Migrate's own command would make (-d, -x from the group)
+    config: Config = current_app.extensions["migrate"].migrate.get_config(directory or g.get("directory"))
+    return config
+
+
+@db.command("current", params=list(flask_migrate_cli.current.params))
+@with_appcontext
+def current_command(directory: str | None, verbose: bool) -> None:
+    """Display the current revision for each database."""
+    from alembic import command as alembic_command
+
+    alembic_command.current(_flask_migrate_config(directory), verbose=verbose)
+
+
+@db.command("show", params=list(flask_migrate_cli.show.params))
+@with_appcontext
+def show_command(directory: str | None, revision: str) -> None:
+    """Show the revision denoted by the given symbol."""
+    from alembic import command as alembic_command
+
+    alembic_command.show(_flask_migrate_config(directory), revision)
+
+
+@db.command("heads", params=list(flask_migrate_cli.heads.params))
+@with_appcontext
+def heads_command(directory: str | None, verbose: bool, resolve_dependencies: bool) -> None:
+    """Show current available heads in the script directory."""
+    from alembic import command as alembic_command
+
+    alembic_command.heads(
+        _flask_migrate_config(directory), verbose=verbose, resolve_dependencies=resolve_dependencies
+    )
+
+
+@db.command("branches", params=list(flask_migrate_cli.branches.params))
+@with_appcontext
+def branches_command(directory: str | None, verbose: bool) -> None:
+    """Show current branch points."""
+    from alembic import command as alembic_command
+
+    alembic_command.branches(_flask_migrate_config(directory), verbose=verbose)
+
+
+@db.command("edit", params=list(flask_migrate_cli.edit.params))
+@with_appcontext
+def edit_command(directory: str | None, revision: str) -> None:
+    """Edit a revision file."""
+    from alembic import command as alembic_command
+
+    alembic_command.edit(_flask_migrate_config(directory), revision)
 
 
 @db.command("check")

@@ -26,7 +26,7 @@ from alembic.util import CommandError
 from sqlalchemy import MetaData
 
 from .autogenerate.rewrite import POLICY_ATTRIBUTE, AutogeneratePolicy
-from .binds import bind_configs, deployments, label
+from .binds import Runs, bind_configs, deployments, label
 from .configuration import BIND, LINTED, OFFLINE_DIALECT, engine_of, scripts_of, settings_of
 from .deploy import gate
 from .deploy.notify import Confirm, Notify, ignore
@@ -292,8 +292,9 @@ def upgrade(
     from .deploy.checksums import RevisionsChanged, verify
     from .deploy.deployment import accept_edited, lock_budget, record_unsafe
 
-    with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan) as runs:
-        # every bind is checked before any bind runs: a refusal leaves all of them as they were
+    def check_then_record(runs: Runs) -> None:
+        # when env.py reaches run(): every bind is checked before any bind runs (a refusal leaves all of
+        # them as they were), then the decisions are recorded
         checked = []
         for own, run in runs:
             heads = current_heads(run.connection, run.names.version_table)
@@ -306,10 +307,13 @@ def upgrade(
                 run.scripts, to_apply, settings, allow_unsafe, notify, own.attributes.get(LINTED),
                 engine_name=own.attributes.get(BIND),
             )  # fmt: skip
-            checked.append((own, run, findings, report))
-        for own, run, findings, report in checked:
+            checked.append((run, findings, report))
+        for run, findings, report in checked:
             accept_edited(run, findings)
             record_unsafe(run, report)
+
+    with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan, ready=check_then_record) as runs:
+        for own, run in runs:
             run.budget = lock_budget(settings, lock_wait, lock_retries)
             _show_progress(run, own, progress)
             _run_environment(own, revision, tag, upgrade=True)
@@ -392,11 +396,18 @@ def stamp(
     require_our_environment(config)
     from .deploy.deployment import applied_or_empty, record_stamp
 
-    with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan) as runs:
+    before: dict[int, list[str]] = {}
+
+    def read_before(runs: Runs) -> None:  # once env.py reached run(), the holder's orphan waited out
+        for _own, run in runs:
+            before[id(run)] = applied_or_empty(
+                run.scripts, current_heads(run.connection, run.names.version_table)
+            )
+
+    with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan, ready=read_before) as runs:
         for own, run in runs:
-            before = applied_or_empty(run.scripts, current_heads(run.connection, run.names.version_table))
             alembic_command.stamp(own, revision, tag=tag, purge=purge)
-            record_stamp(run, before, "stamp")
+            record_stamp(run, before[id(run)], "stamp")
 
 
 def journal_show(config: Config) -> list[str]:

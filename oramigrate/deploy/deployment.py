@@ -2,11 +2,13 @@
 
 ``deployment(config)`` is what ``db upgrade``, ``downgrade``, ``stamp``, ``baseline`` and ``db journal``
 run inside; the run it yields reaches env.py through ``config.attributes`` (``configuration.RUN``).
-In order: SIGINT/SIGTERM become ``Interrupted``; the lock is taken; the run's session is opened;
-the previous holder's migration session is waited out (or ended); our holder row is written, naming
-our session; rows a dead runner left are closed. On the way out the holder row is cleared and the
-lock released; a release that fails after a successful run is a warning, not a failure (the lock
-ends with its session anyway).
+In order: SIGINT/SIGTERM become ``Interrupted``; the lock is taken; the run's session is opened.
+Then, once env.py has reached ``run()`` (``DeployRun.ready``; a command without env.py calls it):
+the tool's tables are created if missing; the previous holder's migration session is waited out (or
+ended); our holder row is written, naming our session; rows a dead runner left are closed. So an
+env.py that fails on import writes nothing, not even the tool's tables. On the way out the holder
+row is cleared and the lock released; a release that fails after a successful run is a warning, not
+a failure (the lock ends with its session anyway).
 
 Two sessions per run: the lock's, and one for everything else (tables, holder row, history,
 journal, the revisions themselves). The lock keeps a session of its own: on Oracle it is a row lock
@@ -16,6 +18,7 @@ migration session until the run has written what happened (notes/deploy-safety.m
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,16 +68,13 @@ def deployment(
         working = run_engine(engine)
         try:
             with working.connect() as connection:
-                deploy_tables.create_missing(connection, names)  # under the lock: one runner creates them
-                previous = read_holder_on(connection, names)
-                holder.wait_for_orphan(connection, previous, deadline, kill_orphan, notify)
-                session = holder.current_session(connection)
-                token = holder.write(connection, names, session)
-                run = DeployRun(engine, names, scripts, connection, lock, token, interrupts, session=session)
+                run = DeployRun(engine, names, scripts, connection, lock, interrupts=interrupts)
                 run.notify = notify
+                # nothing is written until env.py reaches run() (or a command without env.py asks):
+                # an env.py that fails on import leaves the database as it was, the tool's tables too
+                run.prepare = functools.partial(_prepare, run, deadline, kill_orphan, notify)
                 config.attributes[RUN] = run
                 try:
-                    _tidy(run)  # inside: its failure (or a signal) also clears the holder row just written
                     yield run
                 except BaseException:
                     failed = True
@@ -82,7 +82,8 @@ def deployment(
                 finally:
                     del config.attributes[RUN]
                     run.close()
-                    _leave(run, notify, quiet=failed)
+                    if run.token:
+                        _leave(run, notify, quiet=failed)
         except BaseException:
             failed = True
             raise
@@ -92,6 +93,17 @@ def deployment(
             problem = lock.release()
             if problem is not None and not failed:
                 notify(f"warning: {problem}")
+
+
+def _prepare(run: DeployRun, deadline: float, kill_orphan: bool, notify: Notify) -> None:
+    # the tool's tables, the wait for a dead holder's session, our holder row, then the tidy
+    connection, names = run.connection, run.names
+    deploy_tables.create_missing(connection, names)  # under the lock: one runner creates them
+    previous = read_holder_on(connection, names)
+    holder.wait_for_orphan(connection, previous, deadline, kill_orphan, notify)
+    run.session = holder.current_session(connection)
+    run.token = holder.write(connection, names, run.session)
+    _tidy(run)  # after the row: its failure (or a signal) also clears the holder row just written
 
 
 def lock_budget(settings: Settings, seconds: float | None, retries: int | None) -> Budget:
@@ -112,7 +124,13 @@ def _leave(run: DeployRun, notify: Notify, quiet: bool) -> None:
 
 
 def _tidy(run: DeployRun) -> None:
-    # rows a killed runner left 'running'; revisions applied before the history existed
+    # rows a killed runner left 'running'; revisions applied before the history existed. Other chains'
+    # live runners are looked for first (only if rows are open): reading the sessions ends the transaction
+    live = (
+        holder.live_elsewhere(run.connection, run.names)
+        if history.running(run.connection, run.names)
+        else set()
+    )
     found = journal.progress(run.connection, run.names)
     heads = current_heads(run.connection, run.names.version_table)
     done = set(applied_or_empty(run.scripts, heads))
@@ -129,7 +147,7 @@ def _tidy(run: DeployRun) -> None:
         if (pairs := [(r, d) for r, d in rows if journal.half_way(r, d, done)])
     }
     half_applied = {(p.revision, p.direction) for p in found}
-    history.close_abandoned(run.connection, run.names, half_applied)
+    history.close_abandoned(run.connection, run.names, half_applied, live)
     if not history.rows(run.connection, run.names):
         for script in applied(run.scripts, heads):
             history.record(run.connection, run.names, script.revision, "stamp", checksum(script), ADOPTED)

@@ -211,16 +211,30 @@ def record(
     finish(connection, names, start(connection, names, revision, direction, checksum, note), SUCCESS)
 
 
-def close_abandoned(connection: Connection, names: DeployTables, half_applied: set[tuple[str, str]]) -> int:
-    """Rows left 'running' by a runner that died: partial if the journal kept its progress, else failed."""
+def close_abandoned(
+    connection: Connection,
+    names: DeployTables,
+    half_applied: set[tuple[str, str]],
+    live_elsewhere: set[tuple[str | None, int | None]],
+) -> int:
+    """Rows left 'running' by a runner that died: partial if the journal kept its progress, else failed.
+
+    Our lock keeps out only runners of our version table: the row of a runner ``live_elsewhere`` names
+    (host, pid), of another chain sharing this history, stays open."""
     table = names.history
     rows = connection.execute(
-        sa.select(table.c.id, table.c.revision, table.c.direction).where(table.c.outcome == RUNNING)
+        sa.select(table.c.id, table.c.revision, table.c.direction, table.c.host, table.c.pid).where(
+            table.c.outcome == RUNNING
+        )
     ).all()
-    for row_id, revision, direction in rows:
+    closed = 0
+    for row_id, revision, direction, host, pid in rows:
+        if (host, pid) in live_elsewhere:
+            continue
         outcome = PARTIAL if (revision, direction) in half_applied else FAILED
         finish(connection, names, row_id, outcome, ABANDONED)
-    return len(rows)
+        closed += 1
+    return closed
 
 
 def rows(connection: Connection, names: DeployTables) -> list[dict[str, Any]]:
@@ -265,6 +279,12 @@ def checksum_of(connection: Connection, names: DeployTables, row_id: int | None)
 
 def running(connection: Connection, names: DeployTables) -> list[tuple[str, str]]:
     """(revision, direction) of the rows a runner has open now."""
+    return [(revision, direction) for revision, direction, _host, _pid in open_rows(connection, names)]
+
+
+def open_rows(connection: Connection, names: DeployTables) -> list[tuple[str, str, str | None, int | None]]:
+    """(revision, direction, host, pid) of the rows a runner has open now, oldest first."""
     table = names.history
-    query = sa.select(table.c.revision, table.c.direction).where(table.c.outcome == RUNNING)
-    return [(revision, direction) for revision, direction in connection.execute(query.order_by(table.c.id))]
+    query = sa.select(table.c.revision, table.c.direction, table.c.host, table.c.pid)
+    rows = connection.execute(query.where(table.c.outcome == RUNNING).order_by(table.c.id))
+    return [(revision, direction, host, pid) for revision, direction, host, pid in rows]

@@ -11,6 +11,7 @@ holder that lost the lock can never overwrite its successor's row.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
 import uuid
@@ -22,7 +23,7 @@ from sqlalchemy.engine import Connection
 from ..errors import MigrationError
 from . import sessions
 from .lock import POLL_SECONDS, Holder, os_user, utcnow
-from .tables import HOLDER_ROW, DeployTables
+from .tables import HOLDER_ROW, OWN_COLUMNS, DeployTables
 
 
 class OrphanStillRunning(MigrationError):
@@ -68,6 +69,40 @@ def clear(connection: Connection, names: DeployTables, token: str) -> None:
         .values(pid=None, server_session=None, token=None)
     )
     connection.commit()
+
+
+LOCK_NAME = re.compile(r".+_lock|lock_[0-9a-f]{20}")
+# the holder row's columns no other table of ours has
+HOLDER_COLUMNS = ("server_session", "token")
+
+
+def live_elsewhere(connection: Connection, names: DeployTables) -> set[tuple[str | None, int | None]]:
+    """(host, pid) of the holders of other version tables' locks in this schema whose migration session
+    is still on the server, or cannot be seen: chains that share the history table but not the lock run
+    at once, and those runners' ``running`` rows are not abandoned."""
+    if connection.dialect.name == "sqlite":
+        return set()  # one file lock for every chain of the database: no other runner is at work
+    inspector = sa.inspect(connection)
+    live: set[tuple[str | None, int | None]] = set()
+    for name in inspector.get_table_names():
+        # named as lock_table_name names them: the application's tables are not reflected
+        if name.lower() == names.lock.name.lower() or not LOCK_NAME.fullmatch(name.lower()):
+            continue
+        columns = {column["name"].lower() for column in inspector.get_columns(name)}
+        # a lock table with a holder row that names its session (the history has id, host, pid too)
+        if not {*OWN_COLUMNS["lock"], *HOLDER_COLUMNS} <= columns:
+            continue
+        other = sa.table(name, *(sa.column(c) for c in ("id", "host", "pid", "server_session")))
+        query = sa.select(*other.c).where(other.c.id == HOLDER_ROW, other.c.pid.is_not(None))
+        for row in connection.execute(query).all():
+            # a holder whose session cannot be looked for counts as alive: its own chain tidies its rows
+            if (
+                row.server_session is None
+                or sessions.presence(connection, row.server_session).alive is not False
+            ):
+                live.add((row.host, row.pid))
+    connection.rollback()
+    return live
 
 
 def wait_for_orphan(

@@ -75,9 +75,24 @@ _PLAIN |= {datetime.date, datetime.datetime, datetime.time}
 _BEGIN = {"mysql": "START TRANSACTION", "mariadb": "START TRANSACTION", "postgresql": "BEGIN"}
 _DML_AFTER_WITH = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 _SELECT_INTO = re.compile(r"\bINTO\s+(?!@)", re.IGNORECASE)
+# PostgreSQL's COPY of a table (not of a query) from a file, a program or the client
+_COPY_IN = re.compile(r"COPY\s+[^\s(]+\s*(?:\([^)]*\)\s*)?FROM\b", re.IGNORECASE)
+# what is not the statement's own words: string literals ('' and \' inside), PostgreSQL's dollar quotes,
+# quoted names, comments; and a row lock's FOR [NO KEY] UPDATE (a read)
+_NOT_WORDS = re.compile(
+    r"'(?:[^'\\]|\\.|'')*'|\$(\w*)\$.*?\$\1\$|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*|#[^\n]*|/\*.*?\*/"
+    r"|\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b",
+    re.IGNORECASE | re.DOTALL,
+)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # an object's default repr names its address
 _VALUES = re.compile(r" \[values [0-9a-f]{10}\]$")
 # the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
+# a session's setting: belongs to the session that ran it (a rerun's new session needs it again)
+_SETTING = re.compile(r"(?:SET|RESET|USE)\b|ALTER\s+SESSION\b", re.IGNORECASE)
+# SQLite's BEGIN of a transaction, alone
+_BARE_BEGIN = re.compile(
+    r"\s*BEGIN(?:\s+(?:DEFERRED|IMMEDIATE|EXCLUSIVE))?(?:\s+TRANSACTION)?\s*;?\s*$", re.IGNORECASE
+)
 _FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
 
 
@@ -250,11 +265,48 @@ def writes(statement: str) -> bool:
     word = match.group(1).upper()
     if word == "BEGIN":  # a PL/SQL block; a bare BEGIN (;) starts a transaction
         return match.group(2) is None
-    if word == "WITH":  # PostgreSQL: a query whose common table expressions or main statement write
-        return _DML_AFTER_WITH.search(statement) is not None
-    if word == "SELECT":  # PostgreSQL's SELECT ... INTO makes a table (MariaDB's INTO @variable does not)
-        return _SELECT_INTO.search(statement) is not None
+    if word in ("WITH", "SELECT", "COPY"):  # by the words of the statement itself, not of its literals
+        words = _NOT_WORDS.sub(" x ", statement)
+        if word == "WITH":  # PostgreSQL: a query whose common table expressions or main statement write
+            return _DML_AFTER_WITH.search(words) is not None
+        if word == "COPY":  # PostgreSQL: rows in (COPY ... TO is a read)
+            return _COPY_IN.search(words) is not None
+        # PostgreSQL's SELECT ... INTO makes a table (MariaDB's INTO @variable does not)
+        return _SELECT_INTO.search(words) is not None
     return word in _WRITE_WORDS
+
+
+def session_setting(statement: str) -> bool:
+    """Whether SQL text only sets the session's state (``SET``, ``RESET``, ``USE``, ``ALTER SESSION``)."""
+    match = _FIRST_WORD.match(statement)
+    return match is not None and _SETTING.match(statement, match.start(1)) is not None
+
+
+def ends_transaction(statement: str) -> bool:
+    """Whether SQL text commits the transaction it runs in (``COMMIT``, PostgreSQL's ``END``)."""
+    match = _FIRST_WORD.match(statement)
+    return match is not None and match.group(1).upper() in ("COMMIT", "END")
+
+
+def _begin_after_commit(connection: Connection, cursor: Any, statement: str, *_args: Any) -> None:
+    # SQLite, where this tool sends BEGIN itself (the driver's own transaction handling is off): after
+    # a COMMIT the revision sent, what follows is a transaction again, as PostgreSQL's driver makes it
+    # (else each statement committed on its own, and a failure later rolled none of them back)
+    if not ends_transaction(statement) or cursor.connection.in_transaction:
+        return
+    autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    if connection.in_transaction() and not autocommit:
+        cursor.execute("BEGIN")
+
+
+def _begin_in_transaction(
+    _connection: Connection, cursor: Any, statement: str, parameters: Any, *_args: Any
+) -> tuple[str, Any]:
+    # SQLite: a BEGIN the revision sends inside the transaction this tool keeps open (after its own
+    # COMMIT, or on a rerun that skipped that COMMIT) does nothing, as on PostgreSQL (a warning there)
+    if cursor.connection.in_transaction and _BARE_BEGIN.match(statement):
+        return "SELECT 1", ()
+    return statement, parameters
 
 
 def is_dml(construct: Any) -> bool:
@@ -431,6 +483,9 @@ class StatementJournal:
         self.applied = {entry.index: entry for entry in resume or []}
         self.decided: list[str] = []
         self.found_applied = 0
+        self.set_again: set[int] = set()  # applied session settings this run issued again
+        # transactional DDL: what committed statements before the revision's end ("an autocommit block")
+        self.committers: dict[str, None] = {}
         self.ran = 0  # statements this run executed (not skipped)
         self.outside = 0  # writes the revision's code sent past its operations in this run
         self._own = False  # a statement of this journal's (an operation, a journal row) is being sent
@@ -446,7 +501,8 @@ class StatementJournal:
     @property
     def resumed(self) -> int:
         """How many statements a previous run applied (or the catalog showed applied)."""
-        return sum(1 for entry in self.applied.values() if entry.state == DONE) + self.found_applied
+        done = (index for index, entry in self.applied.items() if entry.state == DONE)
+        return sum(1 for index in done if index not in self.set_again) + self.found_applied
 
     def run(self, migration_fn: Callable[..., Any], **kwargs: Any) -> None:
         """Run the revision, each statement journaled (or skipped if a previous run applied it)."""
@@ -465,7 +521,10 @@ class StatementJournal:
             self._construct, self._options, self._described = construct, options, None
             # a statement that commits on its own needs the lock now; one inside the revision's
             # transaction is covered by the check before that transaction commits
-            self.checkpoint.before_statement(self._where, check_lock=self.journaling or self._autocommit())
+            commits = self.journaling or self._autocommit() or ends_transaction(self.current)
+            self.checkpoint.before_statement(self._where, check_lock=commits)
+            if self._set_again():
+                return self._counted(execute, construct, args, options)
             self._skip_not_reissued()
             if self.index in self.applied and self._settled_before(construct):
                 self._finished()
@@ -480,13 +539,32 @@ class StatementJournal:
         connection = self._connection()
         # transactional DDL too: an autocommit block commits the writes sent before it with the rest
         sa.event.listen(connection, "before_cursor_execute", self._outside_write)
+        sqlite = self.context.dialect.name == "sqlite"
+        if sqlite:
+            sa.event.listen(connection, "after_cursor_execute", _begin_after_commit)
+            sa.event.listen(connection, "before_cursor_execute", _begin_in_transaction, retval=True)
         self.context.autocommit_block = self._journaled_block(self.context.autocommit_block)  # type: ignore[method-assign]
         try:
             self._run_whole(migration_fn, kwargs)
         finally:
             replace_statement_executor(self.context.impl, None)
             sa.event.remove(connection, "before_cursor_execute", self._outside_write)
+            if sqlite:
+                sa.event.remove(connection, "after_cursor_execute", _begin_after_commit)
+                sa.event.remove(connection, "before_cursor_execute", _begin_in_transaction)
             del self.context.autocommit_block  # Alembic's own again
+
+    def _set_again(self) -> bool:
+        # a session's setting (SET FOREIGN_KEY_CHECKS=0, ALTER SESSION SET CURRENT_SCHEMA) an earlier run
+        # applied belongs to that run's session, not to the database: this run's session needs it again
+        # before what follows (running it twice changes nothing; its journal row stays, marked done)
+        entry = self.applied.get(self.index)
+        if entry is None or not session_setting(self.current) or not self._same(entry):
+            return False
+        if entry.state != DONE and self.journaling:
+            self._mark_done()
+        self.set_again.add(self.index)
+        return True
 
     def _journaled_block(self, block: Callable[[], Any]) -> Callable[[], Any]:
         # transactional DDL: Alembic commits the statements before an autocommit block when it begins,
@@ -501,8 +579,7 @@ class StatementJournal:
                 )
             if not self.journaling and not self.context.as_sql:
                 with self._owned():  # the journal's rows, not the revision's writes
-                    self._journal_committed(self.index + 1)
-                self.committed.update({index: "" for index in self.settled} | self.committed)
+                    self._commits_here("an autocommit block")
             self._in_block = True
             try:
                 with block():
@@ -511,6 +588,18 @@ class StatementJournal:
                 self._in_block = False
 
         return journaled_block
+
+    def _commits_here(self, who: str) -> None:
+        # transactional DDL: the transaction commits now (an autocommit block begins, the revision sends
+        # COMMIT), with the rows of the statements it commits (this one included) written just before
+        self._journal_committed(self.index + 1)
+        self.committed.update({index: "" for index in self.settled | self._issued.keys()} | self.committed)
+        self.committers[who] = None
+
+    @property
+    def committed_by(self) -> str:
+        """Who committed statements before the revision ended (an autocommit block, a COMMIT it sent)."""
+        return " and ".join(self.committers) or "an autocommit block"
 
     def _refuse_outside_writes(self) -> None:
         outside = [entry for entry in self.applied.values() if entry.state == OUTSIDE]
@@ -537,7 +626,16 @@ class StatementJournal:
         # SQLAlchemy's hook before any statement of the revision's connection: one the revision's code
         # sent past its operations gets its journal row first, in its transaction (a DML commits with it;
         # a DDL commits it before running, so the row says it may have run)
-        if self._own or not writes(statement):
+        if self._own:
+            return
+        if not self.journaling and not self._autocommit() and ends_transaction(statement):
+            # the revision's code commits through the bind: what it commits is journaled, as an
+            # operation's COMMIT is
+            self.checkpoint.before_statement(self._where, check_lock=True)
+            with self._owned():
+                self._commits_here("the revision itself")
+            return
+        if not writes(statement):
             return
         self.outside += 1
         with self._owned():
@@ -569,6 +667,12 @@ class StatementJournal:
                 self.checkpoint.before_statement(f"revision {self.revision}, retry {retry}")
 
     def _transactional(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
+        if ends_transaction(self.current) and not self._autocommit() and not self.context.as_sql:
+            # the revision commits itself (a COMMIT before ALTER TYPE ... ADD VALUE, as public chains do):
+            # what it commits is journaled in that commit, as for an autocommit block
+            self._issued[self.index] = self.current  # the COMMIT itself, in its own commit
+            self._commits_here("the revision itself")
+            return self._counted(execute, construct, args, options)
         if self._autocommit():
             # its own transaction: retried alone, and a retry of the revision must not run it again; it
             # and what ran before it are committed, so journaled: a rerun after a failure skips them
@@ -577,6 +681,7 @@ class StatementJournal:
             self.kept.add(self.index)
             self.committed.update({index: "" for index in self.settled} | self.committed)
             self.committed[self.index] = self.current
+            self.committers["an autocommit block"] = None
             return result
         if self.waits is None:
             return self._counted(execute, construct, args, options)

@@ -62,6 +62,7 @@ def resolve(
 ) -> str:
     """Settle the started-not-done statement(s) of ``revision``: applied (done) or not (forgotten)."""
     with deployment(config, lock_timeout, notify) as run:
+        run.ready()  # no env.py here: the run is made ready at once
         table = run.names.journal
         started = [
             (direction, row)
@@ -96,6 +97,7 @@ def clear(
 ) -> str:
     """Forget ``revision``'s journal (its applied statements were finished or undone by hand)."""
     with deployment(config, lock_timeout, notify) as run:
+        run.ready()  # no env.py here: the run is made ready at once
         rows = [row for rows in journal.entries(run.connection, run.names, revision).values() for row in rows]
         if not rows:
             raise NothingToResolve(f"revision {revision} has no journal rows (`db journal show`)")

@@ -18,6 +18,7 @@ from . import tables as deploy_tables
 from .blockers import Activity, activity
 from .checksums import Findings, verify
 from .deployment import names_of
+from .holder import live_elsewhere
 from .journal import Progress
 from .lock import Holder, MigrationLock, read_holder_on
 
@@ -243,9 +244,11 @@ def status(config: Config) -> Status:
         tables = has_history(connection, names)
         holding = read_holder_on(connection, names) if tables else None
         # rows open before the lock was seen free are a dead runner's (one starting now opens its own after)
-        open_before = set(history.running(connection, names)) if tables else set()
+        open_before = history.open_rows(connection, names) if tables else []
         held = MigrationLock(engine, names).held_now() if tables else False
         doing = activity(connection, holding.session) if held and holding and holding.session else None
+        # a chain with another version table shares the history, not the lock: its live runners' rows
+        live = live_elsewhere(connection, names) if held is False and open_before else set()
         # read after the session list, in a transaction begun since: a runner commits a revision's
         # 'running' row (and its journal rows) before the statement seen there
         if connection.in_transaction():
@@ -260,7 +263,13 @@ def status(config: Config) -> Status:
         held=held,
         holder=holding,
         running=running if held else [],
-        abandoned=[row for row in running if row in open_before] if held is False else [],
+        abandoned=[
+            (revision, direction)
+            for revision, direction, host, pid in open_before
+            if (host, pid) not in live and (revision, direction) in running
+        ]
+        if held is False
+        else [],
         migration=doing,
         journal=half,
     )

@@ -131,6 +131,9 @@ class DeployRun:
     engine_name: str | None = None
     # the live line on a terminal (progress.py); silent elsewhere
     progress: Progress = field(default_factory=Silent)
+    # what makes the run ready to write (the tool's tables, the holder row, the tidy): once, when env.py
+    # reaches run(), so that an env.py failing before that writes nothing
+    prepare: Callable[[], None] | None = None
     _row: int | None = None
     _next_id: int | None = None
     _prepared: int | None = None  # the next revision's 'running' row, written by the previous commit
@@ -142,9 +145,16 @@ class DeployRun:
     _waits: LockWaits | None = None
     _watcher: Watcher | None = None
 
+    def ready(self) -> None:
+        """Make the run ready to write, once: the tool's tables, the holder row, the tidy, the checks."""
+        prepare, self.prepare = self.prepare, None
+        if prepare is not None:
+            prepare()
+
     def connection_for_migrations(self) -> Connection:
-        """The run's connection, its transaction ended: Alembic's per-revision transactions are its own
-        (a connection in a transaction at ``configure`` would be the caller's, never committed)."""
+        """The run's connection, ready and its transaction ended: Alembic's per-revision transactions are
+        its own (a connection in a transaction at ``configure`` would be the caller's, never committed)."""
+        self.ready()
         if self.connection.in_transaction():
             self.connection.commit()
         return self.connection
@@ -620,7 +630,8 @@ class DeployRun:
                 " from the catalog"
             )
         if not journal_run.journaling and journal_run.kept:
-            kept = f"rolled back but for {len(journal_run.kept)} operations an autocommit block committed"
+            who = journal_run.committed_by
+            kept = f"rolled back but for {len(journal_run.kept)} operations {who} committed"
             return f"{kept} (journaled); `db {journal_run.direction}` resumes after them" if resumed else kept
         if not resumed:  # writes outside its operations committed: it is not resumed
             return (

@@ -162,3 +162,31 @@ def test_outside_writes_that_never_committed_leave_the_revision_resumable(
     assert code == 0, error
     assert query(database, "SELECT n FROM bind_probe ORDER BY n") == [(1,), (9,)]
     assert query(database, f"SELECT COUNT(*) FROM {JOURNAL}") == [(0,)]
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_reads_whose_literals_name_a_write_leave_the_revision_resumable(
+    database: Database, tmp_path: Path
+) -> None:
+    # the words in a literal or a quoted name are not the statement's: these are reads, and after a
+    # failure the rerun resumes past the applied operations instead of refusing over "writes"
+    reads = "bind = op.get_bind()\n"
+    reads += (
+        "    bind.execute(sa.text(\"SELECT COUNT(*) FROM bind_probe WHERE 'moved' <> 'into the archive'\"))\n"
+    )
+    reads += '    bind.execute(sa.text("SELECT n AS `into x` FROM bind_probe /* into y */"))'
+    directory = _prepared(tmp_path, reads)
+    execute(database, "CREATE TABLE bind_last (other INTEGER)")
+    code, error = _upgrade(database, directory)
+    assert code == 1
+    assert error.startswith("Error: revision 0013 failed at operation 3")
+    assert "writes outside" not in error
+    assert query(database, f"SELECT op_index, state FROM {JOURNAL} ORDER BY op_index") == [
+        (1, "done"),
+        (2, "done"),
+    ]
+    execute(database, "DROP TABLE bind_last")
+    code, error = _upgrade(database, directory)
+    assert code == 0, error
+    assert query(database, "SELECT n FROM bind_probe ORDER BY n") == [(9,)]
+    assert current(database) == {"0013"}

@@ -31,6 +31,10 @@ from oramigrate.deploy.journal import is_dml, writes
         "WITH v AS (SELECT 1 AS n) INSERT INTO t (n) SELECT n FROM v",  # PostgreSQL: data-modifying
         "WITH gone AS (DELETE FROM t RETURNING n) SELECT COUNT(*) FROM gone",
         "SELECT n INTO t_copy FROM t",  # PostgreSQL: makes a table
+        "SELECT n INTO t_copy FROM t WHERE label = 'it''s'",
+        "WITH v AS (SELECT 1 AS n) INSERT INTO t (n) SELECT n FROM v WHERE 'a' <> 'for update'",
+        "COPY t (n) FROM STDIN",  # PostgreSQL: rows in
+        "copy t from '/tmp/rows.csv' WITH (FORMAT csv)",
     ],
 )
 def test_a_write(statement: str) -> None:
@@ -45,6 +49,17 @@ def test_a_write(statement: str) -> None:
         "(SELECT 1)",
         "WITH a AS (SELECT 1 AS n) SELECT n FROM a",
         "SELECT n INTO @kept FROM t",  # MariaDB: into a session variable
+        # words in literals, quoted names and comments are not the statement's
+        "SELECT id FROM t WHERE label = 'moved into the archive'",
+        "SELECT id FROM t WHERE label = 'it''s into it' /* into x */",
+        'SELECT "into x" FROM t',
+        "SELECT `into x` FROM t",
+        "WITH a AS (SELECT n FROM t WHERE note = 'update me') SELECT n FROM a",
+        "WITH a AS (SELECT n FROM t) SELECT n FROM a -- then delete\n",
+        "WITH a AS (SELECT n FROM t) SELECT n FROM a FOR UPDATE",  # a row lock, not a write
+        "WITH a AS (SELECT n FROM t) SELECT n FROM a FOR NO KEY UPDATE SKIP LOCKED",
+        "COPY t (n) TO STDOUT",  # PostgreSQL: rows out
+        "COPY (SELECT n FROM t) TO STDOUT",
         "SHOW FULL TABLES",
         "DESCRIBE t",
         "SET NAMES utf8mb4",
