@@ -9,7 +9,9 @@ Why each form, per database, with sources: notes/live-load.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -155,12 +157,23 @@ class CreateCheckConstraintOnlineOp(ops.CreateCheckConstraintOp):
         )
 
 
+@contextlib.contextmanager
+def _outside_transactions(context: MigrationContext) -> Iterator[None]:
+    # an autocommit block, or the one the revision is in already (blocks cannot be nested)
+    connection = None if context.as_sql else context.connection
+    if connection is not None and connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        yield
+        return
+    with context.autocommit_block():
+        yield
+
+
 def create_index_online(operations: Operations, operation: CreateIndexOnlineOp) -> None:
     """Execute the online CREATE INDEX for the dialect."""
     context = operations.get_context()
     dialect = context.dialect
     if dialect.name == "postgresql":
-        with context.autocommit_block():
+        with _outside_transactions(context):
             operations.invoke(operation.plain(postgresql_concurrently=True))
     elif dialect.name in ("oracle", "mariadb", "mysql"):
         plain = operation.plain()
@@ -180,7 +193,7 @@ def drop_index_online(operations: Operations, operation: DropIndexOnlineOp) -> N
     context = operations.get_context()
     dialect = context.dialect
     if dialect.name == "postgresql":
-        with context.autocommit_block():
+        with _outside_transactions(context):
             operations.invoke(operation.plain(postgresql_concurrently=True))
     elif dialect.name == "oracle" and (dialect.server_version_info or (11, 2)) >= (12,):
         # DROP INDEX .. ONLINE is 12c+; before it, the plain drop (a brief exclusive lock)
@@ -255,7 +268,7 @@ def _add_then_validate(
     if dialect.name == "postgresql":
         plain = operation.plain(postgresql_not_valid=True)
         operations.invoke(plain)
-        with context.autocommit_block():  # the ADD's lock is committed away before the scan
+        with _outside_transactions(context):  # the ADD's lock is committed away before the scan
             operations.execute(_validate(plain, context, "VALIDATE CONSTRAINT {}"))
     elif dialect.name == "oracle":
         plain = operation.plain()

@@ -7,7 +7,10 @@ On Oracle and MariaDB a revision that stops half-way leaves its first statements
 - DDL: a row ``started`` (holding the statement) is committed before it runs and set ``done`` after
   it, so a kill at any point leaves either nothing, or a row that says the statement may have run;
 - DML: its row is written ``done`` inside the statement's own transaction (one commit), so the rows
-  and the journal commit together or not at all.
+  and the journal commit together or not at all; inside an autocommit block, where the statement would
+  commit on its own, the two get an explicit transaction of their own (MariaDB, PostgreSQL);
+- a statement the server refused leaves no row, and one the revision caught and swallowed is not
+  counted applied: a rerun issues it again, as the revision's code does.
 
 A statement the revision's own code sends past its operations (``op.get_bind().execute``, an ORM
 ``Session`` on that connection, ``exec_driver_sql``) that writes (DML or DDL) gets an ``outside`` row
@@ -25,6 +28,8 @@ superseded them.
 from __future__ import annotations
 
 import contextlib
+import datetime
+import decimal
 import functools
 import hashlib
 import io
@@ -63,6 +68,12 @@ _WRITE_WORDS = frozenset(
     | {"COMMENT", "CALL", "DECLARE", "DO", "EXEC", "EXECUTE", "LOAD", "PURGE", "FLASHBACK"}
 )
 _FINGERPRINT = 10
+# values _stable keeps as they are (a subclass may have a repr of its own: it takes the general way)
+_PLAIN = frozenset({int, str, float, bool, type(None), bytes, decimal.Decimal})
+_PLAIN |= {datetime.date, datetime.datetime, datetime.time}
+# how a DML of an autocommit block opens a transaction with its journal row, where SQL can (the driver
+# is in autocommit mode there; Oracle's cannot be told in SQL: its DML there is journaled like a DDL)
+_BEGIN = {"mysql": "START TRANSACTION", "mariadb": "START TRANSACTION", "postgresql": "BEGIN"}
 _DML_AFTER_WITH = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 _SELECT_INTO = re.compile(r"\bINTO\s+(?!@)", re.IGNORECASE)
 # PostgreSQL's COPY of a table (not of a query) from a file, a program or the client
@@ -112,6 +123,10 @@ class InvalidIndexLeft(MigrationError):
 
 class JournalOutside(MigrationError):
     """A half-applied revision committed writes outside its operations: running it again would repeat them."""
+
+
+class NestedAutocommitBlock(MigrationError):
+    """A revision opened an autocommit block inside another (Alembic cannot nest them)."""
 
 
 class _RevisionLockWait(Exception):
@@ -230,6 +245,8 @@ def _in_lists_sorted(compiled: Any) -> dict[str, Any]:
 
 def _stable(value: Any) -> Any:
     # the values in a form whose repr is the same in every process: a set's order follows the hash seed
+    if _plain_rows(value):
+        return value  # bulk_insert rows, as they are (their repr is the one the general case builds)
     if isinstance(value, (set, frozenset)):
         return sorted((_stable(item) for item in value), key=repr)
     if isinstance(value, dict):
@@ -237,6 +254,14 @@ def _stable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_stable(item) for item in value]
     return value
+
+
+def _plain_rows(value: Any) -> bool:
+    # a list of plain dicts of plain scalars, which _stable would copy unchanged: skipping the copy halves
+    # the cost of a 100k-row bulk_insert's fingerprint
+    if type(value) is not list or not all(type(row) is dict for row in value):
+        return False
+    return {type(item) for row in value for item in row.values()} <= _PLAIN
 
 
 def same_statement(recorded: str, now: str, *, values: bool) -> bool:
@@ -444,9 +469,10 @@ class StatementJournal:
         self.waits = waits
         # transactional DDL: statements an autocommit block committed (a retried revision skips them)
         self.committed: dict[int, str] = {}
-        # transactional DDL: statements of this run, and those whose commit its journal holds (an autocommit
+        # transactional DDL: statements this run applied, as the journal names them (described as they run,
+        # so a bulk_insert's rows are not held), and those whose commit its journal holds (an autocommit
         # block commits what ran before it and each of its own statements: a later failure cannot undo them)
-        self._issued: dict[int, tuple[Any, dict[str, Any]]] = {}
+        self._issued: dict[int, str] = {}
         self.kept: set[int] = set()
         self._passed_over: list[Entry] = []  # journaled statements a rerun did not issue again
         self.lock_retries = 0
@@ -459,7 +485,10 @@ class StatementJournal:
         self.checkpoint = checkpoint
         self.total: int | None = None
         self.index = 0
-        self.completed = 0  # statements finished (run, or skipped as applied before) in this run
+        self.completed = 0  # the last statement finished (run, or skipped as applied before) in this run
+        # the statements applied, by this run or an earlier one: not one the server refused and the
+        # revision caught (``try: op.execute(...) except ...: pass``), which a rerun issues again
+        self.settled: set[int] = set()
         self.wrote = False  # rows of this revision exist (to clear with the version update)
         self.in_doubt = False  # the failing statement may have run (its started row stays)
         self._construct: Any = ""
@@ -481,6 +510,7 @@ class StatementJournal:
         self.ran = 0  # statements this run executed (not skipped)
         self.outside = 0  # writes the revision's code sent past its operations in this run
         self._own = False  # a statement of this journal's (an operation, a journal row) is being sent
+        self._in_block = False  # the revision is inside an autocommit block
 
     @property
     def current(self) -> str:
@@ -511,8 +541,6 @@ class StatementJournal:
             self._adopt_transaction()
             self.index += 1
             self._construct, self._options, self._described = construct, options, None
-            if not self.journaling:
-                self._issued[self.index] = (construct, options)
             # a statement that commits on its own needs the lock now; one inside the revision's
             # transaction is covered by the check before that transaction commits
             commits = self.journaling or self._autocommit() or ends_transaction(self.current)
@@ -521,7 +549,7 @@ class StatementJournal:
                 return self._counted(execute, construct, args, options)
             self._skip_not_reissued()
             if self.index in self.applied and self._settled_before(construct):
-                self.completed = self.index
+                self._finished()
                 return None
             if self.index in self.committed:
                 return self._replayed()
@@ -559,6 +587,7 @@ class StatementJournal:
             return False
         if entry.state != DONE and self.journaling:
             self._mark_done()
+            self._done[self.index] = self.current
         self.set_again.add(self.index)
         return True
 
@@ -568,6 +597,11 @@ class StatementJournal:
         # or a kill as it begins, leaves them journaled, never committed unjournaled)
         @contextlib.contextmanager
         def journaled_block() -> Iterator[None]:
+            if self._in_block and not self.context.as_sql:
+                # Alembic's inner block would trip its own assert, after the outer one's commit
+                raise NestedAutocommitBlock(
+                    "autocommit blocks cannot be nested (op.get_context().autocommit_block() inside another)"
+                )
             self._adopt_transaction()  # the block begins by committing Alembic's transaction: the live one
             if not self.journaling and not self.context.as_sql:
                 with self._owned():  # the journal's rows, not the revision's writes
@@ -576,13 +610,16 @@ class StatementJournal:
             inner = block()
             with self._owned():
                 inner.__enter__()
+            self._in_block = True
             try:
                 yield
             except BaseException:
+                self._in_block = False
                 with self._owned():
                     if not inner.__exit__(*sys.exc_info()):
                         raise
             else:
+                self._in_block = False
                 with self._owned():
                     inner.__exit__(None, None, None)
 
@@ -593,7 +630,7 @@ class StatementJournal:
         # COMMIT), with the rows of the statements it commits (this one included) written just before
         kept = len(self.kept)
         self._journal_committed(self.index + 1)
-        self.committed.update({index: "" for index in range(1, self.index + 1)} | self.committed)
+        self.committed.update({index: "" for index in self.settled | self._issued.keys()} | self.committed)
         if len(self.kept) > kept:
             self.committers[who] = None
 
@@ -685,12 +722,15 @@ class StatementJournal:
                 assert self.waits is not None
                 self.waits.after_timeout(retry, where, statement, wait.blockers)
                 self.index = self.completed = self.ran = 0
+                self.settled.clear()
+                self._issued.clear()  # rolled back; what a block committed is journaled already
                 self.checkpoint.before_statement(f"revision {self.revision}, retry {retry}")
 
     def _transactional(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
         if ends_transaction(self.current) and not self._autocommit() and not self.context.as_sql:
             # the revision commits itself (a COMMIT before ALTER TYPE ... ADD VALUE, as public chains do):
             # what it commits is journaled in that commit, as for an autocommit block
+            self._issued[self.index] = self.current  # the COMMIT itself, in its own commit
             self._commits_here("the revision itself")
             return self._counted(execute, construct, args, options)
         if self._autocommit():
@@ -699,7 +739,7 @@ class StatementJournal:
             self._journal_committed(self.index)
             result = self._retried(lambda: self._journaled(execute, construct, args, options, session=True))
             self.kept.add(self.index)
-            self.committed.update({index: "" for index in range(1, self.index)})
+            self.committed.update({index: "" for index in self.settled} | self.committed)
             self.committed[self.index] = self.current
             self.committers["an autocommit block"] = None
             return result
@@ -714,9 +754,8 @@ class StatementJournal:
         # the statements before ``upto`` that Alembic's autocommit block commits (or committed) as it begins
         for index in range(1, upto):
             if index in self.kept or index in self.applied or index not in self._issued:
-                continue
-            construct, options = self._issued[index]
-            self._write(DONE, index, describe_statement(construct, self.context.dialect, options))
+                continue  # journaled, or never applied (refused by the server, caught by the revision)
+            self._write(DONE, index, self._issued[index])
             self.kept.add(index)
 
     def _counted(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
@@ -727,9 +766,15 @@ class StatementJournal:
                 if self.first_failure is None:
                     self.first_failure = (self.index, self.current, exc)
                 raise
-            self.completed = self.index
+            self._issued[self.index] = self.current
+            self._finished()
             self.ran += 1
         return result
+
+    def _finished(self) -> None:
+        # the statement running is applied (run now, or by an earlier run)
+        self.completed = self.index
+        self.settled.add(self.index)
 
     def _replayed(self) -> None:
         committed = self.committed[self.index]
@@ -738,7 +783,7 @@ class StatementJournal:
                 f"revision {self.revision} issued another statement when run again after a lock wait:"
                 f" operation {self.index} was {committed!r}, is now {self.current!r}"
             )
-        self.completed = self.index  # committed by an autocommit block before the lock wait
+        self._finished()  # committed by an autocommit block before the lock wait
 
     def _retried(self, once: Callable[[], tuple[bool, Any, list[Any]]]) -> Any:
         # one statement, tried again (the same statement, the same journal row index) after each
@@ -809,6 +854,7 @@ class StatementJournal:
         first, last = self.index, later - 1
         which = f"operation {first}" if first == last else f"operations {first} to {last}"
         self.decided.append(f"{which} applied by an earlier run, not issued again")
+        self.settled.update(range(first, later))
         self.index = later
 
     def _finish_or_undo(self) -> str:
@@ -845,6 +891,7 @@ class StatementJournal:
             )
         if decision == catalog.APPLIED:
             self._mark_done()
+            self._done[self.index] = self.current
             self.found_applied += 1
             self.decided.append(f"operation {self.index} found applied")
             return True
@@ -856,22 +903,9 @@ class StatementJournal:
     def _journaled(
         self, execute: Callable[..., Any], construct: Any, args: Any, options: Any, session: bool = False
     ) -> tuple[bool, Any, list[Any]]:
-        if is_dml(construct) and not self._autocommit():
-            # the rows and their journal row commit together, or neither does (in an autocommit block
-            # the statement commits on its own: journaled like a DDL, started before, done after)
-            with self.checkpoint.statement_running():
-                ran, result, blockers = self._attempt(
-                    lambda: execute(construct, *args, **options), session=session
-                )
-                if not ran:
-                    self._end_transaction(commit=False)
-                    return False, None, blockers
-                self._write(DONE)
-                self._commit()
-                self._done[self.index] = self.current
-                self.completed = self.index
-                self.ran += 1
-            return True, result, []
+        block = self._autocommit()
+        if is_dml(construct) and (not block or self.context.dialect.name in _BEGIN):
+            return self._journaled_dml(lambda: execute(construct, *args, **options), session, block)
         with self.checkpoint.statement_running():
             self._write(STARTED)
             self._commit()
@@ -894,9 +928,46 @@ class StatementJournal:
                 # written): the next run decides from the catalog, or names the command that settles it
                 self.in_doubt = True
                 raise
-            self.completed = self.index
+            self._finished()
             self.ran += 1
         return True, result, []
+
+    def _journaled_dml(
+        self, run: Callable[[], Any], session: bool, block: bool
+    ) -> tuple[bool, Any, list[Any]]:
+        # the rows and their journal row commit together, or neither does: in the revision's transaction,
+        # or, in an autocommit block (where the statement would commit on its own), in one of their own
+        with self.checkpoint.statement_running():
+            if block:
+                self._connection().exec_driver_sql(_BEGIN[self.context.dialect.name])
+            try:
+                ran, result, blockers = self._attempt(run, session=session)
+                if ran:
+                    self._write(DONE)
+            except BaseException:
+                if block:
+                    self._rollback_own()
+                raise
+            if not ran:
+                if block:
+                    self._rollback_own()
+                else:
+                    self._end_transaction(commit=False)
+                return False, None, blockers
+            if block:
+                self._connection().exec_driver_sql("COMMIT")
+            else:
+                self._commit()
+            self._done[self.index] = self.current
+            self._finished()
+            self.ran += 1
+        return True, result, []
+
+    def _rollback_own(self) -> None:
+        # the transaction a DML of an autocommit block had with its journal row; a lost session took it along
+        with contextlib.suppress(sa.exc.DBAPIError):
+            if not self._connection().invalidated:
+                self._connection().exec_driver_sql("ROLLBACK")
 
     def _after_failure(self, exc: sa.exc.DBAPIError) -> None:
         if exc.connection_invalidated or self._connection().invalidated:
@@ -959,16 +1030,15 @@ class StatementJournal:
 
     @property
     def applied_count(self) -> int:
-        """How many of its statements are journaled done (by this run or an earlier one)."""
-        return len(self._done)
+        """How many of its statements are journaled done, by this run or an earlier one (not one the
+        server refused and the revision caught, nor a table it made and dropped again)."""
+        return len(self._done.keys() | self.kept)
 
     @property
     def resumes_at(self) -> int:
         """The first operation a rerun runs: the first one not journaled done."""
-        first = 1
-        while first in self._done:
-            first += 1
-        return first
+        done = self._done.keys() | self.kept
+        return next(index for index in range(1, len(done) + 2) if index not in done)
 
     def _forget_started(self) -> None:
         table = self.table

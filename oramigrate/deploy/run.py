@@ -632,8 +632,10 @@ class DeployRun:
         mine = rows.get((journal_run.revision, journal_run.direction), [])
         return [row for row in mine if row.state == journal.OUTSIDE]
 
-    def _what_remains(self, journal_run: StatementJournal, done: int, *, resumed: bool = True) -> str:
-        # what the failed run leaves, and (``resumed``) how the next run goes on from it
+    def _what_remains(self, journal_run: StatementJournal, last: int, *, resumed: bool = True) -> str:
+        # what the failed run leaves (``last``: the last statement it finished), and (``resumed``) how the
+        # next run goes on from it; a statement the revision caught after the server refused it is not applied
+        done = journal_run.applied_count
         if journal_run.in_doubt:
             return (
                 f"the connection was lost while operation {journal_run.index} ran, so its outcome is unknown;"
@@ -650,7 +652,7 @@ class DeployRun:
             )
         if not journal_run.journaling:
             return "rolled back as a unit"
-        if done == 0 and journal_run.resumed:
+        if last == 0 and journal_run.resumed:
             return f"the {journal_run.resumed} operations an earlier run applied stay journaled"
         if done == 0:
             return "nothing of it was applied"
@@ -665,7 +667,7 @@ class DeployRun:
                 f"{applied} operations applied and journaled ({undone} tables it created were dropped again"
                 f" by it); `db {journal_run.direction}` resumes at operation {journal_run.resumes_at}"
             )
-        resumes = f"`db {journal_run.direction}` resumes at operation {done + 1}"
+        resumes = f"`db {journal_run.direction}` resumes at operation {journal_run.resumes_at}"
         return f"{done} operations applied and journaled; {resumes}"
 
     def _rollback(self) -> None:
