@@ -235,64 +235,52 @@ def merge_command(directory: str | None, revisions: tuple[str, ...], **options: 
 @with_appcontext
 def history_command(directory: str | None, rev_range: str | None, **options: Any) -> None:
     """List changeset scripts in chronological order."""
-    from alembic import command as alembic_command
-
     if rev_range is not None and rev_range.count(":") > 1:  # Alembic's split(":") would crash on it
         raise click.BadParameter(f"{rev_range!r} is not [start]:[end]", param_hint="'--rev-range'")
-    alembic_command.history(_flask_migrate_config(directory), rev_range, **options)
+    _alembic("history", directory, rev_range, **options)
 
 
-def _flask_migrate_config(directory: str | None) -> Config:
-    # the Config Flask-Migrate's own command would make (-d, -x from the group)
-    config: Config = current_app.extensions["migrate"].migrate.get_config(directory or g.get("directory"))
-    return config
+def _alembic(name: str, directory: str | None, *args: Any, **kwargs: Any) -> None:
+    # Alembic's own command ``name``, on the Config Flask-Migrate's would make (-d, -x from the group)
+    from alembic import command as alembic_command
+
+    config = current_app.extensions["migrate"].migrate.get_config(directory or g.get("directory"))
+    getattr(alembic_command, name)(config, *args, **kwargs)
 
 
 @db.command("current", params=list(flask_migrate_cli.current.params))
 @with_appcontext
 def current_command(directory: str | None, verbose: bool) -> None:
     """Display the current revision for each database."""
-    from alembic import command as alembic_command
-
-    alembic_command.current(_flask_migrate_config(directory), verbose=verbose)
+    _alembic("current", directory, verbose=verbose)
 
 
 @db.command("show", params=list(flask_migrate_cli.show.params))
 @with_appcontext
 def show_command(directory: str | None, revision: str) -> None:
     """Show the revision denoted by the given symbol."""
-    from alembic import command as alembic_command
-
-    alembic_command.show(_flask_migrate_config(directory), revision)
+    _alembic("show", directory, revision)
 
 
 @db.command("heads", params=list(flask_migrate_cli.heads.params))
 @with_appcontext
 def heads_command(directory: str | None, verbose: bool, resolve_dependencies: bool) -> None:
     """Show current available heads in the script directory."""
-    from alembic import command as alembic_command
-
-    alembic_command.heads(
-        _flask_migrate_config(directory), verbose=verbose, resolve_dependencies=resolve_dependencies
-    )
+    _alembic("heads", directory, verbose=verbose, resolve_dependencies=resolve_dependencies)
 
 
 @db.command("branches", params=list(flask_migrate_cli.branches.params))
 @with_appcontext
 def branches_command(directory: str | None, verbose: bool) -> None:
     """Show current branch points."""
-    from alembic import command as alembic_command
-
-    alembic_command.branches(_flask_migrate_config(directory), verbose=verbose)
+    _alembic("branches", directory, verbose=verbose)
 
 
 @db.command("edit", params=list(flask_migrate_cli.edit.params))
 @with_appcontext
 def edit_command(directory: str | None, revision: str) -> None:
     """Edit a revision file."""
-    from alembic import command as alembic_command
-
-    alembic_command.edit(_flask_migrate_config(directory), revision)
+    _alembic("edit", directory, revision)
 
 
 @db.command("check")
