@@ -587,7 +587,6 @@ class StatementJournal:
             return False
         if entry.state != DONE and self.journaling:
             self._mark_done()
-            self._done[self.index] = self.current
         self.set_again.add(self.index)
         return True
 
@@ -891,7 +890,6 @@ class StatementJournal:
             )
         if decision == catalog.APPLIED:
             self._mark_done()
-            self._done[self.index] = self.current
             self.found_applied += 1
             self.decided.append(f"operation {self.index} found applied")
             return True
@@ -998,6 +996,7 @@ class StatementJournal:
         self.wrote = True
 
     def _mark_done(self) -> None:
+        # the started row of the statement running is set done, and committed
         table = self.table
         self._connection().execute(
             table.update()
@@ -1006,6 +1005,7 @@ class StatementJournal:
             .values(state=DONE, applied=utcnow(), attempt=self.attempt)
         )
         self._commit()
+        self._done[self.index] = self.current
 
     def _mark_done_or_undone(self) -> None:
         # a DROP TABLE of a table a done statement of this revision created undoes it (Alembic's batch
@@ -1015,7 +1015,6 @@ class StatementJournal:
         made = [i for i, text in self._done.items() if dropped and _table_ddl(text, "CREATE") == dropped]
         if not made:
             self._mark_done()
-            self._done[self.index] = self.current
             return
         table = self.table
         self._connection().execute(
