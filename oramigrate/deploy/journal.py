@@ -467,12 +467,14 @@ class StatementJournal:
         self.edited = edited  # the revision changed since the attempt that journaled ``resume``
         self.counting = counting  # count the statements even when not journaling (progress on a terminal)
         self.waits = waits
-        # transactional DDL: statements an autocommit block committed (a retried revision skips them)
+        # transactional DDL: statements committed before the revision's end (an autocommit block, a COMMIT
+        # it sent), with their text where known: a revision retried after a lock wait replays them
         self.committed: dict[int, str] = {}
         # transactional DDL: statements this run applied, as the journal names them (described as they run,
-        # so a bulk_insert's rows are not held), and those whose commit its journal holds (an autocommit
-        # block commits what ran before it and each of its own statements: a later failure cannot undo them)
+        # so a bulk_insert's rows are not held)
         self._issued: dict[int, str] = {}
+        # transactional DDL: those whose commit this run journaled (an autocommit block commits what ran
+        # before it and each of its own statements: a later failure cannot undo them)
         self.kept: set[int] = set()
         self._passed_over: list[Entry] = []  # journaled statements a rerun did not issue again
         self.lock_retries = 0
@@ -629,9 +631,14 @@ class StatementJournal:
         # COMMIT), with the rows of the statements it commits (this one included) written just before
         kept = len(self.kept)
         self._journal_committed(self.index + 1)
-        self.committed.update({index: "" for index in self.settled | self._issued.keys()} | self.committed)
+        self._committed_already(self.settled | self._issued.keys())
         if len(self.kept) > kept:
             self.committers[who] = None
+
+    def _committed_already(self, indices: Iterable[int]) -> None:
+        # statements a commit took along, replayed by a retry after a lock wait ("": its text not compared)
+        for index in indices:
+            self.committed.setdefault(index, "")
 
     @property
     def committed_by(self) -> str:
@@ -738,7 +745,7 @@ class StatementJournal:
             self._journal_committed(self.index)
             result = self._retried(lambda: self._journaled(execute, construct, args, options, session=True))
             self.kept.add(self.index)
-            self.committed.update({index: "" for index in self.settled} | self.committed)
+            self._committed_already(self.settled)
             self.committed[self.index] = self.current
             self.committers["an autocommit block"] = None
             return result
