@@ -1035,15 +1035,20 @@ class StatementJournal:
         self.undone += 1
 
     @property
+    def _journaled_done(self) -> set[int]:
+        # the statements journaled done, by this run or an earlier one (a statement may be in both sets)
+        return self._done.keys() | self.kept
+
+    @property
     def applied_count(self) -> int:
         """How many of its statements are journaled done, by this run or an earlier one (not one the
         server refused and the revision caught, nor a table it made and dropped again)."""
-        return len(self._done.keys() | self.kept)
+        return len(self._journaled_done)
 
     @property
     def resumes_at(self) -> int:
         """The first operation a rerun runs: the first one not journaled done."""
-        done = self._done.keys() | self.kept
+        done = self._journaled_done
         return next(index for index in range(1, len(done) + 2) if index not in done)
 
     def _forget_started(self) -> None:
