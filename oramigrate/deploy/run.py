@@ -574,9 +574,9 @@ class DeployRun:
             error = _error_line(first[2])  # the statement that failed, not a later one refused after it
         else:
             first = None
-        done = journal_run.completed
+        last = journal_run.completed  # the last statement finished in this run
         outside = self._committed_outside(journal_run)
-        if outcome == history.FAILED and journal_run.journaling and (done or journal_run.in_doubt or outside):
+        if outcome == history.FAILED and journal_run.journaling and (last or journal_run.in_doubt or outside):
             outcome = history.PARTIAL
         if outcome == history.FAILED and journal_run.kept:
             outcome = history.PARTIAL
@@ -589,22 +589,22 @@ class DeployRun:
             return RevisionFailed(f"{exc}; no operation of it was run this time")  # it names the way out
         if isinstance(exc, JournalMismatch):  # after statements a rerun's guard issued before applied ones
             ran = f"{journal_run.ran} operations of it were run this time"
-            return RevisionFailed(f"{exc}; {ran}; {self._what_remains(journal_run, done)}")
+            return RevisionFailed(f"{exc}; {ran}; {self._what_remains(journal_run, last)}")
         if isinstance(exc, LockWaitExhausted):
-            return LockWaitExhausted(f"{exc}; {self._what_remains(journal_run, done)}", exc.blockers)
+            return LockWaitExhausted(f"{exc}; {self._what_remains(journal_run, last)}", exc.blockers)
         if first is not None:
             where = f"revision {self._revision} failed at operation {first[0]}{of_total} ({first[1][:200]})"
         elif isinstance(exc, (Interrupted, LockLost)):
-            where = f"revision {self._revision} stopped after operation {done}{of_total}"
-        elif journal_run.index and journal_run.completed == journal_run.index:
+            where = f"revision {self._revision} stopped after operation {last}{of_total}"
+        elif journal_run.index and last == journal_run.index:
             # its own Python code raised after its last statement finished: not that statement's failure
-            where = f"revision {self._revision} failed after operation {done}{of_total}"
+            where = f"revision {self._revision} failed after operation {last}{of_total}"
         else:
             statement = journal_run.current[:200]
             where = (
                 f"revision {self._revision} failed at operation {journal_run.index}{of_total} ({statement})"
             )
-        remains = self._what_remains(journal_run, done, resumed=not outside)
+        remains = self._what_remains(journal_run, last, resumed=not outside)
         if outside:  # not resumed over them: what is applied, and the way out instead of a resume
             remains = (
                 f"{remains}; but {journal.outside_summary(outside)} committed: it will not be run again over"
@@ -661,13 +661,10 @@ class DeployRun:
                 f"all {done} operations applied and journaled;"
                 f" the next `db {journal_run.direction}` records the revision"
             )
-        if journal_run.undone:  # a DROP TABLE undid a CREATE TABLE of it: the rerun makes the table again
-            applied, undone = journal_run.applied_count, journal_run.undone
-            return (
-                f"{applied} operations applied and journaled ({undone} tables it created were dropped again"
-                f" by it); `db {journal_run.direction}` resumes at operation {journal_run.resumes_at}"
-            )
         resumes = f"`db {journal_run.direction}` resumes at operation {journal_run.resumes_at}"
+        if journal_run.undone:  # a DROP TABLE undid a CREATE TABLE of it: the rerun makes the table again
+            dropped = f"{journal_run.undone} tables it created were dropped again by it"
+            return f"{done} operations applied and journaled ({dropped}); {resumes}"
         return f"{done} operations applied and journaled; {resumes}"
 
     def _rollback(self) -> None:
