@@ -673,11 +673,7 @@ class StatementJournal:
         if self._own:
             return
         if not self.journaling and not self._autocommit() and ends_transaction(statement):
-            # the revision's code commits through the bind: what it commits is journaled, as an
-            # operation's COMMIT is
-            self.checkpoint.before_statement(self._where, check_lock=True)
-            with self._owned():
-                self._commits_here("the revision itself")
+            self._journal_code_commit()  # a COMMIT sent through the bind
             return
         if not writes(statement):
             return
@@ -691,10 +687,15 @@ class StatementJournal:
         if self._own or self._autocommit() or self.context.as_sql:
             return
         if not self.journaling:  # where each statement commits with its journal row, nothing is left
-            self.checkpoint.before_statement(self._where, check_lock=True)
-            with self._owned():
-                self._commits_here("the revision itself")
+            self._journal_code_commit()
         self._adopt = True
+
+    def _journal_code_commit(self) -> None:
+        # transactional DDL: the revision's code commits past its operations: the lock is checked, and
+        # what it commits is journaled in that commit, as an operation's COMMIT is
+        self.checkpoint.before_statement(self._where, check_lock=True)
+        with self._owned():
+            self._commits_here("the revision itself")
 
     def _adopt_transaction(self) -> None:
         # after the revision's code committed through SQLAlchemy, Alembic's transaction is over: what
