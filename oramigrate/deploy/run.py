@@ -582,6 +582,18 @@ class DeployRun:
             outcome = history.PARTIAL
         history.finish(self.connection, self.names, self._row, outcome, error)
         self._row, self._journal, self._prepared = None, None, None
+        return self._failure(exc, journal_run, error, first, last, outside)
+
+    def _failure(
+        self,
+        exc: BaseException,
+        journal_run: StatementJournal,
+        error: str,
+        first: tuple[int, str, sa.exc.DBAPIError] | None,
+        last: int,
+        outside: list[journal.Entry],
+    ) -> MigrationError:
+        # the error the failed revision raises: where it stopped, why, and what it leaves
         of_total = "" if journal_run.total is None else f" of {journal_run.total}"
         if isinstance(exc, JournalOutside):
             return exc  # refused before it ran: its message says what to do
