@@ -216,7 +216,7 @@ def close_abandoned(
     names: DeployTables,
     half_applied: set[tuple[str, str]],
     live_elsewhere: set[tuple[str | None, int | None]],
-) -> int:
+) -> None:
     """Rows left 'running' by a runner that died: partial if the journal kept its progress, else failed.
 
     Our lock keeps out only runners of our version table: the row of a runner ``live_elsewhere`` names
@@ -227,14 +227,11 @@ def close_abandoned(
             table.c.outcome == RUNNING
         )
     ).all()
-    closed = 0
     for row_id, revision, direction, host, pid in rows:
         if (host, pid) in live_elsewhere:
             continue
         outcome = PARTIAL if (revision, direction) in half_applied else FAILED
         finish(connection, names, row_id, outcome, ABANDONED)
-        closed += 1
-    return closed
 
 
 def rows(connection: Connection, names: DeployTables) -> list[dict[str, Any]]:
