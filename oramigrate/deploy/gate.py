@@ -71,7 +71,8 @@ DATA_LOSS = frozenset(
 )
 
 
-def _where(finding: Finding) -> tuple[str | None, ...]:
+def _identity(finding: Finding) -> tuple[str | None, ...]:
+    # one finding of a revision, whichever recording found it (its message may differ)
     return (finding.revision, finding.code, finding.phase, finding.table, finding.column)
 
 
@@ -84,11 +85,11 @@ def with_live_dialect(
     target = LintTarget(dialect, None, engine_name=report.target.engine_name)
     with _quiet_recording():
         live = lint_revisions(scripts, revisions, target)
-    seen = {_where(finding) for finding in report.findings}
+    seen = {_identity(finding) for finding in report.findings}
     extra = [
         replace(finding, message=f"{finding.message} (on {dialect})")
         for finding in live.findings
-        if finding.code in DATA_LOSS and finding.phase != "chain" and _where(finding) not in seen
+        if finding.code in DATA_LOSS and finding.phase != "chain" and _identity(finding) not in seen
     ]
     order = {revision: number for number, revision in enumerate(report.revisions)}
     merged = sorted([*report.findings, *extra], key=lambda finding: order.get(finding.revision, len(order)))
