@@ -131,12 +131,12 @@ def deployments(
     notify: Notify,
     *,
     kill_orphan: bool = False,
-    ready: Callable[[Runs], None] | None = None,
+    when_ready: Callable[[Runs], None] | None = None,
 ) -> Iterator[Runs]:
     """Hold every bind's lock (one wait budget for all of them) for the block: each bind's Config and run.
 
     When the first run is asked to be ready (env.py reached ``run()``), every bind's run is made ready,
-    then ``ready`` sees them all (the command's checks): so every bind is checked before any runs.
+    then ``when_ready`` sees them all (the command's checks): so every bind is checked before any runs.
     """
     from .deploy.deployment import deployment
     from .deploy.lock import LockTimeout
@@ -144,7 +144,7 @@ def deployments(
     timeout = settings_of(config).lock_timeout if lock_timeout is None else lock_timeout
     deadline = time.monotonic() + timeout
     with ExitStack() as stack:
-        runs: list[tuple[Config, DeployRun]] = []
+        runs: Runs = []
         for name, own in bind_configs(config):
             left = round(max(0.0, deadline - time.monotonic()), 1)
             said = per_bind(notify, name)
@@ -156,11 +156,12 @@ def deployments(
                 # the locks taken so far are given back by the stack: nothing ran on any bind
                 raise LockTimeout(exc.holder, timeout, f" of bind {label(name)}") from None
             runs.append((own, run))
-        _prepared_together(runs, ready)
+        _prepare_together(runs, when_ready)
         yield runs
 
 
-def _prepared_together(runs: Runs, ready: Callable[[Runs], None] | None) -> None:
+def _prepare_together(runs: Runs, when_ready: Callable[[Runs], None] | None) -> None:
+    # whichever run is asked to be ready first prepares them all, then calls ``when_ready``
     own = [run.prepare for _config, run in runs]
 
     def prepare_all() -> None:
@@ -169,8 +170,8 @@ def _prepared_together(runs: Runs, ready: Callable[[Runs], None] | None) -> None
         for prepare in own:
             if prepare is not None:
                 prepare()
-        if ready is not None:
-            ready(runs)
+        if when_ready is not None:
+            when_ready(runs)
 
     for _config, run in runs:
         run.prepare = prepare_all

@@ -313,7 +313,9 @@ def upgrade(
             accept_edited(run, findings)
             record_unsafe(run, report)
 
-    with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan, ready=check_then_record) as runs:
+    with deployments(
+        config, lock_timeout, notify, kill_orphan=kill_orphan, when_ready=check_then_record
+    ) as runs:
         for own, run in runs:
             run.budget = lock_budget(settings, lock_wait, lock_retries)
             _show_progress(run, own, progress)
@@ -405,7 +407,7 @@ def stamp(
                 run.scripts, current_heads(run.connection, run.names.version_table)
             )
 
-    with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan, ready=read_before) as runs:
+    with deployments(config, lock_timeout, notify, kill_orphan=kill_orphan, when_ready=read_before) as runs:
         for own, run in runs:
             alembic_command.stamp(own, revision, tag=tag, purge=purge)
             record_stamp(run, before[id(run)], "stamp")
