@@ -302,14 +302,18 @@ def ends_transaction(statement: str) -> bool:
     return match is not None and match.group(1).upper() in ("COMMIT", "END")
 
 
+def _in_autocommit_block(connection: Connection) -> bool:
+    # Alembic's autocommit block sets the connection's isolation level for the block's statements
+    return bool(connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
+
+
 def _begin_after_commit(connection: Connection, cursor: Any, statement: str, *_args: Any) -> None:
     # SQLite, where this tool sends BEGIN itself (the driver's own transaction handling is off): after
     # a COMMIT the revision sent, what follows is a transaction again, as PostgreSQL's driver makes it
     # (else each statement committed on its own, and a failure later rolled none of them back)
     if not ends_transaction(statement) or cursor.connection.in_transaction:
         return
-    autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-    if connection.in_transaction() and not autocommit:
+    if connection.in_transaction() and not _in_autocommit_block(connection):
         cursor.execute("BEGIN")
 
 
@@ -807,8 +811,7 @@ class StatementJournal:
             self.checkpoint.before_statement(self._where)
 
     def _autocommit(self) -> bool:
-        options = self._connection().get_execution_options()
-        return bool(options.get("isolation_level") == "AUTOCOMMIT")
+        return _in_autocommit_block(self._connection())
 
     def _attempt(self, run: Callable[[], Any], *, session: bool = False) -> tuple[bool, Any, list[Any]]:
         # the session has the budget for the whole run, inside and outside transactions alike; a
