@@ -163,6 +163,15 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Refused:
+    """A statement the server refused: its operation number, as the journal names it, and the error."""
+
+    index: int
+    statement: str
+    error: sa.exc.DBAPIError
+
+
+@dataclass(frozen=True)
 class Progress:
     """How far a half-applied revision got."""
 
@@ -505,7 +514,7 @@ class StatementJournal:
         self._done = {entry.index: entry.statement for entry in resume or [] if entry.state == DONE}
         # transactional DDL: the first statement the server refused in this run (PostgreSQL refuses every
         # later one, such as Alembic's cleanup after a failed batch copy, with "transaction is aborted")
-        self.first_failure: tuple[int, str, sa.exc.DBAPIError] | None = None
+        self.first_failure: Refused | None = None
         self.undone = 0  # statements of this run whose DROP TABLE undid an earlier CREATE TABLE of it
         self.decided: list[str] = []
         self.found_applied = 0
@@ -775,7 +784,7 @@ class StatementJournal:
                 result = execute(construct, *args, **options)
             except sa.exc.DBAPIError as exc:
                 if self.first_failure is None:
-                    self.first_failure = (self.index, self.current, exc)
+                    self.first_failure = Refused(self.index, self.current, exc)
                 raise
             self._issued[self.index] = self.current
             self._finished()

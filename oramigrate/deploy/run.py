@@ -39,7 +39,7 @@ from . import dataloss, history, journal
 from .blockers import Watcher
 from .checksums import checksum
 from .interrupts import Interrupted, Interruptions
-from .journal import InvalidIndexLeft, JournalMismatch, JournalOutside, StatementJournal
+from .journal import InvalidIndexLeft, JournalMismatch, JournalOutside, Refused, StatementJournal
 from .lock import LockLost, MigrationLock
 from .lockwait import Budget, LockWaitExhausted, LockWaits
 from .tables import DeployTables
@@ -570,8 +570,8 @@ class DeployRun:
         journal_run = self._journal
         assert journal_run is not None
         first = journal_run.first_failure
-        if first is not None and first[2] is not exc and _transaction_aborted(exc):
-            error = _error_line(first[2])  # the statement that failed, not a later one refused after it
+        if first is not None and first.error is not exc and _transaction_aborted(exc):
+            error = _error_line(first.error)  # the statement that failed, not a later one refused after it
         else:
             first = None
         last = journal_run.completed  # the last statement finished in this run
@@ -589,7 +589,7 @@ class DeployRun:
         exc: BaseException,
         journal_run: StatementJournal,
         error: str,
-        first: tuple[int, str, sa.exc.DBAPIError] | None,
+        first: Refused | None,
         last: int,
         outside: list[journal.Entry],
     ) -> MigrationError:
@@ -605,7 +605,8 @@ class DeployRun:
         if isinstance(exc, LockWaitExhausted):
             return LockWaitExhausted(f"{exc}; {self._what_remains(journal_run, last)}", exc.blockers)
         if first is not None:
-            where = f"revision {self._revision} failed at operation {first[0]}{of_total} ({first[1][:200]})"
+            statement = first.statement[:200]
+            where = f"revision {self._revision} failed at operation {first.index}{of_total} ({statement})"
         elif isinstance(exc, (Interrupted, LockLost)):
             where = f"revision {self._revision} stopped after operation {last}{of_total}"
         elif journal_run.index and last == journal_run.index:
