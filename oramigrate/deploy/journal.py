@@ -641,7 +641,8 @@ class StatementJournal:
 
     def _commits_here(self, who: str) -> None:
         # transactional DDL: the transaction commits now (an autocommit block begins, the revision sends
-        # COMMIT), with the rows of the statements it commits (this one included) written just before
+        # COMMIT or calls commit()), with the rows of the statements it commits (this one included) written
+        # just before
         kept = len(self.kept)
         self._journal_committed(self.index + 1)
         self._committed_already(self.settled | self._issued.keys())
