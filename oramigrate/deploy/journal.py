@@ -68,6 +68,8 @@ _WRITE_WORDS = frozenset(
     | {"COMMENT", "CALL", "DECLARE", "DO", "EXEC", "EXECUTE", "LOAD", "PURGE", "FLASHBACK"}
 )
 _FINGERPRINT = 10
+# who committed a revision's statements before its end, as its failure message names them
+_BY_BLOCK, _BY_ITSELF = "an autocommit block", "the revision itself"
 # values _stable keeps as they are (a subclass may have a repr of its own: it takes the general way)
 _PLAIN = frozenset({int, str, float, bool, type(None), bytes, decimal.Decimal})
 _PLAIN |= {datetime.date, datetime.datetime, datetime.time}
@@ -519,7 +521,7 @@ class StatementJournal:
         self.decided: list[str] = []
         self.found_applied = 0
         self.set_again: set[int] = set()  # applied session settings this run issued again
-        # transactional DDL: what committed statements before the revision's end ("an autocommit block")
+        # transactional DDL: what committed statements before the revision's end (_BY_BLOCK, _BY_ITSELF)
         self.committers: dict[str, None] = {}
         self._adopt = False  # the revision's code committed Alembic's transaction (SQLAlchemy's commit())
         self.ran = 0  # statements this run executed (not skipped)
@@ -619,7 +621,7 @@ class StatementJournal:
             self._adopt_transaction()  # the block begins by committing Alembic's transaction: the live one
             if not self.journaling and not self.context.as_sql:
                 with self._owned():  # the journal's rows, not the revision's writes
-                    self._commits_here("an autocommit block")
+                    self._commits_here(_BY_BLOCK)
             # the commits Alembic makes as the block begins and ends are its own, not the revision's code's
             inner = block()
             with self._owned():
@@ -657,7 +659,7 @@ class StatementJournal:
     @property
     def committed_by(self) -> str:
         """Who committed statements before the revision ended (an autocommit block, a COMMIT it sent)."""
-        return " and ".join(self.committers) or "an autocommit block"
+        return " and ".join(self.committers) or _BY_BLOCK
 
     def _refuse_outside_writes(self) -> None:
         outside = [entry for entry in self.applied.values() if entry.state == OUTSIDE]
@@ -709,7 +711,7 @@ class StatementJournal:
         # what it commits is journaled in that commit, as an operation's COMMIT is
         self.checkpoint.before_statement(self._where, check_lock=True)
         with self._owned():
-            self._commits_here("the revision itself")
+            self._commits_here(_BY_ITSELF)
 
     def _adopt_transaction(self) -> None:
         # after the revision's code committed through SQLAlchemy, Alembic's transaction is over: what
@@ -752,7 +754,7 @@ class StatementJournal:
             # the revision commits itself (a COMMIT before ALTER TYPE ... ADD VALUE, as public chains do):
             # what it commits is journaled in that commit, as for an autocommit block
             self._issued[self.index] = self.current  # the COMMIT itself, in its own commit
-            self._commits_here("the revision itself")
+            self._commits_here(_BY_ITSELF)
             return self._counted(execute, construct, args, options)
         if self._autocommit():
             # its own transaction: retried alone, and a retry of the revision must not run it again; it
@@ -762,7 +764,7 @@ class StatementJournal:
             self.kept.add(self.index)
             self._committed_already(self.settled)
             self.committed[self.index] = self.current
-            self.committers["an autocommit block"] = None
+            self.committers[_BY_BLOCK] = None
             return result
         if self.waits is None:
             return self._counted(execute, construct, args, options)
