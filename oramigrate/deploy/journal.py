@@ -98,6 +98,8 @@ _SETTING = re.compile(r"(?:SET|RESET|USE)\b|ALTER\s+SESSION\b", re.IGNORECASE)
 _BARE_BEGIN = re.compile(
     r"\s*BEGIN(?:\s+(?:DEFERRED|IMMEDIATE|EXCLUSIVE))?(?:\s+TRANSACTION)?\s*;?\s*$", re.IGNORECASE
 )
+# a ROLLBACK of the whole transaction (not ROLLBACK TO SAVEPOINT)
+_BARE_ROLLBACK = re.compile(r"\s*ROLLBACK(?:\s+(?:WORK|TRANSACTION))?\s*;?\s*$", re.IGNORECASE)
 # the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
 _FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
 
@@ -304,9 +306,10 @@ def ends_transaction(statement: str) -> bool:
 
 def _begin_after_commit(connection: Connection, cursor: Any, statement: str, *_args: Any) -> None:
     # SQLite, where this tool sends BEGIN itself (the driver's own transaction handling is off): after
-    # a COMMIT the revision sent, what follows is a transaction again, as PostgreSQL's driver makes it
-    # (else each statement committed on its own, and a failure later rolled none of them back)
-    if not ends_transaction(statement) or cursor.connection.in_transaction:
+    # a COMMIT or ROLLBACK the revision sent, what follows is a transaction again, as PostgreSQL's driver
+    # makes it (else each statement committed on its own, and a failure later rolled none of them back)
+    ended = ends_transaction(statement) or _BARE_ROLLBACK.match(statement) is not None
+    if not ended or cursor.connection.in_transaction:
         return
     autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
     if connection.in_transaction() and not autocommit:
@@ -562,6 +565,7 @@ class StatementJournal:
         # transactional DDL too: an autocommit block commits the writes sent before it with the rest
         sa.event.listen(connection, "before_cursor_execute", self._outside_write)
         sa.event.listen(connection, "commit", self._code_commits)
+        sa.event.listen(connection, "rollback", self._code_rolls_back)
         sqlite = self.context.dialect.name == "sqlite"
         if sqlite:
             sa.event.listen(connection, "after_cursor_execute", _begin_after_commit)
@@ -573,6 +577,7 @@ class StatementJournal:
             replace_statement_executor(self.context.impl, None)
             sa.event.remove(connection, "before_cursor_execute", self._outside_write)
             sa.event.remove(connection, "commit", self._code_commits)
+            sa.event.remove(connection, "rollback", self._code_rolls_back)
             if sqlite:
                 sa.event.remove(connection, "after_cursor_execute", _begin_after_commit)
                 sa.event.remove(connection, "before_cursor_execute", _begin_in_transaction)
@@ -689,6 +694,14 @@ class StatementJournal:
             with self._owned():
                 self._commits_here("the revision itself")
         self._adopt = True
+
+    def _code_rolls_back(self, _connection: Connection) -> None:
+        # SQLAlchemy's hook before a rollback of the revision's connection: the revision's code discarding
+        # its transaction (op.get_bind().rollback()) ends Alembic's, as a ROLLBACK it sends does on the
+        # server: what follows runs in the next one, which Alembic is handed (else the version update went
+        # with it at exit 0, or, where each statement commits, the next failed on "transaction is inactive")
+        if not self._own and not self.context.as_sql:
+            self._adopt = True
 
     def _adopt_transaction(self) -> None:
         # after the revision's code committed through SQLAlchemy, Alembic's transaction is over: what
