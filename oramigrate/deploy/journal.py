@@ -514,6 +514,7 @@ class StatementJournal:
         self.outside = 0  # writes the revision's code sent past its operations in this run
         self._own = False  # a statement of this journal's (an operation, a journal row) is being sent
         self._in_block = False  # the revision is inside an autocommit block
+        self._savepoints: list[int] = []  # the savepoints the revision's code holds: the index at each
 
     @property
     def current(self) -> str:
@@ -566,6 +567,9 @@ class StatementJournal:
         sa.event.listen(connection, "before_cursor_execute", self._outside_write)
         sa.event.listen(connection, "commit", self._code_commits)
         sa.event.listen(connection, "rollback", self._code_rolls_back)
+        sa.event.listen(connection, "savepoint", self._savepoint)
+        sa.event.listen(connection, "rollback_savepoint", self._rolled_back_to)
+        sa.event.listen(connection, "release_savepoint", self._released)
         sqlite = self.context.dialect.name == "sqlite"
         if sqlite:
             sa.event.listen(connection, "after_cursor_execute", _begin_after_commit)
@@ -578,6 +582,9 @@ class StatementJournal:
             sa.event.remove(connection, "before_cursor_execute", self._outside_write)
             sa.event.remove(connection, "commit", self._code_commits)
             sa.event.remove(connection, "rollback", self._code_rolls_back)
+            sa.event.remove(connection, "savepoint", self._savepoint)
+            sa.event.remove(connection, "rollback_savepoint", self._rolled_back_to)
+            sa.event.remove(connection, "release_savepoint", self._released)
             if sqlite:
                 sa.event.remove(connection, "after_cursor_execute", _begin_after_commit)
                 sa.event.remove(connection, "before_cursor_execute", _begin_in_transaction)
@@ -702,6 +709,24 @@ class StatementJournal:
         # with it at exit 0, or, where each statement commits, the next failed on "transaction is inactive")
         if not self._own and not self.context.as_sql:
             self._adopt = True
+
+    def _savepoint(self, _connection: Connection, _name: str | None) -> None:
+        # the revision's code opens a savepoint (begin_nested()): what runs after it is undone with it
+        self._savepoints.append(self.index)
+
+    def _released(self, _connection: Connection, _name: str, _context: Any) -> None:
+        if self._savepoints:
+            self._savepoints.pop()
+
+    def _rolled_back_to(self, _connection: Connection, _name: str, _context: Any) -> None:
+        # the statements since the savepoint (the innermost: they end in order) are undone, their journal
+        # rows with them (MariaDB: the journal does not commit inside one): not applied, a rerun issues them
+        since = self._savepoints.pop() if self._savepoints else self.index
+        for index in [index for index in self._done.keys() | self._issued.keys() if index > since]:
+            if index not in self.kept:
+                self._done.pop(index, None)
+                self._issued.pop(index, None)
+                self.settled.discard(index)
 
     def _adopt_transaction(self) -> None:
         # after the revision's code committed through SQLAlchemy, Alembic's transaction is over: what
@@ -1082,6 +1107,11 @@ class StatementJournal:
         if transaction is None and self._autocommit():
             # inside an autocommit block every statement committed on its own: there is nothing to end,
             # and ending the block's own transaction would make its exit fail ("transaction is inactive")
+            return
+        if commit and connection.get_nested_transaction() is not None:
+            # the revision's code holds a savepoint (begin_nested()): a commit now would end it under that
+            # code; the statement and its journal row stay in one transaction, and commit or roll back
+            # together later (MariaDB: the next statement's commit, a DDL's own, or the version update's)
             return
         if transaction is not None:
             transaction.commit() if commit else transaction.rollback()

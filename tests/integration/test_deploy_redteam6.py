@@ -35,9 +35,8 @@ def downgrade():
     op.execute("DROP TABLE IF EXISTS rt6_after")
     op.execute("DROP TABLE IF EXISTS rt6_item")
 '''
-ITEM = '    op.create_table("rt6_item", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))\n'
-AFTER = '    op.create_table("rt6_after", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))\n'
-BLOCK = '    op.create_table("rt6_block", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))\n'
+_TABLE = '    op.create_table("NAME", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))\n'
+ITEM, AFTER, BLOCK = (_TABLE.replace("NAME", name) for name in ("rt6_item", "rt6_after", "rt6_block"))
 BLOCK_SQL = "CREATE TABLE rt6_block ( id INTEGER NOT NULL, CONSTRAINT pk_rt6_block PRIMARY KEY (id) )"
 EXISTS = {
     "sqlite": "table rt6_block already exists",
@@ -80,7 +79,9 @@ def _recorded_clean(database: Database, directory: str) -> None:
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql", "mariadb"], indirect=True)
 @pytest.mark.parametrize("rollback", sorted(ROLLBACKS))
-def test_a_revision_that_rolls_back_itself_is_recorded(database: Database, tmp_path: Path, rollback: str) -> None:
+def test_a_revision_that_rolls_back_itself_is_recorded(
+    database: Database, tmp_path: Path, rollback: str
+) -> None:
     # SQLAlchemy's rollback() ended Alembic's transaction: the version update and the history row went
     # with it at exit 0 (PostgreSQL, SQLite: the revision unrecorded, its row left 'running'), or every
     # run failed on 'This transaction is inactive' (MariaDB). What the rollback took is the revision's
@@ -136,9 +137,39 @@ SAVEPOINT = """    with op.get_bind().begin_nested():
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql", "mariadb"], indirect=True)
 def test_a_revision_with_savepoints_runs_clean_and_resumes(database: Database, tmp_path: Path) -> None:
-    # MariaDB: the journal committed each DML with its row, inside the revision's savepoint, which ended
-    # it under SQLAlchemy: "Can't operate on closed transaction inside context manager" on a clean run
+    # MariaDB: the journal committed each DML with its row inside the revision's savepoint, which ended
+    # the savepoint under SQLAlchemy: "Can't operate on closed transaction inside context manager"
     directory = _directory(tmp_path, ITEM + SAVEPOINT + AFTER + BLOCK)
+    assert _upgrade(database, directory) == (0, "")
+    _recorded_clean(database, directory)
+    assert query(database, "SELECT id FROM rt6_item ORDER BY id") == [(1,), (2,)]
+
+
+# a savepoint the revision rolls back on purpose: its insert and (MariaDB) the journal row with it
+UNDONE = """    nested = op.get_bind().begin_nested()
+    op.execute("INSERT INTO rt6_item (id) VALUES (9)")
+    nested.rollback()
+"""
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql", "mariadb"], indirect=True)
+def test_a_failure_after_savepoints_resumes_with_each_row_once(database: Database, tmp_path: Path) -> None:
+    directory = _directory(tmp_path, ITEM + SAVEPOINT + UNDONE + AFTER + BLOCK)
+    execute(database, "CREATE TABLE rt6_block (other INTEGER)")
+    code, error = _upgrade(database, directory)
+    assert code == 1
+    assert f"({BLOCK_SQL}): database error: {EXISTS[database.backend]}; " in error
+    if database.backend == "mariadb":
+        # the caught duplicate (3) and the insert its savepoint undid (5) are not applied
+        assert error.endswith("4 operations applied and journaled; `db upgrade` resumes at operation 3")
+        assert query(database, f"SELECT op_index, state FROM {JOURNAL} ORDER BY op_index") == [
+            (index, "done") for index in (1, 2, 4, 6)
+        ]
+        assert query(database, "SELECT id FROM rt6_item ORDER BY id") == [(1,), (2,)]
+    else:
+        assert error.endswith("; rolled back as a unit")
+        assert _tables(database) == {"rt6_block"}
+    execute(database, "DROP TABLE rt6_block")
     assert _upgrade(database, directory) == (0, "")
     _recorded_clean(database, directory)
     assert query(database, "SELECT id FROM rt6_item ORDER BY id") == [(1,), (2,)]
