@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from support.cli import migrations_with, run_manage
 from support.databases import PROJECT_HEAD, Database
 from support.deploy import JOURNAL, current, history, query
@@ -173,3 +174,110 @@ def test_a_failure_after_savepoints_resumes_with_each_row_once(database: Databas
     assert _upgrade(database, directory) == (0, "")
     _recorded_clean(database, directory)
     assert query(database, "SELECT id FROM rt6_item ORDER BY id") == [(1,), (2,)]
+
+
+DOWNGRADE_COMMITS = '''"""Its downgrade commits itself half-way; a table fails on demand after."""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0013"
+down_revision = "__project_head__"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("rt6_item", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+    op.create_table("rt6_after", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+
+
+def downgrade():
+    op.drop_table("rt6_after")
+    COMMIT
+    op.create_table("rt6_block", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+    op.drop_table("rt6_block")
+    op.drop_table("rt6_item")
+'''
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("commit", ["op", "connection"])
+def test_a_downgrade_that_commits_itself_then_fails_resumes(
+    database: Database, tmp_path: Path, commit: str
+) -> None:
+    ends = {"op": 'op.execute("COMMIT")', "connection": "op.get_bind().commit()"}[commit]
+    source = DOWNGRADE_COMMITS.replace("__project_head__", PROJECT_HEAD).replace("COMMIT", ends)
+    directory = str(migrations_with(tmp_path, {"0013_rt6.py": source}))
+    assert _upgrade(database, directory) == (0, "")
+    execute(database, "CREATE TABLE rt6_block (other INTEGER)")
+    down = ("db", "downgrade", "-d", directory, PROJECT_HEAD)
+    first = run_manage(*down, database_url=database.url)
+    operations = 2 if commit == "op" else 1
+    assert (first.returncode, first.stderr.strip().splitlines()[-1]) == (
+        1,
+        f"Error: revision 0013 failed at operation {operations + 1} ({BLOCK_SQL}): database error:"
+        f" {EXISTS[database.backend]}; rolled back but for {operations} operations the revision itself"
+        " committed (journaled); `db downgrade` resumes after them",
+    )
+    assert _tables(database) == {"rt6_item", "rt6_block"}
+    assert current(database) == {"0013"}
+    assert history(database)[-1][:3] == ("0013", "downgrade", "partial")
+    status = run_manage("db", "-d", directory, "status", database_url=database.url)
+    assert f"revision 0013: {operations} of ? operations applied (downgrade;" in status.stdout
+    refused = run_manage("db", "upgrade", "-d", directory, database_url=database.url)
+    assert refused.returncode == 1
+    assert "`db downgrade` resumes it" in refused.stderr
+
+    execute(database, "DROP TABLE rt6_block")
+    again = run_manage(*down, database_url=database.url)
+    assert again.returncode == 0, again.stderr
+    assert current(database) == {PROJECT_HEAD}
+    assert _tables(database) == set()
+    assert history(database)[-1][:3] == ("0013", "downgrade", "success")
+    assert query(database, f"SELECT COUNT(*) FROM {JOURNAL}") == [(0,)]
+    verify = run_manage("db", "-d", directory, "verify", database_url=database.url)
+    assert verify.returncode == 0, verify.stderr
+
+
+# a user variable read from a table the revision then drops (not one it made: a rerun cannot make it again)
+SETTING_FROM_A_GONE_TABLE = """    op.execute("SET @n = (SELECT COUNT(*) FROM rt6_source)")
+    op.drop_table("rt6_source")
+    op.execute("INSERT INTO rt6_item (id) SELECT @n")
+"""
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_a_session_setting_that_fails_when_issued_again_stops_the_resume_with_the_way_out(
+    database: Database, tmp_path: Path
+) -> None:
+    # the rerun issued the applied SET again, which failed on the dropped table, and said "`db upgrade`
+    # resumes at operation 5", which every rerun said again, failing the same way
+    directory = _directory(tmp_path, ITEM + SETTING_FROM_A_GONE_TABLE + BLOCK)
+    execute(
+        database,
+        "CREATE TABLE rt6_block (other INTEGER)",
+        "CREATE TABLE rt6_source (id INTEGER)",
+        "INSERT INTO rt6_source VALUES (1)",
+    )
+    upgrade = ("db", "upgrade", "-d", directory, "--allow-unsafe")  # the lint flags the drop
+    first = run_manage(*upgrade, database_url=database.url)
+    assert first.returncode == 1
+    assert (
+        first.stderr.strip()
+        .splitlines()[-1]
+        .endswith("4 operations applied and journaled; `db upgrade` resumes at operation 5")
+    )
+    execute(database, "DROP TABLE rt6_block")
+    again = run_manage(*upgrade, database_url=database.url)
+    assert again.returncode == 1
+    assert again.stderr.strip().splitlines()[-1] == (
+        "Error: revision 0013: operation 2 (SET @n = (SELECT COUNT(*) FROM rt6_source)), a session setting"
+        ' an earlier run applied, failed when issued again for the resume (database error: (1146, "Table'
+        f" '{sa.make_url(database.url).database}.rt6_source' doesn't exist\")): what follows it would run without it; finish or"
+        " undo its applied operations by hand, then run `db journal clear 0013` and `db upgrade` again;"
+        " no operation of it was run this time"
+    )
+    assert query(database, "SELECT id FROM rt6_item") == [(1,)]
+    assert len(query(database, f"SELECT op_index FROM {JOURNAL}")) == 4
+    assert current(database) == {PROJECT_HEAD}
+    assert history(database)[-1][:3] == ("0013", "upgrade", "partial")
