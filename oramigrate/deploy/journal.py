@@ -127,6 +127,10 @@ class JournalOutside(MigrationError):
     """A half-applied revision committed writes outside its operations: running it again would repeat them."""
 
 
+class SettingNotRestored(JournalMismatch):
+    """A session setting an earlier run applied failed when issued again for the resume."""
+
+
 class NestedAutocommitBlock(MigrationError):
     """A revision opened an autocommit block inside another (Alembic cannot nest them)."""
 
@@ -550,7 +554,7 @@ class StatementJournal:
             commits = self.journaling or self._autocommit() or ends_transaction(self.current)
             self.checkpoint.before_statement(self._where, check_lock=commits)
             if self._set_again():
-                return self._counted(execute, construct, args, options)
+                return self._setting_again(execute, construct, args, options)
             self._skip_not_reissued()
             if self.index in self.applied and self._settled_before(construct):
                 self._finished()
@@ -602,6 +606,21 @@ class StatementJournal:
             self._done[self.index] = self.current
         self.set_again.add(self.index)
         return True
+
+    def _setting_again(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
+        # the setting the resume needs fails now (it reads a table a later operation dropped): the rest
+        # would run without it, and every rerun would fail here the same way, so say so and the way out
+        try:
+            return self._counted(execute, construct, args, options)
+        except sa.exc.DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise
+            detail = str(exc.orig if exc.orig is not None else exc).strip().splitlines()[0]
+            raise SettingNotRestored(
+                f"revision {self.revision}: operation {self.index} ({self.current}), a session setting an"
+                f" earlier run applied, failed when issued again for the resume (database error: {detail}):"
+                f" what follows it would run without it; {self._finish_or_undo()}"
+            ) from exc
 
     def _journaled_block(self, block: Callable[[], Any]) -> Callable[[], Any]:
         # transactional DDL: Alembic commits the statements before an autocommit block when it begins,

@@ -270,10 +270,11 @@ def test_a_session_setting_that_fails_when_issued_again_stops_the_resume_with_th
     execute(database, "DROP TABLE rt6_block")
     again = run_manage(*upgrade, database_url=database.url)
     assert again.returncode == 1
+    schema = sa.make_url(database.url).database
     assert again.stderr.strip().splitlines()[-1] == (
         "Error: revision 0013: operation 2 (SET @n = (SELECT COUNT(*) FROM rt6_source)), a session setting"
         ' an earlier run applied, failed when issued again for the resume (database error: (1146, "Table'
-        f" '{sa.make_url(database.url).database}.rt6_source' doesn't exist\")): what follows it would run without it; finish or"
+        f" '{schema}.rt6_source' doesn't exist\")): what follows it would run without it; finish or"
         " undo its applied operations by hand, then run `db journal clear 0013` and `db upgrade` again;"
         " no operation of it was run this time"
     )
