@@ -716,9 +716,19 @@ class StatementJournal:
         if self._own or self._autocommit() or self.context.as_sql:
             return
         if not self.journaling:  # where each statement commits with its journal row, nothing is left
-            self.checkpoint.before_statement(self._where, check_lock=True)
-            with self._owned():
-                self._commits_here("the revision itself")
+            try:
+                self.checkpoint.before_statement(self._where, check_lock=True)
+                with self._owned():
+                    self._commits_here("the revision itself")
+            except BaseException:
+                # SQLAlchemy has let go of the transaction it was committing, but the server still holds
+                # it: the next write (the history row 'aborted') would have committed the revision's rows
+                # with it, without the lock
+                driver = _connection.connection.dbapi_connection
+                with contextlib.suppress(Exception):
+                    if driver is not None:
+                        driver.rollback()
+                raise
         self._adopt = True
 
     def _code_rolls_back(self, _connection: Connection) -> None:

@@ -8,14 +8,17 @@ that committed, and the rerun ends at 0013 with ``db verify`` clean.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from support.cli import migrations_with, run_manage
 from support.databases import PROJECT_HEAD, Database
-from support.deploy import JOURNAL, current, history, query
-from support.faults import execute
+from support.deploy import JOURNAL, current, history, query, start_manage
+from support.faults import execute, kill_session, lock_session, wait_until
 
 REVISION = '''"""Ends its own transaction half-way; the last table fails on demand."""
 from alembic import op
@@ -282,3 +285,97 @@ def test_a_session_setting_that_fails_when_issued_again_stops_the_resume_with_th
     assert len(query(database, f"SELECT op_index FROM {JOURNAL}")) == 4
     assert current(database) == {PROJECT_HEAD}
     assert history(database)[-1][:3] == ("0013", "upgrade", "partial")
+
+
+STOPS = '''"""Waits on a marker file before and after it commits itself."""
+import os
+import time
+from pathlib import Path
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0013"
+down_revision = "__project_head__"
+branch_labels = None
+depends_on = None
+
+
+def _stop(point):
+    if op.get_context().as_sql or os.environ.get("RT6_STOP") != point:
+        return
+    marker = Path(os.environ["RT6_MARKER"])
+    marker.write_text(point)
+    deadline = time.monotonic() + 60
+    while marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def upgrade():
+    op.create_table("rt6_item", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+    op.execute("INSERT INTO rt6_item (id) VALUES (1)")
+    _stop("before-commit")
+    COMMIT
+    _stop("after-commit")
+    op.execute("INSERT INTO rt6_item (id) VALUES (2)")
+    op.create_table("rt6_after", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+
+
+def downgrade():
+    op.drop_table("rt6_after")
+    op.drop_table("rt6_item")
+'''
+COMMITS = {"op": 'op.execute("COMMIT")', "connection": "op.get_bind().commit()"}
+
+
+def _stopping_runner(
+    database: Database, tmp_path: Path, commit: str, stop: str
+) -> tuple[str, subprocess.Popen[str], Path]:
+    source = STOPS.replace("__project_head__", PROJECT_HEAD).replace("COMMIT\n", COMMITS[commit] + "\n")
+    directory = str(migrations_with(tmp_path, {"0013_rt6.py": source}))
+    marker = tmp_path / "marker"
+    runner = start_manage(
+        "db", "upgrade", "-d", directory, database_url=database.url, RT6_STOP=stop, RT6_MARKER=str(marker)
+    )
+    wait_until(marker.exists, "the revision's stop", runner)
+    return directory, runner, marker
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql", "mariadb"], indirect=True)
+@pytest.mark.parametrize("commit", sorted(COMMITS))
+def test_a_kill_right_after_the_revision_committed_itself_resumes_with_each_row_once(
+    database: Database, tmp_path: Path, commit: str
+) -> None:
+    directory, runner, _marker = _stopping_runner(database, tmp_path, commit, "after-commit")
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.communicate()
+    assert query(database, "SELECT id FROM rt6_item") == [(1,)]
+    status = run_manage("db", "-d", directory, "status", database_url=database.url)
+    # a COMMIT sent through op.execute is an operation (journaled); SQLAlchemy's commit() is not
+    applied = 3 if commit == "op" else 2
+    assert f"revision 0013: {applied} of " in status.stdout
+    assert f"the next `db upgrade` resumes at operation {applied + 1}" in status.stdout
+    assert _upgrade(database, directory) == (0, "")
+    _recorded_clean(database, directory)
+    assert query(database, "SELECT id FROM rt6_item ORDER BY id") == [(1,), (2,)]
+    assert history(database)[-1][4] == f"resumed: skipped {applied} operations applied by an earlier run"
+
+
+@pytest.mark.parametrize("database", ["postgresql", "mariadb"], indirect=True)
+@pytest.mark.parametrize("commit", sorted(COMMITS))
+def test_a_lock_lost_before_the_revision_commits_itself_commits_nothing(
+    database: Database, tmp_path: Path, commit: str
+) -> None:
+    directory, runner, marker = _stopping_runner(database, tmp_path, commit, "before-commit")
+    kill_session(database, lock_session(database))
+    marker.unlink()
+    _out, err = runner.communicate(timeout=60)
+    assert runner.returncode == 1, err
+    assert "migration lock lost" in err.strip().splitlines()[-1]
+    if database.backend == "postgresql":  # its commit would have made rows durable without the lock
+        assert query(database, "SELECT COUNT(*) FROM rt6_item") == []
+    assert history(database)[-1][:3] == ("0013", "upgrade", "aborted")
+    assert current(database) == {PROJECT_HEAD}
+    assert _upgrade(database, directory) == (0, "")
+    _recorded_clean(database, directory)
+    assert query(database, "SELECT id FROM rt6_item ORDER BY id") == [(1,), (2,)]
