@@ -398,3 +398,37 @@ def test_sql_of_a_revision_that_commits_through_sqlalchemy_is_refused_before_any
     assert ran.returncode == 1
     assert ran.stdout == ""
     assert ran.stderr.strip().splitlines()[-1].startswith("Error: revision 0013 cannot be written as SQL")
+
+
+SEARCH_PATH = """    op.execute("CREATE SCHEMA rt6_archive")
+    op.execute("SET search_path TO rt6_archive")
+    op.execute("COMMIT")
+    op.create_table("rt6_item", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
+    op.get_bind().exec_driver_sql("INSERT INTO rt6_item (id) VALUES (1)")
+    op.execute("SET search_path TO public")
+"""
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_revision_that_sets_search_path_then_commits_is_journaled_where_the_tool_keeps_it(
+    database: Database, tmp_path: Path
+) -> None:
+    # the journal's rows went through the revision's search_path: every run failed at the COMMIT on
+    # 'relation "migration_history_journal" does not exist', where raw Alembic runs it
+    directory = _directory(tmp_path, SEARCH_PATH + AFTER + BLOCK)
+    execute(database, "CREATE TABLE rt6_block (other INTEGER)")
+    code, error = _upgrade(database, directory)
+    assert (code, error) == (
+        1,
+        f"Error: revision 0013 failed at operation 7 ({BLOCK_SQL}): database error: {EXISTS['postgresql']};"
+        " rolled back but for 3 operations the revision itself committed (journaled); `db upgrade` resumes"
+        " after them",
+    )
+    assert query(database, "SELECT nspname FROM pg_namespace WHERE nspname = 'rt6_archive'") == [
+        ("rt6_archive",)
+    ]
+    execute(database, "DROP TABLE rt6_block")
+    assert _upgrade(database, directory) == (0, "")
+    _recorded_clean(database, directory)
+    assert query(database, "SELECT id FROM rt6_archive.rt6_item") == [(1,)]
+    assert _tables(database) == {"rt6_after", "rt6_block"}
