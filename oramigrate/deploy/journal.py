@@ -518,6 +518,7 @@ class StatementJournal:
         self.outside = 0  # writes the revision's code sent past its operations in this run
         self._own = False  # a statement of this journal's (an operation, a journal row) is being sent
         self._in_block = False  # the revision is inside an autocommit block
+        self.search_path: str | None = None  # PostgreSQL: the session's as the revision began
         self._savepoints: list[int] = []  # the savepoints the revision's code holds: the index at each
 
     @property
@@ -540,6 +541,15 @@ class StatementJournal:
             self.total = count_operations(counted, self.context.dialect)
         execute = statement_executor(self.context.impl)
         self._refuse_outside_writes()
+        if self.context.dialect.name == "postgresql" and not self.context.as_sql:
+            # the revision may set its search_path (SET search_path TO archive): the journal's rows go to the
+            # tool's table, in the schema the session is in now, named so
+            schema, self.search_path = (
+                self._connection()
+                .exec_driver_sql("SELECT current_schema(), current_setting('search_path')")
+                .one()
+            )
+            self.table = self.table.to_metadata(sa.MetaData(), schema=schema)
 
         def journaled(construct: Any, *args: Any, **options: Any) -> Any:
             with self._owned():
@@ -593,6 +603,14 @@ class StatementJournal:
                 sa.event.remove(connection, "after_cursor_execute", _begin_after_commit)
                 sa.event.remove(connection, "before_cursor_execute", _begin_in_transaction)
             del self.context.autocommit_block  # Alembic's own again
+
+    def restore_session(self, connection: Connection) -> None:
+        """After a failure, rolled back: the search_path the revision began with (one it set and committed
+        outlives the rollback, and the history row is written next, unqualified)."""
+        if self.search_path is not None:
+            with contextlib.suppress(sa.exc.SQLAlchemyError):  # a lost session: a new one has the default
+                connection.execute(sa.select(sa.func.set_config("search_path", self.search_path, False)))
+                connection.commit()  # a setting made in a transaction goes with its rollback
 
     def _set_again(self) -> bool:
         # a session's setting (SET FOREIGN_KEY_CHECKS=0, ALTER SESSION SET CURRENT_SCHEMA) an earlier run

@@ -562,6 +562,8 @@ class DeployRun:
             outcome = history.ABORTED
         error = _error_line(exc)
         self._rollback()  # a lost session reconnects on the next statement: a new session writes this
+        if self._journal is not None:
+            self._journal.restore_session(self.connection)
         if self._row is None:
             if self._prepared is not None:  # stopped between revisions: the next one's row says how
                 history.finish(self.connection, self.names, self._prepared, outcome, error)
