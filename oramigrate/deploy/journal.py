@@ -100,6 +100,8 @@ _SETTING = re.compile(r"(?:SET|RESET|USE)\b|ALTER\s+SESSION\b", re.IGNORECASE)
 _BARE_BEGIN = re.compile(
     r"\s*BEGIN(?:\s+(?:DEFERRED|IMMEDIATE|EXCLUSIVE))?(?:\s+TRANSACTION)?\s*;?\s*$", re.IGNORECASE
 )
+# a ROLLBACK of the whole transaction (not ROLLBACK TO SAVEPOINT)
+_BARE_ROLLBACK = re.compile(r"\s*ROLLBACK(?:\s+(?:WORK|TRANSACTION))?\s*;?\s*$", re.IGNORECASE)
 # the first word after leading white space, comments (--, /* */, MySQL's #) and parentheses
 _FIRST_WORD = re.compile(r"(?:\s|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/|\()*([A-Za-z]+)(\s*;?\s*$)?", re.DOTALL)
 
@@ -125,6 +127,10 @@ class InvalidIndexLeft(MigrationError):
 
 class JournalOutside(MigrationError):
     """A half-applied revision committed writes outside its operations: running it again would repeat them."""
+
+
+class SettingNotRestored(JournalMismatch):
+    """A session setting an earlier run applied failed when issued again for the resume."""
 
 
 class NestedAutocommitBlock(MigrationError):
@@ -320,9 +326,10 @@ def _in_autocommit_block(connection: Connection) -> bool:
 
 def _begin_after_commit(connection: Connection, cursor: Any, statement: str, *_args: Any) -> None:
     # SQLite, where this tool sends BEGIN itself (the driver's own transaction handling is off): after
-    # a COMMIT the revision sent, what follows is a transaction again, as PostgreSQL's driver makes it
-    # (else each statement committed on its own, and a failure later rolled none of them back)
-    if not ends_transaction(statement) or cursor.connection.in_transaction:
+    # a COMMIT or ROLLBACK the revision sent, what follows is a transaction again, as PostgreSQL's driver
+    # makes it (else each statement committed on its own, and a failure later rolled none of them back)
+    ended = ends_transaction(statement) or _BARE_ROLLBACK.match(statement) is not None
+    if not ended or cursor.connection.in_transaction:
         return
     if connection.in_transaction() and not _in_autocommit_block(connection):
         cursor.execute("BEGIN")
@@ -460,6 +467,23 @@ def settle_command(revision: str, direction: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Home:
+    """PostgreSQL: where the tool's journal is, named with its schema, and the session's search_path as the
+    run began (a revision may set its own, SET search_path TO archive, which outlives its commit)."""
+
+    journal: sa.Table
+    search_path: str
+
+    @classmethod
+    def of(cls, connection: Connection, names: DeployTables) -> Home:
+        """Read once per run, before any revision ran."""
+        schema, search_path = connection.exec_driver_sql(
+            "SELECT current_schema(), current_setting('search_path')"
+        ).one()
+        return cls(names.journal.to_metadata(sa.MetaData(), schema=schema), search_path)
+
+
 class StatementJournal:
     """Names, journals, and on a rerun skips or decides, the statements of one revision run."""
 
@@ -477,6 +501,7 @@ class StatementJournal:
         waits: LockWaits | None = None,
         counting: bool = False,
         edited: bool = False,
+        home: Home | None = None,
     ) -> None:
         self.context = context
         self.edited = edited  # the revision changed since the attempt that journaled ``resume``
@@ -495,7 +520,7 @@ class StatementJournal:
         self.lock_retries = 0
         # on transactional DDL the statements are only counted and named (for the error message)
         self.journaling = journaling
-        self.table = names.journal
+        self.table = names.journal if home is None else home.journal
         self.revision = revision
         self.direction = direction
         self.attempt = attempt
@@ -528,6 +553,8 @@ class StatementJournal:
         self.outside = 0  # writes the revision's code sent past its operations in this run
         self._own = False  # a statement of this journal's (an operation, a journal row) is being sent
         self._in_block = False  # the revision is inside an autocommit block
+        self.search_path = None if home is None else home.search_path  # PostgreSQL: the run's, as it began
+        self._savepoints: list[int] = []  # the savepoints the revision's code holds: the index at each
 
     @property
     def current(self) -> str:
@@ -563,7 +590,7 @@ class StatementJournal:
             commits = self.journaling or self._autocommit() or ends_transaction(self.current)
             self.checkpoint.before_statement(self._where, check_lock=commits)
             if self._set_again():
-                return self._counted(execute, construct, args, options)
+                return self._setting_again(execute, construct, args, options)
             self._skip_not_reissued()
             if self.index in self.applied and self._settled_before(construct):
                 self._finished()
@@ -579,6 +606,10 @@ class StatementJournal:
         # transactional DDL too: an autocommit block commits the writes sent before it with the rest
         sa.event.listen(connection, "before_cursor_execute", self._outside_write)
         sa.event.listen(connection, "commit", self._code_commits)
+        sa.event.listen(connection, "rollback", self._code_rolls_back)
+        sa.event.listen(connection, "savepoint", self._savepoint)
+        sa.event.listen(connection, "rollback_savepoint", self._rolled_back_to)
+        sa.event.listen(connection, "release_savepoint", self._released)
         sqlite = self.context.dialect.name == "sqlite"
         if sqlite:
             sa.event.listen(connection, "after_cursor_execute", _begin_after_commit)
@@ -590,10 +621,22 @@ class StatementJournal:
             replace_statement_executor(self.context.impl, None)
             sa.event.remove(connection, "before_cursor_execute", self._outside_write)
             sa.event.remove(connection, "commit", self._code_commits)
+            sa.event.remove(connection, "rollback", self._code_rolls_back)
+            sa.event.remove(connection, "savepoint", self._savepoint)
+            sa.event.remove(connection, "rollback_savepoint", self._rolled_back_to)
+            sa.event.remove(connection, "release_savepoint", self._released)
             if sqlite:
                 sa.event.remove(connection, "after_cursor_execute", _begin_after_commit)
                 sa.event.remove(connection, "before_cursor_execute", _begin_in_transaction)
             del self.context.autocommit_block  # Alembic's own again
+
+    def restore_session(self, connection: Connection) -> None:
+        """After a failure, rolled back: the search_path the run began with (one a revision set and committed
+        outlives the rollback, and the history row is written next, unqualified)."""
+        if self.search_path is not None:
+            with contextlib.suppress(sa.exc.SQLAlchemyError):  # a lost session: a new one has the default
+                connection.execute(sa.select(sa.func.set_config("search_path", self.search_path, False)))
+                connection.commit()  # a setting made in a transaction goes with its rollback
 
     def _set_again(self) -> bool:
         # a session's setting (SET FOREIGN_KEY_CHECKS=0, ALTER SESSION SET CURRENT_SCHEMA) an earlier run
@@ -606,6 +649,21 @@ class StatementJournal:
             self._mark_done()
         self.set_again.add(self.index)
         return True
+
+    def _setting_again(self, execute: Callable[..., Any], construct: Any, args: Any, options: Any) -> Any:
+        # the setting the resume needs fails now (it reads a table a later operation dropped): the rest
+        # would run without it, and every rerun would fail here the same way, so say so and the way out
+        try:
+            return self._counted(execute, construct, args, options)
+        except sa.exc.DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise
+            detail = str(exc.orig if exc.orig is not None else exc).strip().splitlines()[0]
+            raise SettingNotRestored(
+                f"revision {self.revision}: operation {self.index} ({self.current}), a session setting an"
+                f" earlier run applied, failed when issued again for the resume (database error: {detail}):"
+                f" what follows it would run without it; {self._finish_or_undo()}"
+            ) from exc
 
     def _journaled_block(self, block: Callable[[], Any]) -> Callable[[], Any]:
         # transactional DDL: Alembic commits the statements before an autocommit block when it begins,
@@ -703,7 +761,17 @@ class StatementJournal:
         if self._own or self._autocommit() or self.context.as_sql:
             return
         if not self.journaling:  # where each statement commits with its journal row, nothing is left
-            self._journal_code_commit()
+            try:
+                self._journal_code_commit()
+            except BaseException:
+                # SQLAlchemy has let go of the transaction it was committing, but the server still holds
+                # it: the next write (the history row 'aborted') would have committed the revision's rows
+                # with it, without the lock
+                driver = _connection.connection.dbapi_connection
+                with contextlib.suppress(Exception):
+                    if driver is not None:
+                        driver.rollback()
+                raise
         self._adopt = True
 
     def _journal_code_commit(self) -> None:
@@ -712,6 +780,32 @@ class StatementJournal:
         self.checkpoint.before_statement(self._where, check_lock=True)
         with self._owned():
             self._commits_here(_BY_ITSELF)
+
+    def _code_rolls_back(self, _connection: Connection) -> None:
+        # SQLAlchemy's hook before a rollback of the revision's connection: the revision's code discarding
+        # its transaction (op.get_bind().rollback()) ends Alembic's, as a ROLLBACK it sends does on the
+        # server: what follows runs in the next one, which Alembic is handed (else the version update went
+        # with it at exit 0, or, where each statement commits, the next failed on "transaction is inactive")
+        if not self._own and not self.context.as_sql:
+            self._adopt = True
+
+    def _savepoint(self, _connection: Connection, _name: str | None) -> None:
+        # the revision's code opens a savepoint (begin_nested()): what runs after it is undone with it
+        self._savepoints.append(self.index)
+
+    def _released(self, _connection: Connection, _name: str, _context: Any) -> None:
+        if self._savepoints:
+            self._savepoints.pop()
+
+    def _rolled_back_to(self, _connection: Connection, _name: str, _context: Any) -> None:
+        # the statements since the savepoint (the innermost: they end in order) are undone, their journal
+        # rows with them (MariaDB: the journal does not commit inside one): not applied, a rerun issues them
+        since = self._savepoints.pop() if self._savepoints else self.index
+        for index in [index for index in self._done.keys() | self._issued.keys() if index > since]:
+            if index not in self.kept:
+                self._done.pop(index, None)
+                self._issued.pop(index, None)
+                self.settled.discard(index)
 
     def _adopt_transaction(self) -> None:
         # after the revision's code committed through SQLAlchemy, Alembic's transaction is over: what
@@ -1096,6 +1190,11 @@ class StatementJournal:
         if transaction is None and self._autocommit():
             # inside an autocommit block every statement committed on its own: there is nothing to end,
             # and ending the block's own transaction would make its exit fail ("transaction is inactive")
+            return
+        if commit and connection.get_nested_transaction() is not None:
+            # the revision's code holds a savepoint (begin_nested()): a commit now would end it under that
+            # code; the statement and its journal row stay in one transaction, and commit or roll back
+            # together later (MariaDB: the next statement's commit, a DDL's own, or the version update's)
             return
         if transaction is not None:
             transaction.commit() if commit else transaction.rollback()

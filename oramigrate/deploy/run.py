@@ -149,6 +149,7 @@ class DeployRun:
     _heads: tuple[str, ...] = ()
     _fresh: bool = False  # the lock was checked and no statement ran since
     _waits: LockWaits | None = None
+    _home: journal.Home | None = None  # PostgreSQL: the journal, named with its schema, read once per run
     _watcher: Watcher | None = None
 
     def ready(self) -> None:
@@ -205,6 +206,10 @@ class DeployRun:
         if self._waits is not None:
             # the session's budget for the whole run: it outlives a rolled-back attempt, no SET per revision
             self._waits.apply(connection, local=False)
+            connection.commit()
+        if connection.dialect.name == "postgresql" and not migration_context.as_sql:
+            # before any revision may set its own search_path: where the journal is, read once
+            self._home = journal.Home.of(connection, self.names)
             connection.commit()
         planned = migration_plan(migration_context)
 
@@ -417,6 +422,7 @@ class DeployRun:
             edited=edited,
             waits=self._waits,
             counting=not isinstance(self.progress, Silent),  # "operation 2 of 5" on a terminal
+            home=self._home,
         )
         migration_fn = step.migration_fn
 
@@ -562,6 +568,8 @@ class DeployRun:
             outcome = history.ABORTED
         error = _error_line(exc)
         self._rollback()  # a lost session reconnects on the next statement: a new session writes this
+        if self._journal is not None:
+            self._journal.restore_session(self.connection)
         if self._row is None:
             if self._prepared is not None:  # stopped between revisions: the next one's row says how
                 history.finish(self.connection, self.names, self._prepared, outcome, error)

@@ -358,10 +358,9 @@ def test_a_session_lost_after_a_blocks_dml_before_its_journal_row_loses_both(
             else:  # the gap lock of an empty table keeps inserts out
                 holder.exec_driver_sql(f"SELECT * FROM {JOURNAL} FOR UPDATE").fetchall()
             runner = start_manage("db", "upgrade", "-d", directory, database_url=database.url)
-            wait_for(
-                lambda: session_running(database, f"INSERT INTO {JOURNAL}") is not None, "the journal row"
-            )
-            session = session_running(database, f"INSERT INTO {JOURNAL}")
+            row = f"INSERT INTO %{JOURNAL}"  # PostgreSQL: named with its schema (public.)
+            wait_for(lambda: session_running(database, row) is not None, "the journal row")
+            session = session_running(database, row)
             assert session is not None
             kill_session(database, session)
             holder.rollback()
