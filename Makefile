@@ -32,7 +32,6 @@ run: $(VENV)/.run-installed bytecode
 ## make test: install, start the servers the tests need, ruff, mypy, every test
 test: $(VENV)/.dev-installed bytecode services browser lint
 	$(PY) -m pytest
-	$(PY) bench/run.py --quick
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
