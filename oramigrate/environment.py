@@ -19,6 +19,7 @@ from typing import Any
 
 from alembic import context as alembic_context
 from alembic.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection, Engine
 
@@ -29,7 +30,7 @@ from .deploy.tables import exclude_own_objects
 from .oracle import compare as oracle_compare
 from .oracle import target as oracle_target
 from .oracle.include import exclude_helper_objects
-from .private import environment_options
+from .private import environment_options, replace_statement_executor, statement_executor
 
 log = logging.getLogger("oramigrate")
 # the keys of the Alembic cookbook's shared-connection recipe (not ours: no prefix)
@@ -166,10 +167,32 @@ def _run_offline(
     if writer is not None:
         writer.install(migration_context)
         writer.header()
+    _script_commits(migration_context)
     with context.begin_transaction():
         context.run_migrations(**arguments)
     if writer is not None:
         writer.footer()
+
+
+def _script_commits(migration_context: MigrationContext) -> None:
+    # a COMMIT or ROLLBACK a revision sends (op.execute("COMMIT"), op.get_bind().commit()) in a script:
+    # the statement, then where DDL is transactional a BEGIN, so that the rest is one transaction again
+    # as online (the driver begins again); Alembic's offline connection has no commit() or rollback()
+    from .deploy.journal import ends_transaction
+
+    impl, bind = migration_context.impl, migration_context.connection
+    execute = statement_executor(impl)
+
+    def executing(construct: Any, *args: Any, **kwargs: Any) -> Any:
+        result = execute(construct, *args, **kwargs)
+        text = construct if isinstance(construct, str) else getattr(construct, "text", None)
+        if impl.transactional_ddl and isinstance(text, str) and ends_transaction(text):
+            impl.emit_begin()
+        return result
+
+    replace_statement_executor(impl, executing)
+    bind.commit = functools.partial(impl._exec, "COMMIT")  # type: ignore[union-attr,method-assign]
+    bind.rollback = functools.partial(impl._exec, "ROLLBACK")  # type: ignore[union-attr,method-assign]
 
 
 def _run_online(
