@@ -128,12 +128,30 @@ def _update(tree: Any, text: str) -> RawStatement:
         text,
         _name(table),
         frozenset(columns),
-        where=tree.args.get("where") is not None,
+        where=_limits(tree.args.get("where")),
         nulls=frozenset(nulls),
         empties=frozenset(empties),
         copies=tuple(copies),
         schema=_schema(table),
     )
+
+
+def _limits(where: Any) -> bool:
+    """Whether a parsed WHERE clause limits the rows: WHERE TRUE, WHERE 1 = 1 (and MySQL's WHERE 1) do not."""
+    from sqlglot import exp
+    from sqlglot.optimizer.simplify import simplify
+
+    if where is None:
+        return False
+    try:
+        condition = simplify(where.this.copy())
+    except Exception:  # noqa: BLE001 - a condition the simplifier cannot take is taken as a limit
+        return True
+    if isinstance(condition, exp.Boolean):
+        return not condition.this
+    if isinstance(condition, exp.Literal) and not condition.is_string:
+        return float(condition.this) == 0
+    return True
 
 
 def _create_or_drop(tree: Any, text: str, dialect: str | None) -> list[RawStatement]:
@@ -191,7 +209,7 @@ def _from_tree(tree: Any, text: str, dialect: str | None) -> list[RawStatement]:
         return [_update(tree, text)]
     if isinstance(tree, exp.Delete):
         found = tree.find(exp.Table)
-        where = tree.args.get("where") is not None
+        where = _limits(tree.args.get("where"))
         return [RawStatement("dml", "delete", text, _name(found), where=where, schema=_schema(found))]
     if isinstance(tree, (exp.Insert, exp.Merge)):
         return [RawStatement("dml", type(tree).__name__.lower(), text, _name(tree.find(exp.Table)))]
