@@ -86,14 +86,48 @@ _OTHER_IMPORT = re.compile(
 )
 
 
+# per process, by revision file as it is now (path, modification time, size): whether it may branch,
+# and its findings recorded for a dialect and bind (``db fleet`` upgrades many databases of one chain)
+_BRANCHES: dict[tuple[str, int, int], bool] = {}
+_LIVE: dict[tuple[str, str | None, tuple[str, int, int]], list[Finding]] = {}
+
+
+def _file_key(script: Script) -> tuple[str, int, int] | None:
+    try:
+        stat = Path(script.path).stat()
+    except OSError:
+        return None
+    return script.path, stat.st_mtime_ns, stat.st_size
+
+
 def _may_branch(script: Script) -> bool:
     # a revision that names none of them records the same operations for every dialect: the Oracle
     # recording already judged it (a second recording of a 200-revision chain cost 60 ms)
-    try:
-        source = Path(script.path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    key = _file_key(script)
+    if key is None:
         return True
-    return _BRANCH_WORDS.search(source) is not None or _OTHER_IMPORT.search(source) is not None
+    if key not in _BRANCHES:
+        source = Path(script.path).read_text(encoding="utf-8", errors="replace")
+        _BRANCHES[key] = _BRANCH_WORDS.search(source) is not None or _OTHER_IMPORT.search(source) is not None
+    return _BRANCHES[key]
+
+
+def _live_findings(
+    scripts: ScriptDirectory, revisions: list[Script], dialect: str, engine_name: str | None
+) -> list[Finding]:
+    # each revision's findings for the live dialect, recorded once per process (they do not depend on
+    # which other revisions are linted with it)
+    keys = {
+        script.revision: (dialect, engine_name, _file_key(script) or (script.path, 0, -1))
+        for script in revisions
+    }
+    missing = [script for script in revisions if keys[script.revision] not in _LIVE]
+    if missing:
+        with _quiet_recording():
+            live = lint_revisions(scripts, missing, LintTarget(dialect, None, engine_name=engine_name))
+        for script in missing:
+            _LIVE[keys[script.revision]] = [f for f in live.findings if f.revision == script.revision]
+    return [finding for script in revisions for finding in _LIVE[keys[script.revision]]]
 
 
 def with_live_dialect(
@@ -105,13 +139,10 @@ def with_live_dialect(
     revisions = [script for script in revisions if _may_branch(script)]
     if not revisions:
         return report
-    target = LintTarget(dialect, None, engine_name=report.target.engine_name)
-    with _quiet_recording():
-        live = lint_revisions(scripts, revisions, target)
     seen = {_identity(finding) for finding in report.findings}
     extra = [
         replace(finding, message=f"{finding.message} (on {dialect})")
-        for finding in live.findings
+        for finding in _live_findings(scripts, revisions, dialect, report.target.engine_name)
         if finding.code in DATA_LOSS and finding.phase != "chain" and _identity(finding) not in seen
     ]
     order = {revision: number for number, revision in enumerate(report.revisions)}

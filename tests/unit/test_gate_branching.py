@@ -48,3 +48,26 @@ def test_a_revision_that_names_no_dialect_is_judged_once(tmp_path: Path, body: s
 
 def test_a_revision_that_cannot_be_read_is_recorded_again(tmp_path: Path) -> None:
     assert _may_branch(SimpleNamespace(path=str(tmp_path / "gone.py"))) is True  # type: ignore[arg-type]
+
+
+def test_a_revision_is_recorded_for_the_live_dialect_once_until_its_file_changes(tmp_path: Path) -> None:
+    # db fleet upgrades many databases of one chain: each branching revision is recorded once per process
+    from support.lint_cases import case_directory
+
+    from oramigrate.deploy import gate
+    from oramigrate.lint.runner import load_scripts
+
+    body = 'if op.get_bind().dialect.name == "postgresql":\n        op.drop_column("users", "name")'
+    scripts = load_scripts(case_directory(tmp_path, body))
+    script = scripts.get_revision("0002")
+    assert script is not None
+    first = gate._live_findings(scripts, [script], "postgresql", None)
+    assert [f.code for f in first] == ["drop-column", "missing-downgrade"]
+    key = next(key for key in gate._LIVE if key[2][0] == script.path)
+    gate._LIVE[key] = []  # a second run reads what the first recorded
+    assert gate._live_findings(scripts, [script], "postgresql", None) == []
+    Path(script.path).write_text(
+        Path(script.path).read_text() + "\n# edited\n"
+    )  # size changes: recorded again
+    again = gate._live_findings(scripts, [script], "postgresql", None)
+    assert [f.code for f in again] == ["drop-column", "missing-downgrade"]
