@@ -11,7 +11,6 @@ holder that lost the lock can never overwrite its successor's row.
 from __future__ import annotations
 
 import os
-import re
 import socket
 import time
 import uuid
@@ -23,7 +22,7 @@ from sqlalchemy.engine import Connection
 from ..errors import MigrationError
 from . import sessions
 from .lock import POLL_SECONDS, Holder, os_user, utcnow
-from .tables import HOLDER_ROW, OWN_COLUMNS, DeployTables
+from .tables import HOLDER_ROW, OWN_COLUMNS, DeployTables, is_lock_table_name
 
 
 class OrphanStillRunning(MigrationError):
@@ -71,7 +70,6 @@ def clear(connection: Connection, names: DeployTables, token: str) -> None:
     connection.commit()
 
 
-LOCK_NAME = re.compile(r".+_lock|lock_[0-9a-f]{20}")
 # the holder row's columns no other table of ours has
 HOLDER_COLUMNS = ("server_session", "token")
 
@@ -86,7 +84,7 @@ def live_elsewhere(connection: Connection, names: DeployTables) -> set[tuple[str
     live: set[tuple[str | None, int | None]] = set()
     for name in inspector.get_table_names():
         # named as lock_table_name names them: the application's tables are not reflected
-        if name.lower() == names.lock.name.lower() or not LOCK_NAME.fullmatch(name.lower()):
+        if name.lower() == names.lock.name.lower() or not is_lock_table_name(name):
             continue
         columns = {column["name"].lower() for column in inspector.get_columns(name)}
         # a lock table with a holder row that names its session (the history has id, host, pid too)

@@ -13,6 +13,7 @@ Columns added by later versions of the tool are added to existing tables by ``cr
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,15 @@ def lock_table_name(version_table: str) -> str:
     if len(name.encode()) <= ORACLE_NAME_BYTES:
         return name
     return "lock_" + hashlib.sha256(version_table.encode()).hexdigest()[:20]
+
+
+# every name lock_table_name gives, either form
+_LOCK_TABLE_NAME = re.compile(r".+_lock|lock_[0-9a-f]{20}")
+
+
+def is_lock_table_name(name: str) -> bool:
+    """Whether ``name`` has the shape ``lock_table_name`` gives (another version table's lock, maybe)."""
+    return _LOCK_TABLE_NAME.fullmatch(name.lower()) is not None
 
 
 def legacy_lock_name(history_table: str) -> str:
